@@ -1,0 +1,38 @@
+# Two entry points for a fresh machine with Python 3.11: `make demo` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.lkemu-installed
+
+.PHONY: demo test lint typecheck bench proto clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	# The native library is a test-only dependency (parity tests); where it
+	# cannot be installed those tests are skipped and say why.
+	$(BIN)/python -m pip install --quiet -e '.[parity]' || echo "lkemu: livekit==1.2.1 not installable here; parity tests will be skipped"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/lkemu demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check engine bindings tools tests bench
+	$(BIN)/ruff format --check engine bindings tools tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy engine bindings tools
+
+bench: $(STAMP)
+	$(BIN)/python -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,ops -q
+
+proto: $(STAMP)
+	$(BIN)/python tools/sync_protocol.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info
