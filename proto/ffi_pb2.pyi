@@ -1,0 +1,540 @@
+from lkemu.proto import audio_frame_pb2 as _audio_frame_pb2
+from lkemu.proto import data_stream_pb2 as _data_stream_pb2
+from lkemu.proto import data_track_pb2 as _data_track_pb2
+from lkemu.proto import capture_pb2 as _capture_pb2
+from lkemu.proto import e2ee_pb2 as _e2ee_pb2
+from lkemu.proto import room_pb2 as _room_pb2
+from lkemu.proto import rpc_pb2 as _rpc_pb2
+from lkemu.proto import track_pb2 as _track_pb2
+from lkemu.proto import track_publication_pb2 as _track_publication_pb2
+from lkemu.proto import video_frame_pb2 as _video_frame_pb2
+from google.protobuf.internal import containers as _containers
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
+from google.protobuf import descriptor as _descriptor
+from google.protobuf import message as _message
+from collections.abc import Iterable as _Iterable, Mapping as _Mapping
+from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
+
+DESCRIPTOR: _descriptor.FileDescriptor
+
+class LogLevel(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    LOG_ERROR: _ClassVar[LogLevel]
+    LOG_WARN: _ClassVar[LogLevel]
+    LOG_INFO: _ClassVar[LogLevel]
+    LOG_DEBUG: _ClassVar[LogLevel]
+    LOG_TRACE: _ClassVar[LogLevel]
+LOG_ERROR: LogLevel
+LOG_WARN: LogLevel
+LOG_INFO: LogLevel
+LOG_DEBUG: LogLevel
+LOG_TRACE: LogLevel
+
+class FfiRequest(_message.Message):
+    __slots__ = ("dispose", "connect", "disconnect", "publish_track", "unpublish_track", "publish_data", "set_subscribed", "set_local_metadata", "set_local_name", "set_local_attributes", "get_session_stats", "publish_transcription", "publish_sip_dtmf", "create_video_track", "create_audio_track", "local_track_mute", "enable_remote_track", "get_stats", "set_track_subscription_permissions", "new_video_stream", "new_video_source", "capture_video_frame", "video_convert", "video_stream_from_participant", "new_audio_stream", "new_audio_source", "capture_audio_frame", "clear_audio_buffer", "new_audio_resampler", "remix_and_resample", "e2ee", "audio_stream_from_participant", "new_sox_resampler", "push_sox_resampler", "flush_sox_resampler", "send_chat_message", "edit_chat_message", "perform_rpc", "register_rpc_method", "unregister_rpc_method", "rpc_method_invocation_response", "enable_remote_track_publication", "update_remote_track_publication_dimension", "send_stream_header", "send_stream_chunk", "send_stream_trailer", "set_data_channel_buffered_amount_low_threshold", "load_audio_filter_plugin", "new_apm", "apm_process_stream", "apm_process_reverse_stream", "apm_set_stream_delay", "byte_read_incremental", "byte_read_all", "byte_write_to_file", "text_read_incremental", "text_read_all", "send_file", "send_text", "byte_stream_open", "byte_stream_write", "byte_stream_close", "text_stream_open", "text_stream_write", "text_stream_close", "send_bytes", "set_remote_track_publication_quality", "publish_data_track", "local_data_track_try_push", "local_data_track_unpublish", "local_data_track_is_published", "subscribe_data_track", "remote_data_track_is_published", "data_track_stream_read", "remote_data_track_set_pipeline_options", "define_schema", "get_schema", "capture_encoded_video_frame", "take_encoded_video_source_feedback", "simulate_scenario", "new_platform_audio", "get_audio_devices", "set_recording_device", "set_playout_device", "start_recording", "stop_recording", "ready_for_room_event", "new_capture_source", "start_capture", "stop_capture")
+    DISPOSE_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
+    DISCONNECT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    UNPUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_FIELD_NUMBER: _ClassVar[int]
+    SET_SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_METADATA_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_NAME_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    GET_SESSION_STATS_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRANSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_SIP_DTMF_FIELD_NUMBER: _ClassVar[int]
+    CREATE_VIDEO_TRACK_FIELD_NUMBER: _ClassVar[int]
+    CREATE_AUDIO_TRACK_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_TRACK_MUTE_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_REMOTE_TRACK_FIELD_NUMBER: _ClassVar[int]
+    GET_STATS_FIELD_NUMBER: _ClassVar[int]
+    SET_TRACK_SUBSCRIPTION_PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEW_VIDEO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    NEW_VIDEO_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_VIDEO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_STREAM_FROM_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_AUDIO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_AUDIO_BUFFER_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    REMIX_AND_RESAMPLE_FIELD_NUMBER: _ClassVar[int]
+    E2EE_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_FROM_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    NEW_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    PUSH_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    FLUSH_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    SEND_CHAT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    EDIT_CHAT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PERFORM_RPC_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_RPC_METHOD_FIELD_NUMBER: _ClassVar[int]
+    UNREGISTER_RPC_METHOD_FIELD_NUMBER: _ClassVar[int]
+    RPC_METHOD_INVOCATION_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_REMOTE_TRACK_PUBLICATION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_REMOTE_TRACK_PUBLICATION_DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_HEADER_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_TRAILER_FIELD_NUMBER: _ClassVar[int]
+    SET_DATA_CHANNEL_BUFFERED_AMOUNT_LOW_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    LOAD_AUDIO_FILTER_PLUGIN_FIELD_NUMBER: _ClassVar[int]
+    NEW_APM_FIELD_NUMBER: _ClassVar[int]
+    APM_PROCESS_STREAM_FIELD_NUMBER: _ClassVar[int]
+    APM_PROCESS_REVERSE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    APM_SET_STREAM_DELAY_FIELD_NUMBER: _ClassVar[int]
+    BYTE_READ_INCREMENTAL_FIELD_NUMBER: _ClassVar[int]
+    BYTE_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    BYTE_WRITE_TO_FILE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_READ_INCREMENTAL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    SEND_FILE_FIELD_NUMBER: _ClassVar[int]
+    SEND_TEXT_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_WRITE_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_WRITE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    SEND_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SET_REMOTE_TRACK_PUBLICATION_QUALITY_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_TRACK_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_TRY_PUSH_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_UNPUBLISH_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_IS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBE_DATA_TRACK_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_DATA_TRACK_IS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    DATA_TRACK_STREAM_READ_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_DATA_TRACK_SET_PIPELINE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    GET_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_ENCODED_VIDEO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    TAKE_ENCODED_VIDEO_SOURCE_FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    SIMULATE_SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    NEW_PLATFORM_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    GET_AUDIO_DEVICES_FIELD_NUMBER: _ClassVar[int]
+    SET_RECORDING_DEVICE_FIELD_NUMBER: _ClassVar[int]
+    SET_PLAYOUT_DEVICE_FIELD_NUMBER: _ClassVar[int]
+    START_RECORDING_FIELD_NUMBER: _ClassVar[int]
+    STOP_RECORDING_FIELD_NUMBER: _ClassVar[int]
+    READY_FOR_ROOM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_CAPTURE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    START_CAPTURE_FIELD_NUMBER: _ClassVar[int]
+    STOP_CAPTURE_FIELD_NUMBER: _ClassVar[int]
+    dispose: DisposeRequest
+    connect: _room_pb2.ConnectRequest
+    disconnect: _room_pb2.DisconnectRequest
+    publish_track: _room_pb2.PublishTrackRequest
+    unpublish_track: _room_pb2.UnpublishTrackRequest
+    publish_data: _room_pb2.PublishDataRequest
+    set_subscribed: _room_pb2.SetSubscribedRequest
+    set_local_metadata: _room_pb2.SetLocalMetadataRequest
+    set_local_name: _room_pb2.SetLocalNameRequest
+    set_local_attributes: _room_pb2.SetLocalAttributesRequest
+    get_session_stats: _room_pb2.GetSessionStatsRequest
+    publish_transcription: _room_pb2.PublishTranscriptionRequest
+    publish_sip_dtmf: _room_pb2.PublishSipDtmfRequest
+    create_video_track: _track_pb2.CreateVideoTrackRequest
+    create_audio_track: _track_pb2.CreateAudioTrackRequest
+    local_track_mute: _track_pb2.LocalTrackMuteRequest
+    enable_remote_track: _track_pb2.EnableRemoteTrackRequest
+    get_stats: _track_pb2.GetStatsRequest
+    set_track_subscription_permissions: _track_pb2.SetTrackSubscriptionPermissionsRequest
+    new_video_stream: _video_frame_pb2.NewVideoStreamRequest
+    new_video_source: _video_frame_pb2.NewVideoSourceRequest
+    capture_video_frame: _video_frame_pb2.CaptureVideoFrameRequest
+    video_convert: _video_frame_pb2.VideoConvertRequest
+    video_stream_from_participant: _video_frame_pb2.VideoStreamFromParticipantRequest
+    new_audio_stream: _audio_frame_pb2.NewAudioStreamRequest
+    new_audio_source: _audio_frame_pb2.NewAudioSourceRequest
+    capture_audio_frame: _audio_frame_pb2.CaptureAudioFrameRequest
+    clear_audio_buffer: _audio_frame_pb2.ClearAudioBufferRequest
+    new_audio_resampler: _audio_frame_pb2.NewAudioResamplerRequest
+    remix_and_resample: _audio_frame_pb2.RemixAndResampleRequest
+    e2ee: _e2ee_pb2.E2eeRequest
+    audio_stream_from_participant: _audio_frame_pb2.AudioStreamFromParticipantRequest
+    new_sox_resampler: _audio_frame_pb2.NewSoxResamplerRequest
+    push_sox_resampler: _audio_frame_pb2.PushSoxResamplerRequest
+    flush_sox_resampler: _audio_frame_pb2.FlushSoxResamplerRequest
+    send_chat_message: _room_pb2.SendChatMessageRequest
+    edit_chat_message: _room_pb2.EditChatMessageRequest
+    perform_rpc: _rpc_pb2.PerformRpcRequest
+    register_rpc_method: _rpc_pb2.RegisterRpcMethodRequest
+    unregister_rpc_method: _rpc_pb2.UnregisterRpcMethodRequest
+    rpc_method_invocation_response: _rpc_pb2.RpcMethodInvocationResponseRequest
+    enable_remote_track_publication: _track_publication_pb2.EnableRemoteTrackPublicationRequest
+    update_remote_track_publication_dimension: _track_publication_pb2.UpdateRemoteTrackPublicationDimensionRequest
+    send_stream_header: _room_pb2.SendStreamHeaderRequest
+    send_stream_chunk: _room_pb2.SendStreamChunkRequest
+    send_stream_trailer: _room_pb2.SendStreamTrailerRequest
+    set_data_channel_buffered_amount_low_threshold: _room_pb2.SetDataChannelBufferedAmountLowThresholdRequest
+    load_audio_filter_plugin: _audio_frame_pb2.LoadAudioFilterPluginRequest
+    new_apm: _audio_frame_pb2.NewApmRequest
+    apm_process_stream: _audio_frame_pb2.ApmProcessStreamRequest
+    apm_process_reverse_stream: _audio_frame_pb2.ApmProcessReverseStreamRequest
+    apm_set_stream_delay: _audio_frame_pb2.ApmSetStreamDelayRequest
+    byte_read_incremental: _data_stream_pb2.ByteStreamReaderReadIncrementalRequest
+    byte_read_all: _data_stream_pb2.ByteStreamReaderReadAllRequest
+    byte_write_to_file: _data_stream_pb2.ByteStreamReaderWriteToFileRequest
+    text_read_incremental: _data_stream_pb2.TextStreamReaderReadIncrementalRequest
+    text_read_all: _data_stream_pb2.TextStreamReaderReadAllRequest
+    send_file: _data_stream_pb2.StreamSendFileRequest
+    send_text: _data_stream_pb2.StreamSendTextRequest
+    byte_stream_open: _data_stream_pb2.ByteStreamOpenRequest
+    byte_stream_write: _data_stream_pb2.ByteStreamWriterWriteRequest
+    byte_stream_close: _data_stream_pb2.ByteStreamWriterCloseRequest
+    text_stream_open: _data_stream_pb2.TextStreamOpenRequest
+    text_stream_write: _data_stream_pb2.TextStreamWriterWriteRequest
+    text_stream_close: _data_stream_pb2.TextStreamWriterCloseRequest
+    send_bytes: _data_stream_pb2.StreamSendBytesRequest
+    set_remote_track_publication_quality: _track_publication_pb2.SetRemoteTrackPublicationQualityRequest
+    publish_data_track: _data_track_pb2.PublishDataTrackRequest
+    local_data_track_try_push: _data_track_pb2.LocalDataTrackTryPushRequest
+    local_data_track_unpublish: _data_track_pb2.LocalDataTrackUnpublishRequest
+    local_data_track_is_published: _data_track_pb2.LocalDataTrackIsPublishedRequest
+    subscribe_data_track: _data_track_pb2.SubscribeDataTrackRequest
+    remote_data_track_is_published: _data_track_pb2.RemoteDataTrackIsPublishedRequest
+    data_track_stream_read: _data_track_pb2.DataTrackStreamReadRequest
+    remote_data_track_set_pipeline_options: _data_track_pb2.RemoteDataTrackSetPipelineOptionsRequest
+    define_schema: _data_track_pb2.DefineSchemaRequest
+    get_schema: _data_track_pb2.GetSchemaRequest
+    capture_encoded_video_frame: _video_frame_pb2.CaptureEncodedVideoFrameRequest
+    take_encoded_video_source_feedback: _video_frame_pb2.TakeEncodedVideoSourceFeedbackRequest
+    simulate_scenario: _room_pb2.SimulateScenarioRequest
+    new_platform_audio: _audio_frame_pb2.NewPlatformAudioRequest
+    get_audio_devices: _audio_frame_pb2.GetAudioDevicesRequest
+    set_recording_device: _audio_frame_pb2.SetRecordingDeviceRequest
+    set_playout_device: _audio_frame_pb2.SetPlayoutDeviceRequest
+    start_recording: _audio_frame_pb2.StartRecordingRequest
+    stop_recording: _audio_frame_pb2.StopRecordingRequest
+    ready_for_room_event: _room_pb2.ReadyForRoomEventRequest
+    new_capture_source: _capture_pb2.NewCaptureSourceRequest
+    start_capture: _capture_pb2.StartCaptureRequest
+    stop_capture: _capture_pb2.StopCaptureRequest
+    def __init__(self, dispose: _Optional[_Union[DisposeRequest, _Mapping]] = ..., connect: _Optional[_Union[_room_pb2.ConnectRequest, _Mapping]] = ..., disconnect: _Optional[_Union[_room_pb2.DisconnectRequest, _Mapping]] = ..., publish_track: _Optional[_Union[_room_pb2.PublishTrackRequest, _Mapping]] = ..., unpublish_track: _Optional[_Union[_room_pb2.UnpublishTrackRequest, _Mapping]] = ..., publish_data: _Optional[_Union[_room_pb2.PublishDataRequest, _Mapping]] = ..., set_subscribed: _Optional[_Union[_room_pb2.SetSubscribedRequest, _Mapping]] = ..., set_local_metadata: _Optional[_Union[_room_pb2.SetLocalMetadataRequest, _Mapping]] = ..., set_local_name: _Optional[_Union[_room_pb2.SetLocalNameRequest, _Mapping]] = ..., set_local_attributes: _Optional[_Union[_room_pb2.SetLocalAttributesRequest, _Mapping]] = ..., get_session_stats: _Optional[_Union[_room_pb2.GetSessionStatsRequest, _Mapping]] = ..., publish_transcription: _Optional[_Union[_room_pb2.PublishTranscriptionRequest, _Mapping]] = ..., publish_sip_dtmf: _Optional[_Union[_room_pb2.PublishSipDtmfRequest, _Mapping]] = ..., create_video_track: _Optional[_Union[_track_pb2.CreateVideoTrackRequest, _Mapping]] = ..., create_audio_track: _Optional[_Union[_track_pb2.CreateAudioTrackRequest, _Mapping]] = ..., local_track_mute: _Optional[_Union[_track_pb2.LocalTrackMuteRequest, _Mapping]] = ..., enable_remote_track: _Optional[_Union[_track_pb2.EnableRemoteTrackRequest, _Mapping]] = ..., get_stats: _Optional[_Union[_track_pb2.GetStatsRequest, _Mapping]] = ..., set_track_subscription_permissions: _Optional[_Union[_track_pb2.SetTrackSubscriptionPermissionsRequest, _Mapping]] = ..., new_video_stream: _Optional[_Union[_video_frame_pb2.NewVideoStreamRequest, _Mapping]] = ..., new_video_source: _Optional[_Union[_video_frame_pb2.NewVideoSourceRequest, _Mapping]] = ..., capture_video_frame: _Optional[_Union[_video_frame_pb2.CaptureVideoFrameRequest, _Mapping]] = ..., video_convert: _Optional[_Union[_video_frame_pb2.VideoConvertRequest, _Mapping]] = ..., video_stream_from_participant: _Optional[_Union[_video_frame_pb2.VideoStreamFromParticipantRequest, _Mapping]] = ..., new_audio_stream: _Optional[_Union[_audio_frame_pb2.NewAudioStreamRequest, _Mapping]] = ..., new_audio_source: _Optional[_Union[_audio_frame_pb2.NewAudioSourceRequest, _Mapping]] = ..., capture_audio_frame: _Optional[_Union[_audio_frame_pb2.CaptureAudioFrameRequest, _Mapping]] = ..., clear_audio_buffer: _Optional[_Union[_audio_frame_pb2.ClearAudioBufferRequest, _Mapping]] = ..., new_audio_resampler: _Optional[_Union[_audio_frame_pb2.NewAudioResamplerRequest, _Mapping]] = ..., remix_and_resample: _Optional[_Union[_audio_frame_pb2.RemixAndResampleRequest, _Mapping]] = ..., e2ee: _Optional[_Union[_e2ee_pb2.E2eeRequest, _Mapping]] = ..., audio_stream_from_participant: _Optional[_Union[_audio_frame_pb2.AudioStreamFromParticipantRequest, _Mapping]] = ..., new_sox_resampler: _Optional[_Union[_audio_frame_pb2.NewSoxResamplerRequest, _Mapping]] = ..., push_sox_resampler: _Optional[_Union[_audio_frame_pb2.PushSoxResamplerRequest, _Mapping]] = ..., flush_sox_resampler: _Optional[_Union[_audio_frame_pb2.FlushSoxResamplerRequest, _Mapping]] = ..., send_chat_message: _Optional[_Union[_room_pb2.SendChatMessageRequest, _Mapping]] = ..., edit_chat_message: _Optional[_Union[_room_pb2.EditChatMessageRequest, _Mapping]] = ..., perform_rpc: _Optional[_Union[_rpc_pb2.PerformRpcRequest, _Mapping]] = ..., register_rpc_method: _Optional[_Union[_rpc_pb2.RegisterRpcMethodRequest, _Mapping]] = ..., unregister_rpc_method: _Optional[_Union[_rpc_pb2.UnregisterRpcMethodRequest, _Mapping]] = ..., rpc_method_invocation_response: _Optional[_Union[_rpc_pb2.RpcMethodInvocationResponseRequest, _Mapping]] = ..., enable_remote_track_publication: _Optional[_Union[_track_publication_pb2.EnableRemoteTrackPublicationRequest, _Mapping]] = ..., update_remote_track_publication_dimension: _Optional[_Union[_track_publication_pb2.UpdateRemoteTrackPublicationDimensionRequest, _Mapping]] = ..., send_stream_header: _Optional[_Union[_room_pb2.SendStreamHeaderRequest, _Mapping]] = ..., send_stream_chunk: _Optional[_Union[_room_pb2.SendStreamChunkRequest, _Mapping]] = ..., send_stream_trailer: _Optional[_Union[_room_pb2.SendStreamTrailerRequest, _Mapping]] = ..., set_data_channel_buffered_amount_low_threshold: _Optional[_Union[_room_pb2.SetDataChannelBufferedAmountLowThresholdRequest, _Mapping]] = ..., load_audio_filter_plugin: _Optional[_Union[_audio_frame_pb2.LoadAudioFilterPluginRequest, _Mapping]] = ..., new_apm: _Optional[_Union[_audio_frame_pb2.NewApmRequest, _Mapping]] = ..., apm_process_stream: _Optional[_Union[_audio_frame_pb2.ApmProcessStreamRequest, _Mapping]] = ..., apm_process_reverse_stream: _Optional[_Union[_audio_frame_pb2.ApmProcessReverseStreamRequest, _Mapping]] = ..., apm_set_stream_delay: _Optional[_Union[_audio_frame_pb2.ApmSetStreamDelayRequest, _Mapping]] = ..., byte_read_incremental: _Optional[_Union[_data_stream_pb2.ByteStreamReaderReadIncrementalRequest, _Mapping]] = ..., byte_read_all: _Optional[_Union[_data_stream_pb2.ByteStreamReaderReadAllRequest, _Mapping]] = ..., byte_write_to_file: _Optional[_Union[_data_stream_pb2.ByteStreamReaderWriteToFileRequest, _Mapping]] = ..., text_read_incremental: _Optional[_Union[_data_stream_pb2.TextStreamReaderReadIncrementalRequest, _Mapping]] = ..., text_read_all: _Optional[_Union[_data_stream_pb2.TextStreamReaderReadAllRequest, _Mapping]] = ..., send_file: _Optional[_Union[_data_stream_pb2.StreamSendFileRequest, _Mapping]] = ..., send_text: _Optional[_Union[_data_stream_pb2.StreamSendTextRequest, _Mapping]] = ..., byte_stream_open: _Optional[_Union[_data_stream_pb2.ByteStreamOpenRequest, _Mapping]] = ..., byte_stream_write: _Optional[_Union[_data_stream_pb2.ByteStreamWriterWriteRequest, _Mapping]] = ..., byte_stream_close: _Optional[_Union[_data_stream_pb2.ByteStreamWriterCloseRequest, _Mapping]] = ..., text_stream_open: _Optional[_Union[_data_stream_pb2.TextStreamOpenRequest, _Mapping]] = ..., text_stream_write: _Optional[_Union[_data_stream_pb2.TextStreamWriterWriteRequest, _Mapping]] = ..., text_stream_close: _Optional[_Union[_data_stream_pb2.TextStreamWriterCloseRequest, _Mapping]] = ..., send_bytes: _Optional[_Union[_data_stream_pb2.StreamSendBytesRequest, _Mapping]] = ..., set_remote_track_publication_quality: _Optional[_Union[_track_publication_pb2.SetRemoteTrackPublicationQualityRequest, _Mapping]] = ..., publish_data_track: _Optional[_Union[_data_track_pb2.PublishDataTrackRequest, _Mapping]] = ..., local_data_track_try_push: _Optional[_Union[_data_track_pb2.LocalDataTrackTryPushRequest, _Mapping]] = ..., local_data_track_unpublish: _Optional[_Union[_data_track_pb2.LocalDataTrackUnpublishRequest, _Mapping]] = ..., local_data_track_is_published: _Optional[_Union[_data_track_pb2.LocalDataTrackIsPublishedRequest, _Mapping]] = ..., subscribe_data_track: _Optional[_Union[_data_track_pb2.SubscribeDataTrackRequest, _Mapping]] = ..., remote_data_track_is_published: _Optional[_Union[_data_track_pb2.RemoteDataTrackIsPublishedRequest, _Mapping]] = ..., data_track_stream_read: _Optional[_Union[_data_track_pb2.DataTrackStreamReadRequest, _Mapping]] = ..., remote_data_track_set_pipeline_options: _Optional[_Union[_data_track_pb2.RemoteDataTrackSetPipelineOptionsRequest, _Mapping]] = ..., define_schema: _Optional[_Union[_data_track_pb2.DefineSchemaRequest, _Mapping]] = ..., get_schema: _Optional[_Union[_data_track_pb2.GetSchemaRequest, _Mapping]] = ..., capture_encoded_video_frame: _Optional[_Union[_video_frame_pb2.CaptureEncodedVideoFrameRequest, _Mapping]] = ..., take_encoded_video_source_feedback: _Optional[_Union[_video_frame_pb2.TakeEncodedVideoSourceFeedbackRequest, _Mapping]] = ..., simulate_scenario: _Optional[_Union[_room_pb2.SimulateScenarioRequest, _Mapping]] = ..., new_platform_audio: _Optional[_Union[_audio_frame_pb2.NewPlatformAudioRequest, _Mapping]] = ..., get_audio_devices: _Optional[_Union[_audio_frame_pb2.GetAudioDevicesRequest, _Mapping]] = ..., set_recording_device: _Optional[_Union[_audio_frame_pb2.SetRecordingDeviceRequest, _Mapping]] = ..., set_playout_device: _Optional[_Union[_audio_frame_pb2.SetPlayoutDeviceRequest, _Mapping]] = ..., start_recording: _Optional[_Union[_audio_frame_pb2.StartRecordingRequest, _Mapping]] = ..., stop_recording: _Optional[_Union[_audio_frame_pb2.StopRecordingRequest, _Mapping]] = ..., ready_for_room_event: _Optional[_Union[_room_pb2.ReadyForRoomEventRequest, _Mapping]] = ..., new_capture_source: _Optional[_Union[_capture_pb2.NewCaptureSourceRequest, _Mapping]] = ..., start_capture: _Optional[_Union[_capture_pb2.StartCaptureRequest, _Mapping]] = ..., stop_capture: _Optional[_Union[_capture_pb2.StopCaptureRequest, _Mapping]] = ...) -> None: ...
+
+class FfiResponse(_message.Message):
+    __slots__ = ("dispose", "connect", "disconnect", "publish_track", "unpublish_track", "publish_data", "set_subscribed", "set_local_metadata", "set_local_name", "set_local_attributes", "get_session_stats", "publish_transcription", "publish_sip_dtmf", "create_video_track", "create_audio_track", "local_track_mute", "enable_remote_track", "get_stats", "set_track_subscription_permissions", "new_video_stream", "new_video_source", "capture_video_frame", "video_convert", "video_stream_from_participant", "new_audio_stream", "new_audio_source", "capture_audio_frame", "clear_audio_buffer", "new_audio_resampler", "remix_and_resample", "audio_stream_from_participant", "e2ee", "new_sox_resampler", "push_sox_resampler", "flush_sox_resampler", "send_chat_message", "perform_rpc", "register_rpc_method", "unregister_rpc_method", "rpc_method_invocation_response", "enable_remote_track_publication", "update_remote_track_publication_dimension", "send_stream_header", "send_stream_chunk", "send_stream_trailer", "set_data_channel_buffered_amount_low_threshold", "load_audio_filter_plugin", "new_apm", "apm_process_stream", "apm_process_reverse_stream", "apm_set_stream_delay", "byte_read_incremental", "byte_read_all", "byte_write_to_file", "text_read_incremental", "text_read_all", "send_file", "send_text", "byte_stream_open", "byte_stream_write", "byte_stream_close", "text_stream_open", "text_stream_write", "text_stream_close", "send_bytes", "set_remote_track_publication_quality", "publish_data_track", "local_data_track_try_push", "local_data_track_unpublish", "local_data_track_is_published", "subscribe_data_track", "remote_data_track_is_published", "data_track_stream_read", "remote_data_track_set_pipeline_options", "define_schema", "get_schema", "capture_encoded_video_frame", "take_encoded_video_source_feedback", "simulate_scenario", "new_platform_audio", "get_audio_devices", "set_recording_device", "set_playout_device", "start_recording", "stop_recording", "ready_for_room_event", "new_capture_source", "start_capture", "stop_capture")
+    DISPOSE_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
+    DISCONNECT_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    UNPUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_FIELD_NUMBER: _ClassVar[int]
+    SET_SUBSCRIBED_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_METADATA_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_NAME_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    GET_SESSION_STATS_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRANSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_SIP_DTMF_FIELD_NUMBER: _ClassVar[int]
+    CREATE_VIDEO_TRACK_FIELD_NUMBER: _ClassVar[int]
+    CREATE_AUDIO_TRACK_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_TRACK_MUTE_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_REMOTE_TRACK_FIELD_NUMBER: _ClassVar[int]
+    GET_STATS_FIELD_NUMBER: _ClassVar[int]
+    SET_TRACK_SUBSCRIPTION_PERMISSIONS_FIELD_NUMBER: _ClassVar[int]
+    NEW_VIDEO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    NEW_VIDEO_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_VIDEO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_CONVERT_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_STREAM_FROM_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_STREAM_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_AUDIO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_AUDIO_BUFFER_FIELD_NUMBER: _ClassVar[int]
+    NEW_AUDIO_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    REMIX_AND_RESAMPLE_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_FROM_PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    E2EE_FIELD_NUMBER: _ClassVar[int]
+    NEW_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    PUSH_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    FLUSH_SOX_RESAMPLER_FIELD_NUMBER: _ClassVar[int]
+    SEND_CHAT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PERFORM_RPC_FIELD_NUMBER: _ClassVar[int]
+    REGISTER_RPC_METHOD_FIELD_NUMBER: _ClassVar[int]
+    UNREGISTER_RPC_METHOD_FIELD_NUMBER: _ClassVar[int]
+    RPC_METHOD_INVOCATION_RESPONSE_FIELD_NUMBER: _ClassVar[int]
+    ENABLE_REMOTE_TRACK_PUBLICATION_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_REMOTE_TRACK_PUBLICATION_DIMENSION_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_HEADER_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_TRAILER_FIELD_NUMBER: _ClassVar[int]
+    SET_DATA_CHANNEL_BUFFERED_AMOUNT_LOW_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
+    LOAD_AUDIO_FILTER_PLUGIN_FIELD_NUMBER: _ClassVar[int]
+    NEW_APM_FIELD_NUMBER: _ClassVar[int]
+    APM_PROCESS_STREAM_FIELD_NUMBER: _ClassVar[int]
+    APM_PROCESS_REVERSE_STREAM_FIELD_NUMBER: _ClassVar[int]
+    APM_SET_STREAM_DELAY_FIELD_NUMBER: _ClassVar[int]
+    BYTE_READ_INCREMENTAL_FIELD_NUMBER: _ClassVar[int]
+    BYTE_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    BYTE_WRITE_TO_FILE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_READ_INCREMENTAL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    SEND_FILE_FIELD_NUMBER: _ClassVar[int]
+    SEND_TEXT_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_WRITE_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_WRITE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    SEND_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SET_REMOTE_TRACK_PUBLICATION_QUALITY_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_TRACK_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_TRY_PUSH_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_UNPUBLISH_FIELD_NUMBER: _ClassVar[int]
+    LOCAL_DATA_TRACK_IS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBE_DATA_TRACK_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_DATA_TRACK_IS_PUBLISHED_FIELD_NUMBER: _ClassVar[int]
+    DATA_TRACK_STREAM_READ_FIELD_NUMBER: _ClassVar[int]
+    REMOTE_DATA_TRACK_SET_PIPELINE_OPTIONS_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    GET_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_ENCODED_VIDEO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    TAKE_ENCODED_VIDEO_SOURCE_FEEDBACK_FIELD_NUMBER: _ClassVar[int]
+    SIMULATE_SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    NEW_PLATFORM_AUDIO_FIELD_NUMBER: _ClassVar[int]
+    GET_AUDIO_DEVICES_FIELD_NUMBER: _ClassVar[int]
+    SET_RECORDING_DEVICE_FIELD_NUMBER: _ClassVar[int]
+    SET_PLAYOUT_DEVICE_FIELD_NUMBER: _ClassVar[int]
+    START_RECORDING_FIELD_NUMBER: _ClassVar[int]
+    STOP_RECORDING_FIELD_NUMBER: _ClassVar[int]
+    READY_FOR_ROOM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    NEW_CAPTURE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    START_CAPTURE_FIELD_NUMBER: _ClassVar[int]
+    STOP_CAPTURE_FIELD_NUMBER: _ClassVar[int]
+    dispose: DisposeResponse
+    connect: _room_pb2.ConnectResponse
+    disconnect: _room_pb2.DisconnectResponse
+    publish_track: _room_pb2.PublishTrackResponse
+    unpublish_track: _room_pb2.UnpublishTrackResponse
+    publish_data: _room_pb2.PublishDataResponse
+    set_subscribed: _room_pb2.SetSubscribedResponse
+    set_local_metadata: _room_pb2.SetLocalMetadataResponse
+    set_local_name: _room_pb2.SetLocalNameResponse
+    set_local_attributes: _room_pb2.SetLocalAttributesResponse
+    get_session_stats: _room_pb2.GetSessionStatsResponse
+    publish_transcription: _room_pb2.PublishTranscriptionResponse
+    publish_sip_dtmf: _room_pb2.PublishSipDtmfResponse
+    create_video_track: _track_pb2.CreateVideoTrackResponse
+    create_audio_track: _track_pb2.CreateAudioTrackResponse
+    local_track_mute: _track_pb2.LocalTrackMuteResponse
+    enable_remote_track: _track_pb2.EnableRemoteTrackResponse
+    get_stats: _track_pb2.GetStatsResponse
+    set_track_subscription_permissions: _track_pb2.SetTrackSubscriptionPermissionsResponse
+    new_video_stream: _video_frame_pb2.NewVideoStreamResponse
+    new_video_source: _video_frame_pb2.NewVideoSourceResponse
+    capture_video_frame: _video_frame_pb2.CaptureVideoFrameResponse
+    video_convert: _video_frame_pb2.VideoConvertResponse
+    video_stream_from_participant: _video_frame_pb2.VideoStreamFromParticipantResponse
+    new_audio_stream: _audio_frame_pb2.NewAudioStreamResponse
+    new_audio_source: _audio_frame_pb2.NewAudioSourceResponse
+    capture_audio_frame: _audio_frame_pb2.CaptureAudioFrameResponse
+    clear_audio_buffer: _audio_frame_pb2.ClearAudioBufferResponse
+    new_audio_resampler: _audio_frame_pb2.NewAudioResamplerResponse
+    remix_and_resample: _audio_frame_pb2.RemixAndResampleResponse
+    audio_stream_from_participant: _audio_frame_pb2.AudioStreamFromParticipantResponse
+    e2ee: _e2ee_pb2.E2eeResponse
+    new_sox_resampler: _audio_frame_pb2.NewSoxResamplerResponse
+    push_sox_resampler: _audio_frame_pb2.PushSoxResamplerResponse
+    flush_sox_resampler: _audio_frame_pb2.FlushSoxResamplerResponse
+    send_chat_message: _room_pb2.SendChatMessageResponse
+    perform_rpc: _rpc_pb2.PerformRpcResponse
+    register_rpc_method: _rpc_pb2.RegisterRpcMethodResponse
+    unregister_rpc_method: _rpc_pb2.UnregisterRpcMethodResponse
+    rpc_method_invocation_response: _rpc_pb2.RpcMethodInvocationResponseResponse
+    enable_remote_track_publication: _track_publication_pb2.EnableRemoteTrackPublicationResponse
+    update_remote_track_publication_dimension: _track_publication_pb2.UpdateRemoteTrackPublicationDimensionResponse
+    send_stream_header: _room_pb2.SendStreamHeaderResponse
+    send_stream_chunk: _room_pb2.SendStreamChunkResponse
+    send_stream_trailer: _room_pb2.SendStreamTrailerResponse
+    set_data_channel_buffered_amount_low_threshold: _room_pb2.SetDataChannelBufferedAmountLowThresholdResponse
+    load_audio_filter_plugin: _audio_frame_pb2.LoadAudioFilterPluginResponse
+    new_apm: _audio_frame_pb2.NewApmResponse
+    apm_process_stream: _audio_frame_pb2.ApmProcessStreamResponse
+    apm_process_reverse_stream: _audio_frame_pb2.ApmProcessReverseStreamResponse
+    apm_set_stream_delay: _audio_frame_pb2.ApmSetStreamDelayResponse
+    byte_read_incremental: _data_stream_pb2.ByteStreamReaderReadIncrementalResponse
+    byte_read_all: _data_stream_pb2.ByteStreamReaderReadAllResponse
+    byte_write_to_file: _data_stream_pb2.ByteStreamReaderWriteToFileResponse
+    text_read_incremental: _data_stream_pb2.TextStreamReaderReadIncrementalResponse
+    text_read_all: _data_stream_pb2.TextStreamReaderReadAllResponse
+    send_file: _data_stream_pb2.StreamSendFileResponse
+    send_text: _data_stream_pb2.StreamSendTextResponse
+    byte_stream_open: _data_stream_pb2.ByteStreamOpenResponse
+    byte_stream_write: _data_stream_pb2.ByteStreamWriterWriteResponse
+    byte_stream_close: _data_stream_pb2.ByteStreamWriterCloseResponse
+    text_stream_open: _data_stream_pb2.TextStreamOpenResponse
+    text_stream_write: _data_stream_pb2.TextStreamWriterWriteResponse
+    text_stream_close: _data_stream_pb2.TextStreamWriterCloseResponse
+    send_bytes: _data_stream_pb2.StreamSendBytesResponse
+    set_remote_track_publication_quality: _track_publication_pb2.SetRemoteTrackPublicationQualityResponse
+    publish_data_track: _data_track_pb2.PublishDataTrackResponse
+    local_data_track_try_push: _data_track_pb2.LocalDataTrackTryPushResponse
+    local_data_track_unpublish: _data_track_pb2.LocalDataTrackUnpublishResponse
+    local_data_track_is_published: _data_track_pb2.LocalDataTrackIsPublishedResponse
+    subscribe_data_track: _data_track_pb2.SubscribeDataTrackResponse
+    remote_data_track_is_published: _data_track_pb2.RemoteDataTrackIsPublishedResponse
+    data_track_stream_read: _data_track_pb2.DataTrackStreamReadResponse
+    remote_data_track_set_pipeline_options: _data_track_pb2.RemoteDataTrackSetPipelineOptionsResponse
+    define_schema: _data_track_pb2.DefineSchemaResponse
+    get_schema: _data_track_pb2.GetSchemaResponse
+    capture_encoded_video_frame: _video_frame_pb2.CaptureEncodedVideoFrameResponse
+    take_encoded_video_source_feedback: _video_frame_pb2.TakeEncodedVideoSourceFeedbackResponse
+    simulate_scenario: _room_pb2.SimulateScenarioResponse
+    new_platform_audio: _audio_frame_pb2.NewPlatformAudioResponse
+    get_audio_devices: _audio_frame_pb2.GetAudioDevicesResponse
+    set_recording_device: _audio_frame_pb2.SetRecordingDeviceResponse
+    set_playout_device: _audio_frame_pb2.SetPlayoutDeviceResponse
+    start_recording: _audio_frame_pb2.StartRecordingResponse
+    stop_recording: _audio_frame_pb2.StopRecordingResponse
+    ready_for_room_event: _room_pb2.ReadyForRoomEventResponse
+    new_capture_source: _capture_pb2.NewCaptureSourceResponse
+    start_capture: _capture_pb2.StartCaptureResponse
+    stop_capture: _capture_pb2.StopCaptureResponse
+    def __init__(self, dispose: _Optional[_Union[DisposeResponse, _Mapping]] = ..., connect: _Optional[_Union[_room_pb2.ConnectResponse, _Mapping]] = ..., disconnect: _Optional[_Union[_room_pb2.DisconnectResponse, _Mapping]] = ..., publish_track: _Optional[_Union[_room_pb2.PublishTrackResponse, _Mapping]] = ..., unpublish_track: _Optional[_Union[_room_pb2.UnpublishTrackResponse, _Mapping]] = ..., publish_data: _Optional[_Union[_room_pb2.PublishDataResponse, _Mapping]] = ..., set_subscribed: _Optional[_Union[_room_pb2.SetSubscribedResponse, _Mapping]] = ..., set_local_metadata: _Optional[_Union[_room_pb2.SetLocalMetadataResponse, _Mapping]] = ..., set_local_name: _Optional[_Union[_room_pb2.SetLocalNameResponse, _Mapping]] = ..., set_local_attributes: _Optional[_Union[_room_pb2.SetLocalAttributesResponse, _Mapping]] = ..., get_session_stats: _Optional[_Union[_room_pb2.GetSessionStatsResponse, _Mapping]] = ..., publish_transcription: _Optional[_Union[_room_pb2.PublishTranscriptionResponse, _Mapping]] = ..., publish_sip_dtmf: _Optional[_Union[_room_pb2.PublishSipDtmfResponse, _Mapping]] = ..., create_video_track: _Optional[_Union[_track_pb2.CreateVideoTrackResponse, _Mapping]] = ..., create_audio_track: _Optional[_Union[_track_pb2.CreateAudioTrackResponse, _Mapping]] = ..., local_track_mute: _Optional[_Union[_track_pb2.LocalTrackMuteResponse, _Mapping]] = ..., enable_remote_track: _Optional[_Union[_track_pb2.EnableRemoteTrackResponse, _Mapping]] = ..., get_stats: _Optional[_Union[_track_pb2.GetStatsResponse, _Mapping]] = ..., set_track_subscription_permissions: _Optional[_Union[_track_pb2.SetTrackSubscriptionPermissionsResponse, _Mapping]] = ..., new_video_stream: _Optional[_Union[_video_frame_pb2.NewVideoStreamResponse, _Mapping]] = ..., new_video_source: _Optional[_Union[_video_frame_pb2.NewVideoSourceResponse, _Mapping]] = ..., capture_video_frame: _Optional[_Union[_video_frame_pb2.CaptureVideoFrameResponse, _Mapping]] = ..., video_convert: _Optional[_Union[_video_frame_pb2.VideoConvertResponse, _Mapping]] = ..., video_stream_from_participant: _Optional[_Union[_video_frame_pb2.VideoStreamFromParticipantResponse, _Mapping]] = ..., new_audio_stream: _Optional[_Union[_audio_frame_pb2.NewAudioStreamResponse, _Mapping]] = ..., new_audio_source: _Optional[_Union[_audio_frame_pb2.NewAudioSourceResponse, _Mapping]] = ..., capture_audio_frame: _Optional[_Union[_audio_frame_pb2.CaptureAudioFrameResponse, _Mapping]] = ..., clear_audio_buffer: _Optional[_Union[_audio_frame_pb2.ClearAudioBufferResponse, _Mapping]] = ..., new_audio_resampler: _Optional[_Union[_audio_frame_pb2.NewAudioResamplerResponse, _Mapping]] = ..., remix_and_resample: _Optional[_Union[_audio_frame_pb2.RemixAndResampleResponse, _Mapping]] = ..., audio_stream_from_participant: _Optional[_Union[_audio_frame_pb2.AudioStreamFromParticipantResponse, _Mapping]] = ..., e2ee: _Optional[_Union[_e2ee_pb2.E2eeResponse, _Mapping]] = ..., new_sox_resampler: _Optional[_Union[_audio_frame_pb2.NewSoxResamplerResponse, _Mapping]] = ..., push_sox_resampler: _Optional[_Union[_audio_frame_pb2.PushSoxResamplerResponse, _Mapping]] = ..., flush_sox_resampler: _Optional[_Union[_audio_frame_pb2.FlushSoxResamplerResponse, _Mapping]] = ..., send_chat_message: _Optional[_Union[_room_pb2.SendChatMessageResponse, _Mapping]] = ..., perform_rpc: _Optional[_Union[_rpc_pb2.PerformRpcResponse, _Mapping]] = ..., register_rpc_method: _Optional[_Union[_rpc_pb2.RegisterRpcMethodResponse, _Mapping]] = ..., unregister_rpc_method: _Optional[_Union[_rpc_pb2.UnregisterRpcMethodResponse, _Mapping]] = ..., rpc_method_invocation_response: _Optional[_Union[_rpc_pb2.RpcMethodInvocationResponseResponse, _Mapping]] = ..., enable_remote_track_publication: _Optional[_Union[_track_publication_pb2.EnableRemoteTrackPublicationResponse, _Mapping]] = ..., update_remote_track_publication_dimension: _Optional[_Union[_track_publication_pb2.UpdateRemoteTrackPublicationDimensionResponse, _Mapping]] = ..., send_stream_header: _Optional[_Union[_room_pb2.SendStreamHeaderResponse, _Mapping]] = ..., send_stream_chunk: _Optional[_Union[_room_pb2.SendStreamChunkResponse, _Mapping]] = ..., send_stream_trailer: _Optional[_Union[_room_pb2.SendStreamTrailerResponse, _Mapping]] = ..., set_data_channel_buffered_amount_low_threshold: _Optional[_Union[_room_pb2.SetDataChannelBufferedAmountLowThresholdResponse, _Mapping]] = ..., load_audio_filter_plugin: _Optional[_Union[_audio_frame_pb2.LoadAudioFilterPluginResponse, _Mapping]] = ..., new_apm: _Optional[_Union[_audio_frame_pb2.NewApmResponse, _Mapping]] = ..., apm_process_stream: _Optional[_Union[_audio_frame_pb2.ApmProcessStreamResponse, _Mapping]] = ..., apm_process_reverse_stream: _Optional[_Union[_audio_frame_pb2.ApmProcessReverseStreamResponse, _Mapping]] = ..., apm_set_stream_delay: _Optional[_Union[_audio_frame_pb2.ApmSetStreamDelayResponse, _Mapping]] = ..., byte_read_incremental: _Optional[_Union[_data_stream_pb2.ByteStreamReaderReadIncrementalResponse, _Mapping]] = ..., byte_read_all: _Optional[_Union[_data_stream_pb2.ByteStreamReaderReadAllResponse, _Mapping]] = ..., byte_write_to_file: _Optional[_Union[_data_stream_pb2.ByteStreamReaderWriteToFileResponse, _Mapping]] = ..., text_read_incremental: _Optional[_Union[_data_stream_pb2.TextStreamReaderReadIncrementalResponse, _Mapping]] = ..., text_read_all: _Optional[_Union[_data_stream_pb2.TextStreamReaderReadAllResponse, _Mapping]] = ..., send_file: _Optional[_Union[_data_stream_pb2.StreamSendFileResponse, _Mapping]] = ..., send_text: _Optional[_Union[_data_stream_pb2.StreamSendTextResponse, _Mapping]] = ..., byte_stream_open: _Optional[_Union[_data_stream_pb2.ByteStreamOpenResponse, _Mapping]] = ..., byte_stream_write: _Optional[_Union[_data_stream_pb2.ByteStreamWriterWriteResponse, _Mapping]] = ..., byte_stream_close: _Optional[_Union[_data_stream_pb2.ByteStreamWriterCloseResponse, _Mapping]] = ..., text_stream_open: _Optional[_Union[_data_stream_pb2.TextStreamOpenResponse, _Mapping]] = ..., text_stream_write: _Optional[_Union[_data_stream_pb2.TextStreamWriterWriteResponse, _Mapping]] = ..., text_stream_close: _Optional[_Union[_data_stream_pb2.TextStreamWriterCloseResponse, _Mapping]] = ..., send_bytes: _Optional[_Union[_data_stream_pb2.StreamSendBytesResponse, _Mapping]] = ..., set_remote_track_publication_quality: _Optional[_Union[_track_publication_pb2.SetRemoteTrackPublicationQualityResponse, _Mapping]] = ..., publish_data_track: _Optional[_Union[_data_track_pb2.PublishDataTrackResponse, _Mapping]] = ..., local_data_track_try_push: _Optional[_Union[_data_track_pb2.LocalDataTrackTryPushResponse, _Mapping]] = ..., local_data_track_unpublish: _Optional[_Union[_data_track_pb2.LocalDataTrackUnpublishResponse, _Mapping]] = ..., local_data_track_is_published: _Optional[_Union[_data_track_pb2.LocalDataTrackIsPublishedResponse, _Mapping]] = ..., subscribe_data_track: _Optional[_Union[_data_track_pb2.SubscribeDataTrackResponse, _Mapping]] = ..., remote_data_track_is_published: _Optional[_Union[_data_track_pb2.RemoteDataTrackIsPublishedResponse, _Mapping]] = ..., data_track_stream_read: _Optional[_Union[_data_track_pb2.DataTrackStreamReadResponse, _Mapping]] = ..., remote_data_track_set_pipeline_options: _Optional[_Union[_data_track_pb2.RemoteDataTrackSetPipelineOptionsResponse, _Mapping]] = ..., define_schema: _Optional[_Union[_data_track_pb2.DefineSchemaResponse, _Mapping]] = ..., get_schema: _Optional[_Union[_data_track_pb2.GetSchemaResponse, _Mapping]] = ..., capture_encoded_video_frame: _Optional[_Union[_video_frame_pb2.CaptureEncodedVideoFrameResponse, _Mapping]] = ..., take_encoded_video_source_feedback: _Optional[_Union[_video_frame_pb2.TakeEncodedVideoSourceFeedbackResponse, _Mapping]] = ..., simulate_scenario: _Optional[_Union[_room_pb2.SimulateScenarioResponse, _Mapping]] = ..., new_platform_audio: _Optional[_Union[_audio_frame_pb2.NewPlatformAudioResponse, _Mapping]] = ..., get_audio_devices: _Optional[_Union[_audio_frame_pb2.GetAudioDevicesResponse, _Mapping]] = ..., set_recording_device: _Optional[_Union[_audio_frame_pb2.SetRecordingDeviceResponse, _Mapping]] = ..., set_playout_device: _Optional[_Union[_audio_frame_pb2.SetPlayoutDeviceResponse, _Mapping]] = ..., start_recording: _Optional[_Union[_audio_frame_pb2.StartRecordingResponse, _Mapping]] = ..., stop_recording: _Optional[_Union[_audio_frame_pb2.StopRecordingResponse, _Mapping]] = ..., ready_for_room_event: _Optional[_Union[_room_pb2.ReadyForRoomEventResponse, _Mapping]] = ..., new_capture_source: _Optional[_Union[_capture_pb2.NewCaptureSourceResponse, _Mapping]] = ..., start_capture: _Optional[_Union[_capture_pb2.StartCaptureResponse, _Mapping]] = ..., stop_capture: _Optional[_Union[_capture_pb2.StopCaptureResponse, _Mapping]] = ...) -> None: ...
+
+class FfiEvent(_message.Message):
+    __slots__ = ("room_event", "track_event", "video_stream_event", "audio_stream_event", "connect", "disconnect", "dispose", "publish_track", "unpublish_track", "publish_data", "publish_transcription", "capture_audio_frame", "set_local_metadata", "set_local_name", "set_local_attributes", "get_stats", "logs", "get_session_stats", "panic", "publish_sip_dtmf", "chat_message", "perform_rpc", "rpc_method_invocation", "send_stream_header", "send_stream_chunk", "send_stream_trailer", "byte_stream_reader_event", "byte_stream_reader_read_all", "byte_stream_reader_write_to_file", "byte_stream_open", "byte_stream_writer_write", "byte_stream_writer_close", "send_file", "text_stream_reader_event", "text_stream_reader_read_all", "text_stream_open", "text_stream_writer_write", "text_stream_writer_close", "send_text", "send_bytes", "publish_data_track", "data_track_stream_event", "simulate_scenario", "define_schema", "get_schema", "new_capture_source", "capture_source_event")
+    ROOM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    TRACK_EVENT_FIELD_NUMBER: _ClassVar[int]
+    VIDEO_STREAM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_STREAM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    CONNECT_FIELD_NUMBER: _ClassVar[int]
+    DISCONNECT_FIELD_NUMBER: _ClassVar[int]
+    DISPOSE_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    UNPUBLISH_TRACK_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_TRANSCRIPTION_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_AUDIO_FRAME_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_METADATA_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_NAME_FIELD_NUMBER: _ClassVar[int]
+    SET_LOCAL_ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    GET_STATS_FIELD_NUMBER: _ClassVar[int]
+    LOGS_FIELD_NUMBER: _ClassVar[int]
+    GET_SESSION_STATS_FIELD_NUMBER: _ClassVar[int]
+    PANIC_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_SIP_DTMF_FIELD_NUMBER: _ClassVar[int]
+    CHAT_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    PERFORM_RPC_FIELD_NUMBER: _ClassVar[int]
+    RPC_METHOD_INVOCATION_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_HEADER_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_CHUNK_FIELD_NUMBER: _ClassVar[int]
+    SEND_STREAM_TRAILER_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_READER_EVENT_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_READER_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_READER_WRITE_TO_FILE_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_WRITER_WRITE_FIELD_NUMBER: _ClassVar[int]
+    BYTE_STREAM_WRITER_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    SEND_FILE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_READER_EVENT_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_READER_READ_ALL_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_OPEN_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_WRITER_WRITE_FIELD_NUMBER: _ClassVar[int]
+    TEXT_STREAM_WRITER_CLOSE_FIELD_NUMBER: _ClassVar[int]
+    SEND_TEXT_FIELD_NUMBER: _ClassVar[int]
+    SEND_BYTES_FIELD_NUMBER: _ClassVar[int]
+    PUBLISH_DATA_TRACK_FIELD_NUMBER: _ClassVar[int]
+    DATA_TRACK_STREAM_EVENT_FIELD_NUMBER: _ClassVar[int]
+    SIMULATE_SCENARIO_FIELD_NUMBER: _ClassVar[int]
+    DEFINE_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    GET_SCHEMA_FIELD_NUMBER: _ClassVar[int]
+    NEW_CAPTURE_SOURCE_FIELD_NUMBER: _ClassVar[int]
+    CAPTURE_SOURCE_EVENT_FIELD_NUMBER: _ClassVar[int]
+    room_event: _room_pb2.RoomEvent
+    track_event: _track_pb2.TrackEvent
+    video_stream_event: _video_frame_pb2.VideoStreamEvent
+    audio_stream_event: _audio_frame_pb2.AudioStreamEvent
+    connect: _room_pb2.ConnectCallback
+    disconnect: _room_pb2.DisconnectCallback
+    dispose: DisposeCallback
+    publish_track: _room_pb2.PublishTrackCallback
+    unpublish_track: _room_pb2.UnpublishTrackCallback
+    publish_data: _room_pb2.PublishDataCallback
+    publish_transcription: _room_pb2.PublishTranscriptionCallback
+    capture_audio_frame: _audio_frame_pb2.CaptureAudioFrameCallback
+    set_local_metadata: _room_pb2.SetLocalMetadataCallback
+    set_local_name: _room_pb2.SetLocalNameCallback
+    set_local_attributes: _room_pb2.SetLocalAttributesCallback
+    get_stats: _track_pb2.GetStatsCallback
+    logs: LogBatch
+    get_session_stats: _room_pb2.GetSessionStatsCallback
+    panic: Panic
+    publish_sip_dtmf: _room_pb2.PublishSipDtmfCallback
+    chat_message: _room_pb2.SendChatMessageCallback
+    perform_rpc: _rpc_pb2.PerformRpcCallback
+    rpc_method_invocation: _rpc_pb2.RpcMethodInvocationEvent
+    send_stream_header: _room_pb2.SendStreamHeaderCallback
+    send_stream_chunk: _room_pb2.SendStreamChunkCallback
+    send_stream_trailer: _room_pb2.SendStreamTrailerCallback
+    byte_stream_reader_event: _data_stream_pb2.ByteStreamReaderEvent
+    byte_stream_reader_read_all: _data_stream_pb2.ByteStreamReaderReadAllCallback
+    byte_stream_reader_write_to_file: _data_stream_pb2.ByteStreamReaderWriteToFileCallback
+    byte_stream_open: _data_stream_pb2.ByteStreamOpenCallback
+    byte_stream_writer_write: _data_stream_pb2.ByteStreamWriterWriteCallback
+    byte_stream_writer_close: _data_stream_pb2.ByteStreamWriterCloseCallback
+    send_file: _data_stream_pb2.StreamSendFileCallback
+    text_stream_reader_event: _data_stream_pb2.TextStreamReaderEvent
+    text_stream_reader_read_all: _data_stream_pb2.TextStreamReaderReadAllCallback
+    text_stream_open: _data_stream_pb2.TextStreamOpenCallback
+    text_stream_writer_write: _data_stream_pb2.TextStreamWriterWriteCallback
+    text_stream_writer_close: _data_stream_pb2.TextStreamWriterCloseCallback
+    send_text: _data_stream_pb2.StreamSendTextCallback
+    send_bytes: _data_stream_pb2.StreamSendBytesCallback
+    publish_data_track: _data_track_pb2.PublishDataTrackCallback
+    data_track_stream_event: _data_track_pb2.DataTrackStreamEvent
+    simulate_scenario: _room_pb2.SimulateScenarioCallback
+    define_schema: _data_track_pb2.DefineSchemaCallback
+    get_schema: _data_track_pb2.GetSchemaCallback
+    new_capture_source: _capture_pb2.NewCaptureSourceCallback
+    capture_source_event: _capture_pb2.CaptureSourceEvent
+    def __init__(self, room_event: _Optional[_Union[_room_pb2.RoomEvent, _Mapping]] = ..., track_event: _Optional[_Union[_track_pb2.TrackEvent, _Mapping]] = ..., video_stream_event: _Optional[_Union[_video_frame_pb2.VideoStreamEvent, _Mapping]] = ..., audio_stream_event: _Optional[_Union[_audio_frame_pb2.AudioStreamEvent, _Mapping]] = ..., connect: _Optional[_Union[_room_pb2.ConnectCallback, _Mapping]] = ..., disconnect: _Optional[_Union[_room_pb2.DisconnectCallback, _Mapping]] = ..., dispose: _Optional[_Union[DisposeCallback, _Mapping]] = ..., publish_track: _Optional[_Union[_room_pb2.PublishTrackCallback, _Mapping]] = ..., unpublish_track: _Optional[_Union[_room_pb2.UnpublishTrackCallback, _Mapping]] = ..., publish_data: _Optional[_Union[_room_pb2.PublishDataCallback, _Mapping]] = ..., publish_transcription: _Optional[_Union[_room_pb2.PublishTranscriptionCallback, _Mapping]] = ..., capture_audio_frame: _Optional[_Union[_audio_frame_pb2.CaptureAudioFrameCallback, _Mapping]] = ..., set_local_metadata: _Optional[_Union[_room_pb2.SetLocalMetadataCallback, _Mapping]] = ..., set_local_name: _Optional[_Union[_room_pb2.SetLocalNameCallback, _Mapping]] = ..., set_local_attributes: _Optional[_Union[_room_pb2.SetLocalAttributesCallback, _Mapping]] = ..., get_stats: _Optional[_Union[_track_pb2.GetStatsCallback, _Mapping]] = ..., logs: _Optional[_Union[LogBatch, _Mapping]] = ..., get_session_stats: _Optional[_Union[_room_pb2.GetSessionStatsCallback, _Mapping]] = ..., panic: _Optional[_Union[Panic, _Mapping]] = ..., publish_sip_dtmf: _Optional[_Union[_room_pb2.PublishSipDtmfCallback, _Mapping]] = ..., chat_message: _Optional[_Union[_room_pb2.SendChatMessageCallback, _Mapping]] = ..., perform_rpc: _Optional[_Union[_rpc_pb2.PerformRpcCallback, _Mapping]] = ..., rpc_method_invocation: _Optional[_Union[_rpc_pb2.RpcMethodInvocationEvent, _Mapping]] = ..., send_stream_header: _Optional[_Union[_room_pb2.SendStreamHeaderCallback, _Mapping]] = ..., send_stream_chunk: _Optional[_Union[_room_pb2.SendStreamChunkCallback, _Mapping]] = ..., send_stream_trailer: _Optional[_Union[_room_pb2.SendStreamTrailerCallback, _Mapping]] = ..., byte_stream_reader_event: _Optional[_Union[_data_stream_pb2.ByteStreamReaderEvent, _Mapping]] = ..., byte_stream_reader_read_all: _Optional[_Union[_data_stream_pb2.ByteStreamReaderReadAllCallback, _Mapping]] = ..., byte_stream_reader_write_to_file: _Optional[_Union[_data_stream_pb2.ByteStreamReaderWriteToFileCallback, _Mapping]] = ..., byte_stream_open: _Optional[_Union[_data_stream_pb2.ByteStreamOpenCallback, _Mapping]] = ..., byte_stream_writer_write: _Optional[_Union[_data_stream_pb2.ByteStreamWriterWriteCallback, _Mapping]] = ..., byte_stream_writer_close: _Optional[_Union[_data_stream_pb2.ByteStreamWriterCloseCallback, _Mapping]] = ..., send_file: _Optional[_Union[_data_stream_pb2.StreamSendFileCallback, _Mapping]] = ..., text_stream_reader_event: _Optional[_Union[_data_stream_pb2.TextStreamReaderEvent, _Mapping]] = ..., text_stream_reader_read_all: _Optional[_Union[_data_stream_pb2.TextStreamReaderReadAllCallback, _Mapping]] = ..., text_stream_open: _Optional[_Union[_data_stream_pb2.TextStreamOpenCallback, _Mapping]] = ..., text_stream_writer_write: _Optional[_Union[_data_stream_pb2.TextStreamWriterWriteCallback, _Mapping]] = ..., text_stream_writer_close: _Optional[_Union[_data_stream_pb2.TextStreamWriterCloseCallback, _Mapping]] = ..., send_text: _Optional[_Union[_data_stream_pb2.StreamSendTextCallback, _Mapping]] = ..., send_bytes: _Optional[_Union[_data_stream_pb2.StreamSendBytesCallback, _Mapping]] = ..., publish_data_track: _Optional[_Union[_data_track_pb2.PublishDataTrackCallback, _Mapping]] = ..., data_track_stream_event: _Optional[_Union[_data_track_pb2.DataTrackStreamEvent, _Mapping]] = ..., simulate_scenario: _Optional[_Union[_room_pb2.SimulateScenarioCallback, _Mapping]] = ..., define_schema: _Optional[_Union[_data_track_pb2.DefineSchemaCallback, _Mapping]] = ..., get_schema: _Optional[_Union[_data_track_pb2.GetSchemaCallback, _Mapping]] = ..., new_capture_source: _Optional[_Union[_capture_pb2.NewCaptureSourceCallback, _Mapping]] = ..., capture_source_event: _Optional[_Union[_capture_pb2.CaptureSourceEvent, _Mapping]] = ...) -> None: ...
+
+class DisposeRequest(_message.Message):
+    __slots__ = ()
+    ASYNC_FIELD_NUMBER: _ClassVar[int]
+    def __init__(self, **kwargs) -> None: ...
+
+class DisposeResponse(_message.Message):
+    __slots__ = ("async_id",)
+    ASYNC_ID_FIELD_NUMBER: _ClassVar[int]
+    async_id: int
+    def __init__(self, async_id: _Optional[int] = ...) -> None: ...
+
+class DisposeCallback(_message.Message):
+    __slots__ = ("async_id",)
+    ASYNC_ID_FIELD_NUMBER: _ClassVar[int]
+    async_id: int
+    def __init__(self, async_id: _Optional[int] = ...) -> None: ...
+
+class LogRecord(_message.Message):
+    __slots__ = ("level", "target", "module_path", "file", "line", "message")
+    LEVEL_FIELD_NUMBER: _ClassVar[int]
+    TARGET_FIELD_NUMBER: _ClassVar[int]
+    MODULE_PATH_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    LINE_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    level: LogLevel
+    target: str
+    module_path: str
+    file: str
+    line: int
+    message: str
+    def __init__(self, level: _Optional[_Union[LogLevel, str]] = ..., target: _Optional[str] = ..., module_path: _Optional[str] = ..., file: _Optional[str] = ..., line: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class LogBatch(_message.Message):
+    __slots__ = ("records",)
+    RECORDS_FIELD_NUMBER: _ClassVar[int]
+    records: _containers.RepeatedCompositeFieldContainer[LogRecord]
+    def __init__(self, records: _Optional[_Iterable[_Union[LogRecord, _Mapping]]] = ...) -> None: ...
+
+class Panic(_message.Message):
+    __slots__ = ("message",)
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    message: str
+    def __init__(self, message: _Optional[str] = ...) -> None: ...
