@@ -1,0 +1,14 @@
+"""Client side of lkemu: the SDK's FfiClient API over an lkemu engine."""
+
+from .connection import EngineConnection, EngineUnavailable, FfiRequestError
+from .ffi_client import INVALID_HANDLE, FfiClient, FfiHandle, FfiQueue
+
+__all__ = [
+    "INVALID_HANDLE",
+    "EngineConnection",
+    "EngineUnavailable",
+    "FfiClient",
+    "FfiHandle",
+    "FfiQueue",
+    "FfiRequestError",
+]

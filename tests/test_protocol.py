@@ -7,10 +7,10 @@ from google.protobuf import descriptor_pb2
 
 pytest.importorskip("livekit.rtc._proto.ffi_pb2", reason="livekit (parity extra) not installed")
 
-from livekit.rtc._proto import ffi_pb2 as upstream_ffi  # noqa: E402
+from livekit.rtc._proto import ffi_pb2 as upstream_ffi
+from lkemu.proto import ffi_pb2
 
-from lkemu.proto import ffi_pb2  # noqa: E402
-from tools.protocol_diff import file_diff, protocol_pairs  # noqa: E402
+from tools.protocol_diff import file_diff, protocol_pairs
 
 
 def _count_messages(messages: list[descriptor_pb2.DescriptorProto]) -> int:

@@ -9,7 +9,7 @@ wire depends on must not: messages, field numbers, types, labels, oneofs, enum v
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from google.protobuf import descriptor_pb2
 from google.protobuf.descriptor import FileDescriptor
@@ -91,10 +91,10 @@ def _message_diff(
 
 def _children_diff(
     path: str,
-    our_messages: Iterator[Message] | list[Message],
-    their_messages: Iterator[Message] | list[Message],
-    our_enums: Iterator[Enum] | list[Enum],
-    their_enums: Iterator[Enum] | list[Enum],
+    our_messages: Iterable[Message],
+    their_messages: Iterable[Message],
+    our_enums: Iterable[Enum],
+    their_enums: Iterable[Enum],
     our_pkg: str,
     their_pkg: str,
 ) -> Iterator[str]:
@@ -132,14 +132,21 @@ def file_diff(
         problems.append(f"file {ours.name}: imports {list(ours.dependency)} != {expected_deps}")
     problems.extend(
         _children_diff(
-            "", ours.message_type, theirs.message_type, ours.enum_type, theirs.enum_type,
-            ours.package, theirs.package,
-        )  # fmt: skip
+            "",
+            ours.message_type,
+            theirs.message_type,
+            ours.enum_type,
+            theirs.enum_type,
+            ours.package,
+            theirs.package,
+        )
     )
     return problems
 
 
-def protocol_pairs() -> list[tuple[descriptor_pb2.FileDescriptorProto, ...]]:
+def protocol_pairs() -> list[
+    tuple[descriptor_pb2.FileDescriptorProto, descriptor_pb2.FileDescriptorProto]
+]:
     """(lkemu, livekit) file descriptor pairs, matched by file name."""
     import importlib
     import pkgutil

@@ -93,7 +93,9 @@ def read_upstream_descriptors(proto_dir: Path) -> list[descriptor_pb2.FileDescri
         match = re.search(r"AddSerializedFile\((b'.*?')\)\n", source, re.S)
         if match is None:
             raise SystemExit(f"{module}: no serialized descriptor found")
-        files.append(descriptor_pb2.FileDescriptorProto.FromString(ast.literal_eval(match.group(1))))
+        files.append(
+            descriptor_pb2.FileDescriptorProto.FromString(ast.literal_eval(match.group(1)))
+        )
     return files
 
 
@@ -210,7 +212,8 @@ class ProtoPrinter:
             and entry_name in map_entries
         ):
             key, value = map_entries[entry_name].field
-            return f"map<{self._type(key)}, {self._type(value)}> {field.name} = {field.number}{suffix};"
+            kind = f"map<{self._type(key)}, {self._type(value)}>"
+            return f"{kind} {field.name} = {field.number}{suffix};"
         label = "" if in_oneof else _LABELS[field.label] + " "
         return f"{label}{self._type(field)} {field.name} = {field.number}{suffix};"
 
@@ -285,14 +288,14 @@ def main() -> int:
             shutil.copy(PROTO_DIR / own, staged / own)
         write_ffi_protos(staged)
         compile_protos(staged, staged)
-        stale = [
+        outdated = [
             p.name
             for p in sorted(staged.iterdir())
             if not (PROTO_DIR / p.name).exists()
             or (PROTO_DIR / p.name).read_bytes() != p.read_bytes()
         ]
-    if stale:
-        print("proto/ is out of date (run `make proto`):", ", ".join(stale))
+    if outdated:
+        print("proto/ is out of date (run `make proto`):", ", ".join(outdated))
         return 1
     print("proto/ is up to date")
     return 0

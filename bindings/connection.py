@@ -1,0 +1,148 @@
+"""A client's link to one engine: its session, requests, handle drops and event stream."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+
+import grpc
+from lkemu.proto import engine_pb2, engine_pb2_grpc
+
+# Must match the engine's limits: video frames exceed gRPC's 4 MB default.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+
+_GONE = {
+    grpc.StatusCode.UNAVAILABLE,
+    grpc.StatusCode.CANCELLED,
+    grpc.StatusCode.INTERNAL,
+    grpc.StatusCode.UNKNOWN,
+}
+
+
+class EngineUnavailable(RuntimeError):
+    """The engine cannot be reached: it never started, died, or was stopped."""
+
+
+class FfiRequestError(RuntimeError):
+    """The engine refused a request (the native core would have returned handle 0)."""
+
+    def __init__(self, request_name: str, message: str, kind: int) -> None:
+        super().__init__(message)
+        self.request_name = request_name
+        self.kind = kind
+        self.kind_name = engine_pb2.ErrorKind.Name(kind)
+
+    @property
+    def not_implemented(self) -> bool:
+        return self.kind == engine_pb2.NOT_IMPLEMENTED
+
+
+class EngineConnection:
+    def __init__(self, address: str, channel: grpc.Channel) -> None:
+        self.address = address
+        self._channel = channel
+        self._engine = engine_pb2_grpc.FfiEngineStub(channel)
+        self._control = engine_pb2_grpc.EngineControlStub(channel)
+        self.session_id = 0
+        self.clock = ""
+        # Set once the engine is known to be gone, so later calls fail at once.
+        self.lost: str | None = None
+
+    @classmethod
+    def connect(cls, address: str, timeout: float = 10.0) -> EngineConnection:
+        channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+        try:
+            grpc.channel_ready_future(channel).result(timeout=timeout)
+        except grpc.FutureTimeoutError:
+            channel.close()
+            raise EngineUnavailable(
+                f"no lkemu engine answered at {address} within {timeout:g} s"
+            ) from None
+        return cls(address, channel)
+
+    def _gone(self, error: grpc.RpcError) -> EngineUnavailable:
+        code = error.code() if isinstance(error, grpc.Call) else None
+        details = error.details() if isinstance(error, grpc.Call) else str(error)
+        if code in _GONE or code is None:
+            self.lost = self.lost or f"the lkemu engine at {self.address} is gone ({details})"
+            return EngineUnavailable(self.lost)
+        return EngineUnavailable(f"engine call failed: {code}: {details}")
+
+    def _check(self) -> None:
+        if self.lost is not None:
+            raise EngineUnavailable(self.lost)
+
+    def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> int:
+        self._check()
+        request = engine_pb2.OpenSessionRequest(
+            capture_logs=capture_logs, sdk=sdk, sdk_version=sdk_version, client_pid=os.getpid()
+        )
+        try:
+            opened = self._engine.OpenSession(request)
+        except grpc.RpcError as error:
+            raise self._gone(error) from None
+        self.session_id = opened.session_id
+        self.clock = opened.clock
+        return self.session_id
+
+    def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
+        self._check()
+        call = engine_pb2.FfiCall(session_id=self.session_id, request=data, inputs=inputs)
+        try:
+            return self._engine.Request(call)
+        except grpc.RpcError as error:
+            raise self._gone(error) from None
+
+    def drop_handle(self, handle: int) -> bool:
+        self._check()
+        request = engine_pb2.DropHandleRequest(session_id=self.session_id, handle=handle)
+        try:
+            return bool(self._engine.DropHandle(request).existed)
+        except grpc.RpcError as error:
+            raise self._gone(error) from None
+
+    def events(self) -> Iterator[engine_pb2.EngineEvent]:
+        """The session's events, until the session closes; marks the engine lost if cut."""
+        stream = self._engine.Events(engine_pb2.EventsRequest(session_id=self.session_id))
+        self._events_call = stream
+        try:
+            yield from stream
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
+                return  # we cancelled it ourselves on close
+            self._gone(error)
+
+    def close_session(self) -> int:
+        if self.lost is not None or not self.session_id:
+            return 0
+        try:
+            closed = self._engine.CloseSession(
+                engine_pb2.CloseSessionRequest(session_id=self.session_id), timeout=5
+            )
+        except grpc.RpcError:
+            return 0
+        return int(closed.released_handles)
+
+    def info(self) -> engine_pb2.EngineInfo:
+        self._check()
+        try:
+            return self._control.Info(engine_pb2.InfoRequest())
+        except grpc.RpcError as error:
+            raise self._gone(error) from None
+
+    def count_handles(self, session_id: int = 0) -> engine_pb2.HandleCounts:
+        self._check()
+        try:
+            return self._control.CountHandles(engine_pb2.HandleCountsRequest(session_id=session_id))
+        except grpc.RpcError as error:
+            raise self._gone(error) from None
+
+    def close(self) -> None:
+        events = getattr(self, "_events_call", None)
+        if events is not None:
+            events.cancel()
+        self._channel.close()

@@ -1,0 +1,217 @@
+"""FfiClient, FfiHandle and the event queue, as the livekit SDK has them, over an engine.
+
+    from lkemu.bindings import FfiClient
+    response = FfiClient.instance.request(request)
+
+Differences from the SDK, on purpose: a failed request raises `FfiRequestError` with the
+engine's message (the SDK asserts), and a lost engine raises `EngineUnavailable` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
+
+from google.protobuf.message import Message
+from lkemu import __version__
+from lkemu.proto import ffi_pb2
+
+from .connection import EngineConnection, EngineUnavailable, FfiRequestError
+from .embedded import default_address
+from .pointers import ClientMemory, collect_inputs
+
+logger = logging.getLogger("lkemu.bindings")
+
+INVALID_HANDLE = 0
+T = TypeVar("T")
+
+_live_handles: weakref.WeakSet[FfiHandle] = weakref.WeakSet()
+
+
+class FfiHandle:
+    """An owned engine object; dropped once, on dispose() or garbage collection."""
+
+    def __init__(self, handle: int) -> None:
+        self.handle = handle
+        self._disposed = False
+        _live_handles.add(self)
+
+    def __del__(self) -> None:
+        self.dispose()
+
+    @property
+    def disposed(self) -> bool:
+        return self._disposed
+
+    def mark_consumed(self) -> None:
+        """The engine took this handle (a request that consumes it): do not drop it again."""
+        self._disposed = True
+
+    def dispose(self) -> None:
+        if self.handle == INVALID_HANDLE or self._disposed:
+            return
+        self._disposed = True
+        client = FfiClient._instance
+        if client is None or client._pid != os.getpid() or client._closed:
+            return
+        client.drop_handle(self.handle)
+
+    def __repr__(self) -> str:
+        return f"FfiHandle({self.handle})"
+
+
+class EventQueue(asyncio.Queue[T]):
+    async def wait_for(self, predicate: Callable[[T], bool]) -> T:
+        """Wait for the first item that matches, dropping those that come before it."""
+        while True:
+            item = await self.get()
+            if predicate(item):
+                return item
+
+
+class FfiQueue(Generic[T]):
+    """Fans events out to asyncio queues, each on its own loop, optionally filtered."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+        self._subscribers: list[
+            tuple[EventQueue[T], asyncio.AbstractEventLoop, Callable[[T], bool] | None]
+        ] = []
+
+    def put(self, item: T) -> None:
+        with self._lock:
+            subscribers = list(self._subscribers)
+        for queue, loop, filter_fn in subscribers:
+            if filter_fn is not None:
+                try:
+                    if not filter_fn(item):
+                        continue
+                except Exception:
+                    pass  # a broken filter delivers rather than loses the event
+            try:
+                loop.call_soon_threadsafe(queue.put_nowait, item)
+            except RuntimeError:
+                # The subscriber's loop is closed without unsubscribing: its loss, not ours.
+                logger.debug("dropping an event for a closed loop")
+
+    def subscribe(
+        self,
+        loop: asyncio.AbstractEventLoop | None = None,
+        filter_fn: Callable[[T], bool] | None = None,
+    ) -> EventQueue[T]:
+        with self._lock:
+            queue: EventQueue[T] = EventQueue()
+            if loop is None:
+                try:
+                    loop = asyncio.get_running_loop()
+                except RuntimeError:
+                    loop = asyncio.get_event_loop_policy().get_event_loop()
+            self._subscribers.append((queue, loop, filter_fn))
+            return queue
+
+    def unsubscribe(self, queue: EventQueue[T]) -> None:
+        with self._lock:
+            for index, (subscribed, _, _) in enumerate(self._subscribers):
+                if subscribed is queue:
+                    self._subscribers.pop(index)
+                    break
+
+
+_LOG_LEVELS = {
+    ffi_pb2.LOG_ERROR: logging.ERROR,
+    ffi_pb2.LOG_WARN: logging.WARNING,
+    ffi_pb2.LOG_INFO: logging.INFO,
+    ffi_pb2.LOG_DEBUG: logging.DEBUG,
+}
+
+
+class _ClassProperty:
+    def __init__(self, getter: Callable[[Any], Any]) -> None:
+        self._getter = getter
+
+    def __get__(self, instance: object, owner: type) -> Any:
+        return self._getter(owner)
+
+
+class FfiClient:
+    _instance: FfiClient | None = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self, address: str | None = None, capture_logs: bool = True) -> None:
+        self._pid = os.getpid()
+        self._closed = False
+        self._queue: FfiQueue[ffi_pb2.FfiEvent] = FfiQueue()
+        self.memory = ClientMemory()
+        self.connection = EngineConnection.connect(address or default_address())
+        self.connection.open_session(capture_logs, "lkemu-bindings", __version__)
+        self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
+        self._events.start()
+        atexit.register(self.close)
+
+    @_ClassProperty
+    def instance(cls) -> FfiClient:
+        if cls._instance is not None and cls._instance._pid == os.getpid():
+            return cls._instance
+        with cls._instance_lock:
+            if cls._instance is None or cls._instance._pid != os.getpid():
+                cls._instance = FfiClient()
+            return cls._instance
+
+    @property
+    def queue(self) -> FfiQueue[ffi_pb2.FfiEvent]:
+        return self._queue
+
+    def request(self, req: Message) -> ffi_pb2.FfiResponse:
+        if self._pid != os.getpid():
+            raise RuntimeError("an lkemu FfiClient cannot be used across fork()")
+        if not isinstance(req, ffi_pb2.FfiRequest):
+            # A request built with another copy of the protocol (livekit.rtc's): same wire.
+            req = ffi_pb2.FfiRequest.FromString(req.SerializeToString())
+        reply = self.connection.request(req.SerializeToString(), collect_inputs(req))
+        if reply.handle == INVALID_HANDLE:
+            raise FfiRequestError(reply.request_name, reply.error, reply.error_kind)
+        response = ffi_pb2.FfiResponse.FromString(reply.response)
+        if reply.outputs:
+            self.memory.apply(response, list(reply.outputs))
+        return response
+
+    def drop_handle(self, handle: int) -> bool:
+        self.memory.release(handle)
+        try:
+            return self.connection.drop_handle(handle)
+        except EngineUnavailable:
+            return False
+
+    def _pump_events(self) -> None:
+        for engine_event in self.connection.events():
+            event = ffi_pb2.FfiEvent.FromString(engine_event.event)
+            if engine_event.outputs:
+                self.memory.apply(event, list(engine_event.outputs))
+            which = event.WhichOneof("message")
+            if which == "logs":
+                for record in event.logs.records:
+                    level = _LOG_LEVELS.get(record.level)
+                    if level is not None:
+                        logger.log(level, "%s - %s", record.target, record.message)
+                continue
+            if which == "panic":
+                logger.critical("engine panic: %s", event.panic.message)
+                continue
+            self._queue.put(event)
+
+    def close(self) -> None:
+        """End the session: the engine releases every handle this client still holds."""
+        if self._closed or self._pid != os.getpid():
+            return
+        self._closed = True
+        self.connection.close_session()
+        self.connection.close()
+        self.memory.clear()
+        if FfiClient._instance is self:
+            FfiClient._instance = None

@@ -1,0 +1,5 @@
+import sys
+
+from lkemu.cli import main
+
+sys.exit(main())

@@ -1,0 +1,80 @@
+"""The `lkemu` command: serve an engine, run the demo, inspect an engine."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from lkemu.engine.server import AddressError, check_local_address, serve
+
+    try:
+        check_local_address(args.address)
+    except AddressError as error:
+        print(f"lkemu serve: {error}", file=sys.stderr)
+        return 2
+    logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
+    asyncio.run(serve(args.address, clock=args.clock, parent_pid=args.parent_pid))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from lkemu.demo import main as demo_main
+
+    return demo_main()
+
+
+def _info(args: argparse.Namespace) -> int:
+    from lkemu.bindings.connection import EngineConnection
+
+    address = args.address or os.environ.get("LKEMU_ADDRESS")
+    if not address:
+        print("lkemu info: give --address or set LKEMU_ADDRESS", file=sys.stderr)
+        return 2
+    connection = EngineConnection.connect(address)
+    try:
+        info = connection.info()
+        counts = connection.count_handles()
+    finally:
+        connection.close()
+    print(f"engine {info.engine_version} (protocol of livekit {info.protocol_version}), "
+          f"clock {info.clock}, pid {info.pid}, {info.sessions} session(s)")  # fmt: skip
+    print(f"requests implemented: {len(info.implemented_requests)}/"
+          f"{len(info.implemented_requests) + len(info.unimplemented_requests)}")  # fmt: skip
+    print(f"live handles: {counts.total} {dict(counts.by_type)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="lkemu", description="LiveKit FFI emulator")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run an engine (prints the address it bound)")
+    serve.add_argument(
+        "--address", default="127.0.0.1:0", help="HOST:PORT on loopback, or unix:PATH"
+    )
+    serve.add_argument("--clock", choices=("real", "virtual"), default="real")
+    serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
+    serve.set_defaults(run=_serve)
+
+    demo = commands.add_parser("demo", help="the main job, on an embedded engine")
+    demo.set_defaults(run=_demo)
+
+    info = commands.add_parser("info", help="describe a running engine")
+    info.add_argument("--address", default=None)
+    info.set_defaults(run=_info)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.run(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,181 @@
+"""Client memory behind the protocol's *_ptr fields.
+
+Outgoing: the bytes a request's pointers name are read from this process and shipped as
+INPUT blobs. Incoming: IN_PLACE blobs are copied back to this process's memory; OWNED and
+LENT blobs are copied into buffers that stay valid until their owner handle is dropped (or,
+for LENT, until the owner's next call), and the pointer fields are rewritten to point at
+them. Which fields are pointers, and how many bytes each names, is read off the protocol
+once.
+"""
+
+from __future__ import annotations
+
+import bisect
+import ctypes
+import threading
+from collections.abc import Callable, Iterator
+
+from google.protobuf.descriptor import Descriptor, FieldDescriptor
+from google.protobuf.message import Message
+from lkemu.proto import ffi_pb2, video_frame_pb2
+from lkemu.proto.engine_pb2 import Blob
+
+
+def _is_pointer(field: FieldDescriptor) -> bool:
+    return field.name.endswith("_ptr") and field.type == FieldDescriptor.TYPE_UINT64
+
+
+def _types_with_pointers(root: Descriptor) -> set[str]:
+    """Full names of message types that hold a pointer field, directly or nested."""
+    found: set[str] = set()
+    visiting: set[str] = set()
+
+    def visit(descriptor: Descriptor) -> bool:
+        name = descriptor.full_name
+        if name in found:
+            return True
+        if name in visiting:
+            return False
+        visiting.add(name)
+        has = any(_is_pointer(f) for f in descriptor.fields)
+        for field in descriptor.fields:
+            if field.message_type is not None and visit(field.message_type):
+                has = True
+        if has:
+            found.add(name)
+        return has
+
+    visit(root)
+    return found
+
+
+_WITH_POINTERS = (
+    _types_with_pointers(ffi_pb2.FfiRequest.DESCRIPTOR)
+    | _types_with_pointers(ffi_pb2.FfiResponse.DESCRIPTOR)
+    | _types_with_pointers(ffi_pb2.FfiEvent.DESCRIPTOR)
+)
+
+
+def _walk(message: Message) -> Iterator[Message]:
+    """Every sub-message (message included) that has pointer fields."""
+    if message.DESCRIPTOR.full_name not in _WITH_POINTERS:
+        return
+    yield message
+    for field, value in message.ListFields():
+        if field.message_type is None or field.message_type.full_name not in _WITH_POINTERS:
+            continue
+        if field.label == FieldDescriptor.LABEL_REPEATED:  # type: ignore[attr-defined]
+            for item in value:
+                yield from _walk(item)
+        else:
+            yield from _walk(value)
+
+
+# Bytes per plane layout, as the SDK computes them (VideoFrame's plane lengths).
+def video_buffer_length(kind: int, width: int, height: int) -> int:
+    t = video_frame_pb2.VideoBufferType
+    cw, ch = (width + 1) // 2, (height + 1) // 2
+    lengths = {
+        t.RGBA: width * height * 4,
+        t.ABGR: width * height * 4,
+        t.ARGB: width * height * 4,
+        t.BGRA: width * height * 4,
+        t.RGB24: width * height * 3,
+        t.I420: width * height + cw * ch * 2,
+        t.I420A: width * height * 2 + cw * ch * 2,
+        t.I422: width * height + cw * height * 2,
+        t.I444: width * height * 3,
+        t.I010: width * height * 2 + cw * ch * 4,
+        t.NV12: width * height + cw * ch * 2,
+    }
+    return lengths.get(kind, 0)
+
+
+def _video_region(info: Message) -> tuple[int, int]:
+    start = info.data_ptr  # type: ignore[attr-defined]
+    end = start + video_buffer_length(info.type, info.width, info.height)  # type: ignore[attr-defined]
+    if info.HasField("stride") and info.stride:  # type: ignore[attr-defined]
+        end = max(end, start + info.stride * info.height)  # type: ignore[attr-defined]
+    for component in info.components:  # type: ignore[attr-defined]
+        if component.data_ptr:
+            start = min(start, component.data_ptr)
+            end = max(end, component.data_ptr + component.size)
+    return start, end - start
+
+
+# How many bytes a message's pointer names; the key is the message type's short name.
+_REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
+    "AudioFrameBufferInfo": lambda m: (m.data_ptr, m.samples_per_channel * m.num_channels * 2),  # type: ignore[attr-defined]
+    "VideoBufferInfo": _video_region,
+    "PushSoxResamplerRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
+    "ApmProcessStreamRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
+    "ApmProcessReverseStreamRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
+    "PublishDataRequest": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
+    "EncodedVideoBufferInfo": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
+    "BufferInfo": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
+}
+
+
+def collect_inputs(request: Message) -> list[Blob]:
+    """Read the client memory a request points at."""
+    blobs = []
+    for message in _walk(request):
+        region = _REGIONS.get(message.DESCRIPTOR.name)
+        if region is None:
+            continue
+        address, size = region(message)
+        if address and size > 0:
+            blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
+    return blobs
+
+
+class ClientMemory:
+    """Buffers handed out by the engine, alive until their owner handle is dropped."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owned: dict[int, list[ctypes.Array[ctypes.c_char]]] = {}
+        self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
+
+    def apply(self, message: Message, outputs: list[Blob]) -> None:
+        """Write in-place results back and give pointer fields addresses in this process."""
+        ranges: list[tuple[int, int, int]] = []  # engine start, engine end, client address
+        for blob in outputs:
+            if blob.kind == Blob.IN_PLACE:
+                ctypes.memmove(blob.address, blob.data, len(blob.data))
+                continue
+            buffer = ctypes.create_string_buffer(blob.data, len(blob.data))
+            with self._lock:
+                if blob.kind == Blob.LENT:
+                    self._lent[blob.owner_handle] = buffer
+                else:
+                    self._owned.setdefault(blob.owner_handle, []).append(buffer)
+            ranges.append((blob.address, blob.address + len(blob.data), ctypes.addressof(buffer)))
+        if not ranges:
+            return
+        ranges.sort()
+        starts = [r[0] for r in ranges]
+        for sub in _walk(message):
+            for field, value in sub.ListFields():
+                if not _is_pointer(field) or not value:
+                    continue
+                index = bisect.bisect_right(starts, value) - 1
+                if index >= 0:
+                    start, end, client = ranges[index]
+                    if value < end or (value == end and start == end):
+                        setattr(sub, field.name, client + (value - start))
+
+    def release(self, handle: int) -> None:
+        with self._lock:
+            self._owned.pop(handle, None)
+            self._lent.pop(handle, None)
+
+    def held_bytes(self) -> int:
+        with self._lock:
+            owned = sum(len(b) for buffers in self._owned.values() for b in buffers)
+            return owned + sum(len(b) for b in self._lent.values())
+
+    def clear(self) -> None:
+        with self._lock:
+            self._owned.clear()
+            self._lent.clear()

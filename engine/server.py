@@ -1,0 +1,191 @@
+"""The wire layer: lkemu's gRPC services over the engine runtime.
+
+Everything runs on one asyncio loop, so engine state needs no locks. The server binds to
+loopback or a Unix socket only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+from lkemu import __version__
+from lkemu.proto import engine_pb2, engine_pb2_grpc, ffi_pb2
+
+from . import dispatch
+from .runtime import EngineRuntime
+from .session import Session
+
+logger = logging.getLogger("lkemu.engine")
+
+PROTOCOL_VERSION = "1.2.1"
+# A 4K RGBA frame is 33 MB; gRPC's default 4 MB would refuse video.
+MAX_MESSAGE_BYTES = 256 * 1024 * 1024
+GRPC_OPTIONS = [
+    ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+    ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+]
+SERVICE_NAMES = ("lkemu.engine.FfiEngine", "lkemu.engine.EngineControl")
+
+
+class AddressError(ValueError):
+    pass
+
+
+def check_local_address(address: str) -> str:
+    """Accept `unix:PATH` or a loopback host:port; refuse anything reachable from outside."""
+    if address.startswith("unix:"):
+        return address
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise AddressError(f"address must be HOST:PORT or unix:PATH, got {address!r}")
+    bare = host.strip("[]")
+    if bare != "localhost":
+        try:
+            ip = ipaddress.ip_address(bare)
+        except ValueError as error:
+            raise AddressError(f"not a loopback address: {host!r}") from error
+        if not ip.is_loopback:
+            raise AddressError(f"lkemu serves on loopback only, not {host}")
+    return address
+
+
+class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
+    def __init__(self, runtime: EngineRuntime) -> None:
+        self.runtime = runtime
+
+    def _session(self, session_id: int) -> Session | None:
+        return self.runtime.sessions.get(session_id)
+
+    async def OpenSession(
+        self, request: engine_pb2.OpenSessionRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.OpenSessionResponse:
+        session = self.runtime.open_session(request.capture_logs, request.sdk, request.sdk_version)
+        logger.info("session %d opened (%s %s, pid %d)", session.id, request.sdk,
+                    request.sdk_version, request.client_pid)  # fmt: skip
+        return engine_pb2.OpenSessionResponse(
+            session_id=session.id, engine_version=__version__, clock=self.runtime.clock
+        )
+
+    async def Request(
+        self, request: engine_pb2.FfiCall, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.FfiReply:
+        session = self._session(request.session_id)
+        if session is None:
+            return engine_pb2.FfiReply(
+                error=f"no session {request.session_id}: open one first (or it was closed)",
+                error_kind=engine_pb2.NO_SESSION,
+            )
+        return dispatch.execute(self.runtime, session, request)
+
+    async def DropHandle(
+        self, request: engine_pb2.DropHandleRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.DropHandleResponse:
+        existed = self.runtime.handles.drop(request.handle, request.session_id)
+        session = self._session(request.session_id)
+        if not existed and session is not None:
+            session.log(ffi_pb2.LOG_WARN, f"Attempted to drop unknown FFI handle: {request.handle}")
+        return engine_pb2.DropHandleResponse(existed=existed)
+
+    async def Events(
+        self, request: engine_pb2.EventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[engine_pb2.EngineEvent]:
+        session = self._session(request.session_id)
+        if session is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no session {request.session_id}")
+            return
+        try:
+            while True:
+                event = await session.events.get()
+                if event is None:
+                    return
+                yield event
+        finally:
+            # The stream ends when the client goes away: nothing it owned survives it.
+            released = self.runtime.close_session(session.id)
+            if released:
+                logger.info("session %d gone, %d handles released", session.id, released)
+
+    async def CloseSession(
+        self, request: engine_pb2.CloseSessionRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.CloseSessionResponse:
+        released = self.runtime.close_session(request.session_id)
+        return engine_pb2.CloseSessionResponse(released_handles=released)
+
+
+class EngineControlService(engine_pb2_grpc.EngineControlServicer):
+    def __init__(self, runtime: EngineRuntime) -> None:
+        self.runtime = runtime
+
+    async def Info(
+        self, request: engine_pb2.InfoRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.EngineInfo:
+        implemented = dispatch.implemented_requests()
+        return engine_pb2.EngineInfo(
+            engine_version=__version__,
+            protocol_version=PROTOCOL_VERSION,
+            clock=self.runtime.clock,
+            sessions=len(self.runtime.sessions),
+            implemented_requests=implemented,
+            unimplemented_requests=[n for n in dispatch.REQUEST_NAMES if n not in implemented],
+            pid=os.getpid(),
+        )
+
+    async def CountHandles(
+        self, request: engine_pb2.HandleCountsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.HandleCounts:
+        counts = self.runtime.handles.count(request.session_id)
+        return engine_pb2.HandleCounts(total=sum(counts.values()), by_type=dict(counts))
+
+
+async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given)."""
+    check_local_address(address)
+    runtime = EngineRuntime(clock=clock)
+    server = grpc.aio.server(options=GRPC_OPTIONS)
+    engine_pb2_grpc.add_FfiEngineServicer_to_server(FfiEngineService(runtime), server)
+    engine_pb2_grpc.add_EngineControlServicer_to_server(EngineControlService(runtime), server)
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port(address)
+    bound = address if address.startswith("unix:") else f"{address.rpartition(':')[0]}:{port}"
+    await server.start()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    watchdog = loop.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
+
+    # The first line on stdout is the contract with whoever spawned us.
+    print(f"lkemu engine serving on {bound} (clock {clock}, pid {os.getpid()})", flush=True)
+    await stop.wait()
+    if watchdog is not None:
+        watchdog.cancel()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await runtime.shutdown()
+    await server.stop(grace=1.0)
+    if address.startswith("unix:"):
+        path = address.removeprefix("unix:").removeprefix("//")
+        if os.path.exists(path):
+            os.unlink(path)
+    print("lkemu engine stopped", file=sys.stderr, flush=True)
+
+
+async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
+    # An embedded engine must not outlive the process that spawned it, even after kill -9.
+    while True:
+        await asyncio.sleep(0.5)
+        if os.getppid() != parent_pid:
+            stop.set()
+            return

@@ -1,0 +1,47 @@
+"""One client process attached to the engine: its event stream, logs and lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+
+from lkemu.proto import engine_pb2, ffi_pb2
+
+
+class Session:
+    def __init__(self, session_id: int, capture_logs: bool, sdk: str, sdk_version: str) -> None:
+        self.id = session_id
+        self.capture_logs = capture_logs
+        self.sdk = sdk
+        self.sdk_version = sdk_version
+        # None is the end-of-stream marker for the Events call.
+        self.events: asyncio.Queue[engine_pb2.EngineEvent | None] = asyncio.Queue()
+        # After dispose the native core has no callback any more: events are dropped.
+        self.disposed = False
+        self.closed = False
+
+    def emit(
+        self,
+        event: ffi_pb2.FfiEvent,
+        outputs: Iterable[engine_pb2.Blob] = (),
+        *,
+        force: bool = False,
+    ) -> None:
+        if self.closed or (self.disposed and not force):
+            return
+        self.events.put_nowait(
+            engine_pb2.EngineEvent(event=event.SerializeToString(), outputs=outputs)
+        )
+
+    def log(self, level: int, message: str, target: str = "lkemu") -> None:
+        """A log record as the native core sends it when logs are captured (LogBatch)."""
+        if not self.capture_logs:
+            return
+        event = ffi_pb2.FfiEvent()
+        event.logs.records.add(level=level, target=target, message=message)
+        self.emit(event)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self.events.put_nowait(None)
