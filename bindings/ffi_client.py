@@ -173,7 +173,8 @@ class FfiClient:
         if not isinstance(req, ffi_pb2.FfiRequest):
             # A request built with another copy of the protocol (livekit.rtc's): same wire.
             req = ffi_pb2.FfiRequest.FromString(req.SerializeToString())
-        reply = self.connection.request(req.SerializeToString(), collect_inputs(req))
+        # Partial, like the native decoder (prost), which takes missing required fields as zero.
+        reply = self.connection.request(req.SerializePartialToString(), collect_inputs(req))
         if reply.handle == INVALID_HANDLE:
             raise FfiRequestError(reply.request_name, reply.error, reply.error_kind)
         response = ffi_pb2.FfiResponse.FromString(reply.response)
