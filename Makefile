@@ -29,7 +29,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy engine bindings tools
 
 bench: $(STAMP)
-	$(BIN)/python -m pytest bench --benchmark-only --benchmark-columns=min,median,mean,ops -q
+	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q
 
 proto: $(STAMP)
 	$(BIN)/python tools/sync_protocol.py

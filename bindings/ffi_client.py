@@ -19,6 +19,7 @@ from collections.abc import Callable
 from typing import Any, Generic, TypeVar
 
 from google.protobuf.message import Message
+
 from lkemu import __version__
 from lkemu.proto import ffi_pb2
 

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
+
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 
@@ -64,7 +65,7 @@ def _walk(message: Message) -> Iterator[Message]:
     for field, value in message.ListFields():
         if field.message_type is None or field.message_type.full_name not in _WITH_POINTERS:
             continue
-        if field.label == FieldDescriptor.LABEL_REPEATED:  # type: ignore[attr-defined]
+        if field.is_repeated:
             for item in value:
                 yield from _walk(item)
         else:

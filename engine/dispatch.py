@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from google.protobuf.message import DecodeError, Message
+
 from lkemu.proto import engine_pb2, ffi_pb2, handle_pb2
 
 from . import lifecycle

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
+
 from lkemu.proto import engine_pb2
 
 from .errors import MemoryFault

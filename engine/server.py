@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
 from lkemu import __version__
 from lkemu.proto import engine_pb2, engine_pb2_grpc, ffi_pb2
 

@@ -8,8 +8,8 @@ from google.protobuf import descriptor_pb2
 pytest.importorskip("livekit.rtc._proto.ffi_pb2", reason="livekit (parity extra) not installed")
 
 from livekit.rtc._proto import ffi_pb2 as upstream_ffi
-from lkemu.proto import ffi_pb2
 
+from lkemu.proto import ffi_pb2
 from tools.protocol_diff import file_diff, protocol_pairs
 
 
