@@ -174,7 +174,7 @@ def test_handle_table_native_rules() -> None:
         table.get(999, _Source, 1)
     with pytest.raises(InvalidRequest, match="handle not found"):
         table.get(source, _Source, session_id=2)  # another session's handle is not visible
-    with pytest.raises(InvalidRequest, match="handle is not a .*FfiAudioSource"):
+    with pytest.raises(InvalidRequest, match=r"handle is not a .*FfiAudioSource"):
         table.get(stream, _Source, 1)
     assert table.drop(stream, 1) and stream_object.closed
     assert not table.drop(stream, 1)
