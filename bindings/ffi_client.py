@@ -184,7 +184,8 @@ class FfiClient:
         return response
 
     def drop_handle(self, handle: int) -> bool:
-        self.memory.release(handle)
+        if self.memory.release(handle):
+            return True  # a detached buffer: the engine holds nothing for it
         try:
             return self.connection.drop_handle(handle)
         except EngineUnavailable:

@@ -137,6 +137,7 @@ class ClientMemory:
         self._lock = threading.Lock()
         self._owned: dict[int, list[ctypes.Array[ctypes.c_char]]] = {}
         self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
+        self._detached: set[int] = set()
 
     def apply(self, message: Message, outputs: list[Blob]) -> None:
         """Write in-place results back and give pointer fields addresses in this process."""
@@ -151,6 +152,8 @@ class ClientMemory:
                     self._lent[blob.owner_handle] = buffer
                 else:
                     self._owned.setdefault(blob.owner_handle, []).append(buffer)
+                if blob.detached:
+                    self._detached.add(blob.owner_handle)
             ranges.append((blob.address, blob.address + len(blob.data), ctypes.addressof(buffer)))
         if not ranges:
             return
@@ -166,10 +169,19 @@ class ClientMemory:
                     if value < end or (value == end and start == end):
                         setattr(sub, field.name, client + (value - start))
 
-    def release(self, handle: int) -> None:
+    def release(self, handle: int) -> bool:
+        """Free what `handle` owns here; True if the engine keeps nothing for it."""
         with self._lock:
             self._owned.pop(handle, None)
             self._lent.pop(handle, None)
+            if handle in self._detached:
+                self._detached.discard(handle)
+                return True
+            return False
+
+    def owners(self) -> int:
+        with self._lock:
+            return len(self._owned) + len(self._lent)
 
     def held_bytes(self) -> int:
         with self._lock:
@@ -180,3 +192,4 @@ class ClientMemory:
         with self._lock:
             self._owned.clear()
             self._lent.clear()
+            self._detached.clear()

@@ -62,11 +62,24 @@ class Memory:
             engine_pb2.Blob(address=address, data=data, kind=engine_pb2.Blob.IN_PLACE)
         )
 
-    def hand_out(self, data: bytes, owner_handle: int, lent: bool = False) -> int:
-        """Place `data` at a new engine address owned by `owner_handle`; returns the address."""
+    def hand_out(
+        self, data: bytes, owner_handle: int, *, lent: bool = False, detached: bool = False
+    ) -> int:
+        """Place `data` at a new engine address owned by `owner_handle`; returns the address.
+
+        `detached`: the engine does not store `owner_handle` (nothing is left to free on its
+        side once the bytes are shipped), so the client drops it without a round trip. That
+        is what keeps received frames cheap: one event each, no drop call.
+        """
         address = _next_engine_address(len(data))
         kind = engine_pb2.Blob.LENT if lent else engine_pb2.Blob.OWNED
         self.outputs.append(
-            engine_pb2.Blob(address=address, data=data, kind=kind, owner_handle=owner_handle)
+            engine_pb2.Blob(
+                address=address,
+                data=data,
+                kind=kind,
+                owner_handle=owner_handle,
+                detached=detached,
+            )  # fmt: skip
         )
         return address

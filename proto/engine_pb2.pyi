@@ -23,7 +23,7 @@ INTERNAL: ErrorKind
 NO_SESSION: ErrorKind
 
 class Blob(_message.Message):
-    __slots__ = ("address", "data", "kind", "owner_handle")
+    __slots__ = ("address", "data", "kind", "owner_handle", "detached")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         INPUT: _ClassVar[Blob.Kind]
@@ -38,11 +38,13 @@ class Blob(_message.Message):
     DATA_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     OWNER_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    DETACHED_FIELD_NUMBER: _ClassVar[int]
     address: int
     data: bytes
     kind: Blob.Kind
     owner_handle: int
-    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ...) -> None: ...
+    detached: bool
+    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ..., detached: _Optional[bool] = ...) -> None: ...
 
 class OpenSessionRequest(_message.Message):
     __slots__ = ("capture_logs", "sdk", "sdk_version", "client_pid")
