@@ -1,8 +1,21 @@
-"""pytest plugin for lkemu, registered through the `pytest11` entry point and off by default."""
+"""pytest plugin: `pytest --lkemu` runs livekit.rtc on an lkemu engine for the whole session.
+
+Registered through the `pytest11` entry point and off unless `--lkemu` is given. One engine
+per test session, or per xdist worker; LKEMU_ADDRESS, if set, names an engine to use
+instead. Fixtures give tests the engine's address and its control service.
+"""
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+
 import pytest
+
+from .connection import EngineConnection
+from .embedded import ADDRESS_ENV, EmbeddedEngine
+
+_engine_key = pytest.StashKey[EmbeddedEngine | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -13,3 +26,68 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run livekit.rtc against an lkemu engine instead of the native library",
     )
+    group.addoption(
+        "--lkemu-clock",
+        choices=("real", "virtual"),
+        default=None,
+        help="clock of the engine --lkemu starts (default: LKEMU_CLOCK or real)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "lkemu_only: needs the lkemu engine (skipped natively)")
+    if not config.getoption("--lkemu"):
+        return
+    engine = None
+    if not os.environ.get(ADDRESS_ENV):
+        engine = EmbeddedEngine.start(clock=config.getoption("--lkemu-clock"))
+        # Subprocesses started by tests reach the same engine, hence the same rooms.
+        os.environ[ADDRESS_ENV] = engine.address
+    config.stash[_engine_key] = engine
+
+    from lkemu.bindings.dropin import install
+
+    install()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    engine = config.stash.get(_engine_key, None)
+    if engine is not None:
+        from lkemu.bindings.dropin import installed_library
+
+        library = installed_library()
+        if library is not None:
+            library.livekit_ffi_dispose()
+        engine.stop()
+        os.environ.pop(ADDRESS_ENV, None)
+
+
+def pytest_report_header(config: pytest.Config) -> str | None:
+    if config.getoption("--lkemu"):
+        return f"lkemu: livekit.rtc runs on the engine at {os.environ.get(ADDRESS_ENV)}"
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--lkemu"):
+        return
+    skip = pytest.mark.skip(reason="needs lkemu (run with --lkemu)")
+    for item in items:
+        if "lkemu_only" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def lkemu_address(pytestconfig: pytest.Config) -> str:
+    """The address of the engine livekit.rtc runs on (skips without --lkemu)."""
+    if not pytestconfig.getoption("--lkemu"):
+        pytest.skip("needs lkemu (run with --lkemu)")
+    return os.environ[ADDRESS_ENV]
+
+
+@pytest.fixture
+def lkemu_control(lkemu_address: str) -> Iterator[EngineConnection]:
+    """A connection to the engine's control service: info, live handle counts."""
+    connection = EngineConnection.connect(lkemu_address)
+    yield connection
+    connection.close()

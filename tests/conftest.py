@@ -37,3 +37,13 @@ def virtual_client(virtual_engine: EmbeddedEngine) -> Iterator[FfiClient]:
     made = FfiClient(address=virtual_engine.address)
     yield made
     made.close()
+
+
+def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-def]
+    # tests/sdk is the SDK-level parity suite: it loads livekit.rtc (natively or on lkemu)
+    # and so runs in its own pytest processes, started by tests/test_dropin.py.
+    import os
+
+    if collection_path.name == "sdk" and not os.environ.get("LKEMU_SDK_SUITE"):
+        return True
+    return None

@@ -28,6 +28,37 @@ def _demo(args: argparse.Namespace) -> int:
     return demo_main()
 
 
+def _run(args: argparse.Namespace) -> int:
+    import subprocess
+    from pathlib import Path
+
+    from lkemu.bindings.embedded import ADDRESS_ENV, EmbeddedEngine
+
+    command = list(args.program)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        print("lkemu run: give a command, e.g. lkemu run -- python app.py", file=sys.stderr)
+        return 2
+    env = dict(os.environ)
+    engine = None
+    if not env.get(ADDRESS_ENV):
+        # One engine for the program and every Python process it starts: they share rooms.
+        engine = EmbeddedEngine.start(clock=args.clock)
+        env[ADDRESS_ENV] = engine.address
+    boot = str(Path(__file__).resolve().parent / "boot")
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH", "")) if p)
+    env["LKEMU_DROPIN"] = "1"
+    try:
+        return subprocess.call(command, env=env)
+    except FileNotFoundError:
+        print(f"lkemu run: command not found: {command[0]}", file=sys.stderr)
+        return 127
+    finally:
+        if engine is not None:
+            engine.stop()
+
+
 def _info(args: argparse.Namespace) -> int:
     from lkemu.bindings.connection import EngineConnection
 
@@ -64,6 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = commands.add_parser("demo", help="the main job, on an embedded engine")
     demo.set_defaults(run=_demo)
+
+    run = commands.add_parser(
+        "run", help="run a program with livekit.rtc on lkemu: lkemu run -- python app.py"
+    )
+    run.add_argument("--clock", choices=("real", "virtual"), default=None)
+    run.add_argument("program", nargs=argparse.REMAINDER)
+    run.set_defaults(run=_run)
 
     info = commands.add_parser("info", help="describe a running engine")
     info.add_argument("--address", default=None)

@@ -1,0 +1,210 @@
+"""The drop-in backend: the real, unmodified `livekit.rtc` SDK over an lkemu engine.
+
+`install()` swaps the SDK's loader of `liblivekit_ffi` for `EmulatedLibrary`, an object with
+the library's four C entry points. The SDK's own FfiClient, FfiHandle and event callback
+then run as they are: requests go to the engine, events come back through the SDK's
+callback, failed requests answer handle 0 with an error log, exactly the native contract.
+The native library is never loaded.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+import threading
+from typing import Any
+
+from lkemu.proto import ffi_pb2
+
+from .connection import EngineConnection, EngineUnavailable
+from .embedded import default_address
+from .pointers import ClientMemory, collect_inputs
+
+INVALID_HANDLE = 0
+NATIVE_LIBRARY_NAMES = ("liblivekit_ffi", "livekit_ffi.dll")
+
+
+class DropInError(RuntimeError):
+    pass
+
+
+def native_library_loaded() -> bool:
+    """Whether this process has mapped liblivekit_ffi (Linux: /proc/self/maps)."""
+    try:
+        with open("/proc/self/maps") as maps:
+            return any(name in line for line in maps for name in NATIVE_LIBRARY_NAMES)
+    except OSError:
+        return False
+
+
+class _EntryPoint:
+    """A callable that accepts the `argtypes`/`restype` the SDK sets on C functions."""
+
+    def __init__(self, function: Any) -> None:
+        self._function = function
+        self.argtypes: list[Any] | None = None
+        self.restype: Any = None
+
+    def __call__(self, *args: Any) -> Any:
+        return self._function(*args)
+
+
+def _set_pointer(out: Any, address: int) -> None:
+    # `out` is ctypes.byref(pointer_variable): write the address into that variable.
+    target = out._obj if hasattr(out, "_obj") else out
+    ctypes.c_void_p.from_address(ctypes.addressof(target)).value = address
+
+
+def _set_size(out: Any, size: int) -> None:
+    target = out._obj if hasattr(out, "_obj") else out
+    target.value = size
+
+
+class EmulatedLibrary:
+    """Stands in for the ctypes.CDLL of liblivekit_ffi."""
+
+    def __init__(self, address: str | None = None) -> None:
+        self._address = address
+        self._connection: EngineConnection | None = None
+        self._callback: Any = None
+        self.memory = ClientMemory()
+        # Response bytes stay valid until their handle is dropped, as in the native core.
+        self._responses: dict[int, ctypes.Array[ctypes.c_char]] = {}
+        self._lock = threading.Lock()
+        self._events: threading.Thread | None = None
+        self.livekit_ffi_initialize = _EntryPoint(self._initialize)
+        self.livekit_ffi_request = _EntryPoint(self._request)
+        self.livekit_ffi_drop_handle = _EntryPoint(self._drop_handle)
+        self.livekit_ffi_dispose = _EntryPoint(self._dispose)
+
+    @property
+    def connection(self) -> EngineConnection:
+        if self._connection is None:
+            raise DropInError("livekit_ffi_initialize was not called")
+        return self._connection
+
+    def _initialize(
+        self, callback: Any, capture_logs: bool, sdk: bytes, sdk_version: bytes
+    ) -> None:
+        self._callback = callback
+        self._connection = EngineConnection.connect(self._address or default_address())
+        self._connection.open_session(
+            bool(capture_logs), _text(sdk) or "python", _text(sdk_version) or "unknown"
+        )
+        self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
+        self._events.start()
+
+    def _request(self, data: Any, length: int, response_out: Any, size_out: Any) -> int:
+        raw = ctypes.string_at(data, int(length))
+        try:
+            request = ffi_pb2.FfiRequest.FromString(raw)
+            inputs = collect_inputs(request)
+        except Exception:
+            inputs = []  # undecodable: the engine says so, as native would
+        try:
+            reply = self.connection.request(raw, inputs)
+        except EngineUnavailable as error:
+            self._log_error(str(error))
+            return INVALID_HANDLE
+        if reply.handle == INVALID_HANDLE:
+            return INVALID_HANDLE  # the engine already sent the error log as an event
+        payload = reply.response
+        if reply.outputs:
+            response = ffi_pb2.FfiResponse.FromString(payload)
+            self.memory.apply(response, list(reply.outputs))
+            payload = response.SerializeToString()
+        buffer = ctypes.create_string_buffer(payload, len(payload))
+        with self._lock:
+            self._responses[reply.handle] = buffer
+        _set_pointer(response_out, ctypes.addressof(buffer))
+        _set_size(size_out, len(payload))
+        return int(reply.handle)
+
+    def _drop_handle(self, handle: Any) -> bool:
+        handle_id = int(getattr(handle, "value", handle))
+        with self._lock:
+            if self._responses.pop(handle_id, None) is not None:
+                return True
+        if self.memory.release(handle_id):
+            return True
+        try:
+            return self.connection.drop_handle(handle_id)
+        except EngineUnavailable:
+            return False
+
+    def _dispose(self) -> None:
+        connection = self._connection
+        if connection is None:
+            return
+        connection.close_session()
+        connection.close()
+        self.memory.clear()
+        with self._lock:
+            self._responses.clear()
+
+    def _pump_events(self) -> None:
+        for engine_event in self.connection.events():
+            payload = engine_event.event
+            if engine_event.outputs:
+                event = ffi_pb2.FfiEvent.FromString(payload)
+                self.memory.apply(event, list(engine_event.outputs))
+                payload = event.SerializeToString()
+            self._deliver(payload)
+        if self.connection.lost:
+            self._log_error(self.connection.lost)
+
+    def _deliver(self, payload: bytes) -> None:
+        buffer = (ctypes.c_uint8 * max(1, len(payload))).from_buffer_copy(payload or b"\0")
+        try:
+            self._callback(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_uint8)), len(payload))
+        except Exception as error:  # the SDK's callback must never kill the pump
+            print(f"lkemu: event callback failed: {error!r}", file=sys.stderr)
+
+    def _log_error(self, message: str) -> None:
+        event = ffi_pb2.FfiEvent()
+        event.logs.records.add(level=ffi_pb2.LOG_ERROR, target="lkemu", message=message)
+        if self._callback is not None:
+            self._deliver(event.SerializeToString())
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value or "")
+
+
+_installed: EmulatedLibrary | None = None
+
+
+def install(address: str | None = None) -> None:
+    """Make `livekit.rtc` use an lkemu engine; call before anything of livekit.rtc is used.
+
+    The engine is `address`, else LKEMU_ADDRESS, else a private embedded engine.
+    """
+    global _installed
+    if native_library_loaded():
+        raise DropInError(
+            "livekit.rtc was already initialised with its native library in this process; "
+            "call lkemu.install() before using livekit.rtc (or use `lkemu run` / pytest --lkemu)"
+        )
+    try:
+        from livekit.rtc import _ffi_client
+    except ImportError as error:
+        raise DropInError(f"livekit.rtc is not installed: {error}") from error
+    if _ffi_client.FfiClient._instance is not None:
+        raise DropInError("livekit.rtc's FfiClient already exists: install lkemu before it")
+    if _installed is not None:
+        return
+    library = EmulatedLibrary(address)
+
+    def load_emulated_library() -> EmulatedLibrary:
+        return library
+
+    _ffi_client.get_ffi_lib = load_emulated_library  # type: ignore[assignment]
+    _installed = library
+    os.environ.setdefault("LKEMU_DROPIN", "1")
+
+
+def installed_library() -> EmulatedLibrary | None:
+    return _installed

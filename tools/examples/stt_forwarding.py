@@ -1,0 +1,115 @@
+"""The journey users ask about: audio from a track, as 16 kHz 20 ms frames, into speech-to-text.
+
+A stream does not send audio anywhere by itself: the caller forwards each frame. This example
+publishes speech-like audio into a local track, reads it back with
+`AudioStream(track, sample_rate=16000, num_channels=1, frame_size_ms=20)`, and forwards every
+frame to a toy speech-to-text stand-in (an energy-based segmenter) that reports segments.
+Only the public livekit.rtc API is used:
+
+    python tools/examples/stt_forwarding.py              # on the native library
+    lkemu run -- python tools/examples/stt_forwarding.py # on lkemu, no native library
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+
+import numpy as np
+from livekit import rtc
+
+RATE_IN = 48000
+
+
+def speech_like(seconds: float, rate: int, seed: int = 7) -> np.ndarray:
+    """Voiced bursts (a pitch glide with harmonics) separated by pauses, as int16."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * rate))
+    position = int(0.3 * rate)
+    while position < len(out) - rate // 2:
+        length = int(rng.uniform(0.4, 0.9) * rate)
+        t = np.arange(length) / rate
+        pitch = rng.uniform(110, 220) * (1 + 0.15 * np.sin(2 * np.pi * 1.5 * t))
+        phase = 2 * np.pi * np.cumsum(pitch) / rate
+        voiced = sum(np.sin(k * phase) / k for k in range(1, 8))
+        envelope = np.sin(np.pi * np.arange(length) / length) ** 0.5
+        end = min(len(out), position + length)
+        out[position:end] = (0.25 * voiced * envelope)[: end - position]
+        position = end + int(rng.uniform(0.3, 0.6) * rate)
+    return (np.clip(out, -1, 1) * 32767).astype(np.int16)
+
+
+class EnergySegmenter:
+    """A speech-to-text stand-in: finds spoken segments from frame energy."""
+
+    def __init__(self, threshold_dbfs: float = -40.0, hangover_frames: int = 10) -> None:
+        self.threshold = threshold_dbfs
+        self.hangover = hangover_frames
+        self.position_s = 0.0
+        self.segments: list[tuple[float, float]] = []
+        self._start: float | None = None
+        self._quiet = 0
+
+    def push_frame(self, frame: rtc.AudioFrame) -> None:
+        samples = np.frombuffer(frame.data, dtype=np.int16).astype(np.float64) / 32768
+        level = 10 * np.log10(np.mean(samples**2) + 1e-12)
+        if level > self.threshold:
+            if self._start is None:
+                self._start = self.position_s
+            self._quiet = 0
+        elif self._start is not None:
+            self._quiet += 1
+            if self._quiet > self.hangover:
+                self.segments.append((self._start, self.position_s))
+                self._start, self._quiet = None, 0
+        self.position_s += frame.duration
+
+    def flush(self) -> None:
+        if self._start is not None:
+            self.segments.append((self._start, self.position_s))
+            self._start = None
+
+
+async def main(seconds: float = 4.0) -> int:
+    audio = speech_like(seconds, RATE_IN)
+    source = rtc.AudioSource(RATE_IN, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("speaker", source)
+    stream = rtc.AudioStream(track, sample_rate=16000, num_channels=1, frame_size_ms=20)
+    stt = EnergySegmenter()
+    expected_frames = len(audio) // 320 // 3  # 16 kHz frames of 20 ms
+
+    async def forward() -> int:
+        frames = 0
+        async for event in stream:  # the caller forwards the frames: nothing does it for us
+            stt.push_frame(event.frame)
+            frames += 1
+            if frames >= expected_frames:
+                break
+        return frames
+
+    started = time.perf_counter()
+    reader = asyncio.create_task(forward())
+    step = RATE_IN // 100
+    for start in range(0, len(audio) - step + 1, step):
+        chunk = audio[start : start + step]
+        await source.capture_frame(rtc.AudioFrame(chunk.tobytes(), RATE_IN, 1, step))
+    frames = await asyncio.wait_for(reader, timeout=seconds * 5 + 10)
+    elapsed = time.perf_counter() - started
+    stt.flush()
+    await stream.aclose()
+    await source.aclose()
+
+    print(f"forwarded {frames} frames of 20 ms at 16 kHz to the segmenter")
+    for begin, end in stt.segments:
+        print(f"  speech {begin:5.2f} s - {end:5.2f} s")
+    print(f"{len(stt.segments)} segments in {seconds:.1f} s of audio, "
+          f"{seconds / elapsed:.1f}x real time")  # fmt: skip
+    with open("/proc/self/maps") as maps:
+        native = any("liblivekit_ffi" in line for line in maps)
+    print(f"native library loaded: {'yes' if native else 'no'}")
+    return 0 if stt.segments else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
