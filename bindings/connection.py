@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import socket
+import struct
+import threading
 from collections.abc import Iterable, Iterator
 
 import grpc
@@ -42,6 +46,44 @@ class FfiRequestError(RuntimeError):
         return self.kind == engine_pb2.NOT_IMPLEMENTED
 
 
+_HEADER = struct.Struct("<IB")
+_HELLO, _CALL, _DROP = 1, 2, 3
+
+
+class FastLane:
+    """Blocking framed socket for requests and drops (see lkemu.engine.fastlane)."""
+
+    def __init__(self, address: str, session_id: int) -> None:
+        if address.startswith("unix:"):
+            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            self._socket.connect(address.removeprefix("unix:").removeprefix("//"))
+        else:
+            host, _, port = address.rpartition(":")
+            self._socket = socket.create_connection((host.strip("[]"), int(port)))
+            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self._reader = self._socket.makefile("rb")
+        self._lock = threading.Lock()
+        self._socket.sendall(_HEADER.pack(9, _HELLO) + struct.pack("<Q", session_id))
+
+    def exchange(self, kind: int, payload: bytes) -> bytes:
+        with self._lock:
+            self._socket.sendall(_HEADER.pack(len(payload) + 1, kind) + payload)
+            header = self._reader.read(_HEADER.size)
+            if len(header) < _HEADER.size:
+                raise ConnectionError("the engine closed the fast lane")
+            length, _ = _HEADER.unpack(header)
+            body = self._reader.read(length - 1)
+            if len(body) < length - 1:
+                raise ConnectionError("the engine closed the fast lane")
+            return body
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self._socket.shutdown(socket.SHUT_RDWR)
+        self._reader.close()
+        self._socket.close()
+
+
 class EngineConnection:
     def __init__(self, address: str, channel: grpc.Channel) -> None:
         self.address = address
@@ -52,6 +94,7 @@ class EngineConnection:
         self.clock = ""
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
+        self._fast: FastLane | None = None
 
     @classmethod
     def connect(cls, address: str, timeout: float = 10.0) -> EngineConnection:
@@ -91,11 +134,26 @@ class EngineConnection:
             raise self._gone(error) from None
         self.session_id = opened.session_id
         self.clock = opened.clock
+        if opened.fast_lane and os.environ.get("LKEMU_FAST_LANE", "1") != "0":
+            try:
+                self._fast = FastLane(opened.fast_lane, self.session_id)
+            except OSError:
+                self._fast = None  # gRPC alone still works
         return self.session_id
+
+    def _lane_lost(self, error: Exception) -> EngineUnavailable:
+        self.lost = self.lost or f"the lkemu engine at {self.address} is gone ({error})"
+        return EngineUnavailable(self.lost)
 
     def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
         self._check()
         call = engine_pb2.FfiCall(session_id=self.session_id, request=data, inputs=inputs)
+        if self._fast is not None:
+            try:
+                answer = self._fast.exchange(_CALL, call.SerializeToString())
+            except (OSError, ValueError) as error:
+                raise self._lane_lost(error) from None
+            return engine_pb2.FfiReply.FromString(answer)
         try:
             return self._engine.Request(call)
         except grpc.RpcError as error:
@@ -104,6 +162,12 @@ class EngineConnection:
     def drop_handle(self, handle: int) -> bool:
         self._check()
         request = engine_pb2.DropHandleRequest(session_id=self.session_id, handle=handle)
+        if self._fast is not None:
+            try:
+                answer = self._fast.exchange(_DROP, request.SerializeToString())
+            except (OSError, ValueError) as error:
+                raise self._lane_lost(error) from None
+            return bool(engine_pb2.DropHandleResponse.FromString(answer).existed)
         try:
             return bool(self._engine.DropHandle(request).existed)
         except grpc.RpcError as error:
@@ -114,7 +178,8 @@ class EngineConnection:
         stream = self._engine.Events(engine_pb2.EventsRequest(session_id=self.session_id))
         self._events_call = stream
         try:
-            yield from stream
+            for batch in stream:
+                yield from batch.events
         except grpc.RpcError as error:
             if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
                 return  # we cancelled it ourselves on close
@@ -146,6 +211,9 @@ class EngineConnection:
             raise self._gone(error) from None
 
     def close(self) -> None:
+        if self._fast is not None:
+            self._fast.close()
+            self._fast = None
         events = getattr(self, "_events_call", None)
         if events is not None:
             events.cancel()

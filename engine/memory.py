@@ -80,6 +80,6 @@ class Memory:
                 kind=kind,
                 owner_handle=owner_handle,
                 detached=detached,
-            )  # fmt: skip
+            )
         )
         return address

@@ -39,6 +39,13 @@ class EngineRuntime:
         session.close()
         return released
 
+    def drop_handle(self, session_id: int, handle: int) -> bool:
+        existed = self.handles.drop(handle, session_id)
+        session = self.sessions.get(session_id)
+        if not existed and session is not None:
+            session.log(ffi_pb2.LOG_WARN, f"Attempted to drop unknown FFI handle: {handle}")
+        return existed
+
     def spawn(self, session: Session, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         """Run background work for a session (the async half of a request)."""
         task = asyncio.get_running_loop().create_task(work)

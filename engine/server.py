@@ -18,9 +18,10 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from lkemu import __version__
-from lkemu.proto import engine_pb2, engine_pb2_grpc, ffi_pb2
+from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 from . import dispatch
+from .fastlane import FastLane
 from .runtime import EngineRuntime
 from .session import Session
 
@@ -33,6 +34,7 @@ GRPC_OPTIONS = [
     ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
+MAX_EVENTS_PER_BATCH = 256
 SERVICE_NAMES = ("lkemu.engine.FfiEngine", "lkemu.engine.EngineControl")
 
 
@@ -59,8 +61,9 @@ def check_local_address(address: str) -> str:
 
 
 class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
-    def __init__(self, runtime: EngineRuntime) -> None:
+    def __init__(self, runtime: EngineRuntime, fast_lane: str = "") -> None:
         self.runtime = runtime
+        self.fast_lane = fast_lane
 
     def _session(self, session_id: int) -> Session | None:
         return self.runtime.sessions.get(session_id)
@@ -72,7 +75,10 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
         logger.info("session %d opened (%s %s, pid %d)", session.id, request.sdk,
                     request.sdk_version, request.client_pid)  # fmt: skip
         return engine_pb2.OpenSessionResponse(
-            session_id=session.id, engine_version=__version__, clock=self.runtime.clock
+            session_id=session.id,
+            engine_version=__version__,
+            clock=self.runtime.clock,
+            fast_lane=self.fast_lane,
         )
 
     async def Request(
@@ -89,25 +95,34 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
     async def DropHandle(
         self, request: engine_pb2.DropHandleRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.DropHandleResponse:
-        existed = self.runtime.handles.drop(request.handle, request.session_id)
-        session = self._session(request.session_id)
-        if not existed and session is not None:
-            session.log(ffi_pb2.LOG_WARN, f"Attempted to drop unknown FFI handle: {request.handle}")
+        existed = self.runtime.drop_handle(request.session_id, request.handle)
         return engine_pb2.DropHandleResponse(existed=existed)
 
     async def Events(
         self, request: engine_pb2.EventsRequest, context: grpc.aio.ServicerContext
-    ) -> AsyncIterator[engine_pb2.EngineEvent]:
+    ) -> AsyncIterator[engine_pb2.EventBatch]:
         session = self._session(request.session_id)
         if session is None:
             await context.abort(grpc.StatusCode.NOT_FOUND, f"no session {request.session_id}")
             return
+        queue = session.events
         try:
             while True:
-                event = await session.events.get()
+                event = await queue.get()
                 if event is None:
                     return
-                yield event
+                batch = engine_pb2.EventBatch()
+                batch.events.append(event)
+                ended = False
+                while not queue.empty() and len(batch.events) < MAX_EVENTS_PER_BATCH:
+                    more = queue.get_nowait()
+                    if more is None:
+                        ended = True
+                        break
+                    batch.events.append(more)
+                yield batch
+                if ended:
+                    return
         finally:
             # The stream ends when the client goes away: nothing it owned survives it.
             released = self.runtime.close_session(session.id)
@@ -151,13 +166,16 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
     check_local_address(address)
     runtime = EngineRuntime(clock=clock)
     server = grpc.aio.server(options=GRPC_OPTIONS)
-    engine_pb2_grpc.add_FfiEngineServicer_to_server(FfiEngineService(runtime), server)
+    service = FfiEngineService(runtime)
+    engine_pb2_grpc.add_FfiEngineServicer_to_server(service, server)
     engine_pb2_grpc.add_EngineControlServicer_to_server(EngineControlService(runtime), server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
     port = server.add_insecure_port(address)
     bound = address if address.startswith("unix:") else f"{address.rpartition(':')[0]}:{port}"
     await server.start()
+    fast_lane = FastLane(runtime)
+    service.fast_lane = await fast_lane.start(bound)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
 
@@ -175,11 +193,13 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     await runtime.shutdown()
+    await fast_lane.stop()
     await server.stop(grace=1.0)
     if address.startswith("unix:"):
         path = address.removeprefix("unix:").removeprefix("//")
-        if os.path.exists(path):
-            os.unlink(path)
+        for leftover in (path, path + ".fast"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
     print("lkemu engine stopped", file=sys.stderr, flush=True)
 
 

@@ -59,14 +59,16 @@ class OpenSessionRequest(_message.Message):
     def __init__(self, capture_logs: _Optional[bool] = ..., sdk: _Optional[str] = ..., sdk_version: _Optional[str] = ..., client_pid: _Optional[int] = ...) -> None: ...
 
 class OpenSessionResponse(_message.Message):
-    __slots__ = ("session_id", "engine_version", "clock")
+    __slots__ = ("session_id", "engine_version", "clock", "fast_lane")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLOCK_FIELD_NUMBER: _ClassVar[int]
+    FAST_LANE_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     engine_version: str
     clock: str
-    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ...) -> None: ...
+    fast_lane: str
+    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ...) -> None: ...
 
 class CloseSessionRequest(_message.Message):
     __slots__ = ("session_id",)
@@ -133,6 +135,12 @@ class EngineEvent(_message.Message):
     event: bytes
     outputs: _containers.RepeatedCompositeFieldContainer[Blob]
     def __init__(self, event: _Optional[bytes] = ..., outputs: _Optional[_Iterable[_Union[Blob, _Mapping]]] = ...) -> None: ...
+
+class EventBatch(_message.Message):
+    __slots__ = ("events",)
+    EVENTS_FIELD_NUMBER: _ClassVar[int]
+    events: _containers.RepeatedCompositeFieldContainer[EngineEvent]
+    def __init__(self, events: _Optional[_Iterable[_Union[EngineEvent, _Mapping]]] = ...) -> None: ...
 
 class InfoRequest(_message.Message):
     __slots__ = ()

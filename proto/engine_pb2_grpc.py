@@ -52,7 +52,7 @@ class FfiEngineStub:
         self.Events = channel.unary_stream(
                 '/lkemu.engine.FfiEngine/Events',
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.EventsRequest.SerializeToString,
-                response_deserializer=lkemu_dot_proto_dot_engine__pb2.EngineEvent.FromString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.EventBatch.FromString,
                 _registered_method=True)
         self.CloseSession = channel.unary_unary(
                 '/lkemu.engine.FfiEngine/CloseSession',
@@ -121,7 +121,7 @@ def add_FfiEngineServicer_to_server(servicer, server):
             'Events': grpc.unary_stream_rpc_method_handler(
                     servicer.Events,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.EventsRequest.FromString,
-                    response_serializer=lkemu_dot_proto_dot_engine__pb2.EngineEvent.SerializeToString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.EventBatch.SerializeToString,
             ),
             'CloseSession': grpc.unary_unary_rpc_method_handler(
                     servicer.CloseSession,
@@ -236,7 +236,7 @@ class FfiEngine:
             target,
             '/lkemu.engine.FfiEngine/Events',
             lkemu_dot_proto_dot_engine__pb2.EventsRequest.SerializeToString,
-            lkemu_dot_proto_dot_engine__pb2.EngineEvent.FromString,
+            lkemu_dot_proto_dot_engine__pb2.EventBatch.FromString,
             options,
             channel_credentials,
             insecure,
