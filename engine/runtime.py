@@ -11,6 +11,7 @@ from typing import Any
 
 from lkemu.proto import ffi_pb2
 
+from .clock import MediaClock
 from .handles import HandleTable
 from .session import Session
 
@@ -20,6 +21,7 @@ logger = logging.getLogger("lkemu.engine")
 class EngineRuntime:
     def __init__(self, clock: str = "real") -> None:
         self.clock = clock
+        self.media_clock = MediaClock(clock)
         self.handles = HandleTable()
         self.sessions: dict[int, Session] = {}
         self._session_ids = itertools.count(1)

@@ -121,6 +121,7 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
                         break
                     batch.events.append(more)
                 yield batch
+                session.drained()
                 if ended:
                     return
         finally:

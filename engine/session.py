@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from lkemu.proto import engine_pb2, ffi_pb2
 
@@ -19,6 +19,21 @@ class Session:
         # After dispose the native core has no callback any more: events are dropped.
         self.disposed = False
         self.closed = False
+        # Called once when the client has read the backlog down (virtual-clock backpressure).
+        self._drain_callbacks: list[Callable[[], None]] = []
+
+    def backlog(self) -> int:
+        """Events emitted and not yet sent to the client."""
+        return self.events.qsize()
+
+    def call_when_drained(self, callback: Callable[[], None]) -> None:
+        self._drain_callbacks.append(callback)
+
+    def drained(self) -> None:
+        """The event stream sent what was queued: wake whoever waits for room."""
+        callbacks, self._drain_callbacks = self._drain_callbacks, []
+        for callback in callbacks:
+            callback()
 
     def emit(
         self,
@@ -45,3 +60,4 @@ class Session:
         if not self.closed:
             self.closed = True
             self.events.put_nowait(None)
+            self.drained()

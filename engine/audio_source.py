@@ -1,0 +1,199 @@
+"""Audio sources: new_audio_source, capture_audio_frame, clear_audio_buffer.
+
+A source queues captured samples (up to queue_size_ms) and plays them to its tracks in
+10 ms chunks on the engine's clock. A capture is answered by its callback once all its
+samples are queued; while the queue is full, it waits (backpressure), as native does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lkemu.proto import audio_frame_pb2, ffi_pb2
+
+from .clock import MediaClock
+from .errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from .dispatch import Call
+    from .session import Session
+    from .tracks import LocalAudioTrack
+
+_RTC_ERROR = "an RtcError occurred: InvalidState - {}"
+
+
+class AudioSource:
+    native_type_name = "livekit_ffi::server::audio_source::FfiAudioSource"
+
+    def __init__(self, clock: MediaClock, sample_rate: int, num_channels: int, queue_ms: int):
+        self.clock = clock
+        self.sample_rate = sample_rate
+        self.num_channels = num_channels
+        self.queue_ms = queue_ms
+        self.chunk = sample_rate // 100  # frames per 10 ms
+        self.capacity = queue_ms * sample_rate // 1000  # frames the queue holds
+        self.tracks: list[LocalAudioTrack] = []
+        self._pending: deque[np.ndarray] = deque()  # (frames, channels) int16 blocks
+        self._queued = 0
+        self._changed = asyncio.Event()  # data arrived, room freed, sinks caught up
+        self._player: asyncio.Task[None] | None = None
+        self.closed = False
+        self.played_frames = 0
+
+    # Capture side.
+
+    async def capture(self, samples: np.ndarray) -> None:
+        """Queue samples (frames, channels) chunk by chunk, waiting while the queue is full."""
+        if self.capacity == 0:
+            self._play(samples)
+            return
+        self._ensure_player()
+        for start in range(0, len(samples), self.capacity):
+            block = samples[start : start + self.capacity]
+            while self._queued + len(block) > self.capacity and not self.closed:
+                self._changed.clear()
+                await self._changed.wait()
+            if self.closed:
+                return
+            self._pending.append(block)
+            self._queued += len(block)
+            self._changed.set()
+
+    def clear(self) -> None:
+        self._pending.clear()
+        self._queued = 0
+        self._changed.set()
+
+    def wake(self) -> None:
+        self._changed.set()
+
+    # Playing side.
+
+    def _ensure_player(self) -> None:
+        if self._player is None:
+            self._player = asyncio.get_running_loop().create_task(self._play_forever())
+
+    def _take_chunk(self) -> np.ndarray:
+        parts, needed = [], self.chunk
+        while needed:
+            head = self._pending[0]
+            if len(head) <= needed:
+                parts.append(self._pending.popleft())
+                needed -= len(head)
+            else:
+                parts.append(head[:needed])
+                self._pending[0] = head[needed:]
+                needed = 0
+        self._queued -= self.chunk
+        return parts[0] if len(parts) == 1 else np.concatenate(parts)
+
+    def _play(self, chunk: np.ndarray) -> None:
+        self.played_frames += len(chunk)
+        for track in list(self.tracks):
+            track.deliver(chunk)
+
+    def _sinks_ready(self) -> bool:
+        return all(track.ready() for track in self.tracks)
+
+    async def _play_forever(self) -> None:
+        while not self.closed:
+            if self.clock.virtual:
+                # As fast as consumers take it: play whenever a chunk and every sink are ready.
+                if self._queued >= self.chunk and self._sinks_ready():
+                    self._play(self._take_chunk())
+                    self._changed.set()
+                    if self.played_frames % (self.chunk * 50) == 0:
+                        await asyncio.sleep(0)  # let requests in between bursts
+                    continue
+                self._changed.clear()
+                await self._changed.wait()
+            else:
+                await self.clock.ticks()
+                if self._queued >= self.chunk:
+                    self._play(self._take_chunk())
+                    self._changed.set()
+
+    def close(self) -> None:
+        self.closed = True
+        self._changed.set()
+        if self._player is not None:
+            self._player.cancel()
+        for track in list(self.tracks):
+            track.close()
+
+
+def on_new_audio_source(
+    call: Call, request: audio_frame_pb2.NewAudioSourceRequest
+) -> audio_frame_pb2.NewAudioSourceResponse:
+    if request.type != audio_frame_pb2.AUDIO_SOURCE_NATIVE:
+        raise InvalidRequest("unsupported audio source type")
+    rate = request.sample_rate if request.HasField("sample_rate") else 48000
+    channels = request.num_channels if request.HasField("num_channels") else 1
+    queue_ms = request.queue_size_ms if request.HasField("queue_size_ms") else 1000
+    if rate == 0 or channels == 0:
+        raise InvalidRequest(f"invalid audio format: {rate} Hz, {channels} channel(s)")
+    if queue_ms % 10:
+        # The native core asserts this and panics; lkemu refuses the request instead.
+        raise InvalidRequest("queue_size_ms must be a multiple of 10")
+    source = AudioSource(call.runtime.media_clock, rate, channels, queue_ms)
+    response = audio_frame_pb2.NewAudioSourceResponse()
+    response.source.handle.CopyFrom(call.own(source))
+    response.source.info.type = request.type
+    return response
+
+
+def on_capture_audio_frame(
+    call: Call, request: audio_frame_pb2.CaptureAudioFrameRequest
+) -> audio_frame_pb2.CaptureAudioFrameResponse:
+    source = call.get(request.source_handle, AudioSource)
+    buffer = request.buffer
+    count = buffer.num_channels * buffer.samples_per_channel
+    samples = call.memory.read_array(buffer.data_ptr, count, np.int16) if count else None
+    async_id = call.async_id(request)
+    session = call.session
+
+    async def capture() -> None:
+        error = _capture_error(source, buffer)
+        if error is None and samples is not None:
+            await source.capture(samples.reshape(-1, buffer.num_channels))
+        _answer(session, async_id, error)
+
+    call.spawn(capture())
+    return audio_frame_pb2.CaptureAudioFrameResponse(async_id=async_id)
+
+
+def _capture_error(source: AudioSource, buffer: audio_frame_pb2.AudioFrameBufferInfo) -> str | None:
+    if buffer.sample_rate != source.sample_rate or buffer.num_channels != source.num_channels:
+        return _RTC_ERROR.format("sample_rate and num_channels don't match")
+    if source.capacity == 0 and buffer.samples_per_channel != source.chunk:
+        return _RTC_ERROR.format(
+            f"direct capture requires 10ms frames: got {buffer.samples_per_channel} frames, "
+            f"expected {source.chunk}"
+        )
+    return None
+
+
+def _answer(session: Session, async_id: int, error: str | None) -> None:
+    event = ffi_pb2.FfiEvent()
+    event.capture_audio_frame.async_id = async_id
+    if error is not None:
+        event.capture_audio_frame.error = error
+    session.emit(event)
+
+
+def on_clear_audio_buffer(
+    call: Call, request: audio_frame_pb2.ClearAudioBufferRequest
+) -> audio_frame_pb2.ClearAudioBufferResponse:
+    call.get(request.source_handle, AudioSource).clear()
+    return audio_frame_pb2.ClearAudioBufferResponse()
+
+
+HANDLERS = {
+    "new_audio_source": on_new_audio_source,
+    "capture_audio_frame": on_capture_audio_frame,
+    "clear_audio_buffer": on_clear_audio_buffer,
+}

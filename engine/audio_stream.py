@@ -1,0 +1,160 @@
+"""Audio streams: new_audio_stream on a track, frames out as AudioStreamEvents.
+
+A stream is a sink on a track: each 10 ms chunk the track plays is remixed and resampled
+(stateful, so chunk edges are seamless) to the stream's format, re-chunked to
+`frame_size_ms` if asked, and sent to the client as an owned frame buffer. The stream ends
+(eos) when its track ends; dropping its handle ends it too.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from lkemu.proto import audio_frame_pb2, ffi_pb2
+
+from .dsp.polyphase import StreamingResampler, remix, to_int16
+from .errors import InvalidRequest
+from .memory import Memory
+from .tracks import LocalAudioTrack, Track
+
+if TYPE_CHECKING:
+    from .dispatch import Call
+    from .runtime import EngineRuntime
+    from .session import Session
+
+# On the virtual clock a stream holds the source back while this many of its session's
+# events wait to be read: the consumer sets the pace.
+DEFAULT_BACKLOG_FRAMES = 64
+
+
+class AudioStream:
+    native_type_name = "livekit_ffi::server::audio_stream::FfiAudioStream"
+
+    def __init__(
+        self,
+        runtime: EngineRuntime,
+        session: Session,
+        track: LocalAudioTrack,
+        sample_rate: int,
+        num_channels: int,
+        frame_size_ms: int | None,
+        queue_size_frames: int | None,
+    ) -> None:
+        self.runtime = runtime
+        self.session = session
+        self.track = track
+        self.sample_rate = sample_rate
+        self.num_channels = num_channels
+        self.frame_frames = sample_rate * frame_size_ms // 1000 if frame_size_ms else None
+        self.backlog_limit = queue_size_frames or DEFAULT_BACKLOG_FRAMES
+        self.handle = 0
+        self._resampler: StreamingResampler | None = None
+        self._pending = np.zeros((0, num_channels), dtype=np.int16)
+        self.ended = False
+
+    def start(self, handle: int) -> None:
+        self.handle = handle
+        self.track.add_sink(self)
+
+    # The sink contract.
+
+    def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
+        if self.ended:
+            return
+        if self._resampler is None:
+            self._resampler = StreamingResampler(sample_rate, self.sample_rate, self.num_channels)
+        mixed = remix(chunk.astype(np.float64), self.num_channels)
+        converted = to_int16(self._resampler.push(mixed))
+        if self.frame_frames is None:
+            self._emit(converted)
+            return
+        self._pending = np.concatenate([self._pending, converted])
+        while len(self._pending) >= self.frame_frames:
+            self._emit(self._pending[: self.frame_frames])
+            self._pending = self._pending[self.frame_frames :]
+
+    def ready(self) -> bool:
+        if self.session.backlog() < self.backlog_limit or self.session.closed:
+            return True
+        self.session.call_when_drained(self.track.source.wake)
+        return False
+
+    def on_end(self) -> None:
+        if self.ended:
+            return
+        self.ended = True
+        event = ffi_pb2.FfiEvent()
+        event.audio_stream_event.stream_handle = self.handle
+        event.audio_stream_event.eos.SetInParent()
+        self.session.emit(event)
+
+    def close(self) -> None:
+        """The stream's handle was dropped: stop receiving; native still says eos."""
+        self.track.remove_sink(self)
+        self.on_end()
+
+    def _emit(self, frames: np.ndarray) -> None:
+        if not len(frames):
+            return
+        memory = Memory()
+        # The engine keeps nothing once the bytes are shipped: the client frees its copy
+        # when the SDK drops this handle, with no round trip.
+        buffer_handle = self.runtime.handles.next_id()
+        data = np.ascontiguousarray(frames, dtype=np.int16).tobytes()
+        address = memory.hand_out(data, buffer_handle, detached=True)
+        event = ffi_pb2.FfiEvent()
+        stream_event = event.audio_stream_event
+        stream_event.stream_handle = self.handle
+        frame = stream_event.frame_received.frame
+        frame.handle.id = buffer_handle
+        frame.info.data_ptr = address
+        frame.info.num_channels = self.num_channels
+        frame.info.sample_rate = self.sample_rate
+        frame.info.samples_per_channel = len(frames)
+        self.session.emit(event, memory.outputs)
+
+
+def _check_filter(call: Call, track: Track, request: audio_frame_pb2.NewAudioStreamRequest) -> None:
+    if not request.HasField("audio_filter_module_id"):
+        return
+    room_handle = getattr(track, "room_handle", None)
+    if room_handle is None:
+        raise InvalidRequest("this track has no room information")
+    filters = getattr(call.runtime, "audio_filters", {})
+    if request.audio_filter_module_id not in filters:
+        raise InvalidRequest("the audio filter is not found")
+    if request.audio_filter_options:
+        try:
+            json.loads(request.audio_filter_options)
+        except ValueError as error:
+            raise InvalidRequest(f"audio_filter_options is not JSON: {error}") from None
+
+
+def on_new_audio_stream(
+    call: Call, request: audio_frame_pb2.NewAudioStreamRequest
+) -> audio_frame_pb2.NewAudioStreamResponse:
+    track = call.get(request.track_handle, Track)
+    if not isinstance(track, LocalAudioTrack):
+        raise InvalidRequest("not an audio track")
+    _check_filter(call, track, request)
+    if request.type != audio_frame_pb2.AUDIO_STREAM_NATIVE:
+        raise InvalidRequest("unsupported audio stream type")
+    rate = request.sample_rate if request.HasField("sample_rate") else 48000
+    channels = request.num_channels if request.HasField("num_channels") else 1
+    if rate == 0 or channels == 0:
+        raise InvalidRequest(f"invalid audio stream format: {rate} Hz, {channels} channel(s)")
+    frame_ms = request.frame_size_ms if request.HasField("frame_size_ms") else None
+    queue = request.queue_size_frames if request.HasField("queue_size_frames") else None
+    stream = AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
+    owned = call.own(stream)
+    stream.start(owned.id)
+    response = audio_frame_pb2.NewAudioStreamResponse()
+    response.stream.handle.CopyFrom(owned)
+    response.stream.info.type = request.type
+    return response
+
+
+HANDLERS = {"new_audio_stream": on_new_audio_stream}

@@ -1,0 +1,131 @@
+"""Local tracks (create_audio_track, local_track_mute) and the sink contract of media.
+
+A track carries its source's audio to sinks: audio streams now, room publications later.
+"""
+
+from __future__ import annotations
+
+import itertools
+import secrets
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
+
+from lkemu.proto import track_pb2
+
+from .errors import InvalidRequest
+
+if TYPE_CHECKING:
+    from .audio_source import AudioSource
+    from .dispatch import Call
+
+_track_numbers = itertools.count(1)
+
+
+class AudioSink(Protocol):
+    def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
+        """One 10 ms chunk, int16 frames of shape (samples, channels)."""
+
+    def ready(self) -> bool:
+        """False while the sink's consumer is behind (the virtual clock then waits)."""
+
+    def on_end(self) -> None:
+        """The track will send nothing more."""
+
+
+def new_sid(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_urlsafe(9).replace('-', 'x').replace('_', 'y')}"
+
+
+class Track:
+    """Any track a handle can name (local or remote, audio or video)."""
+
+    native_type_name = "livekit_ffi::server::room::FfiTrack"
+    kind: int = track_pb2.KIND_UNKNOWN
+    sid: str
+    name: str
+    muted: bool
+    remote = False
+
+    def info(self) -> track_pb2.TrackInfo:
+        return track_pb2.TrackInfo(
+            sid=self.sid,
+            name=self.name,
+            kind=self.kind,  # type: ignore[arg-type]
+            stream_state=track_pb2.STATE_ACTIVE,
+            muted=self.muted,
+            remote=self.remote,
+        )
+
+
+class LocalAudioTrack(Track):
+    kind = track_pb2.KIND_AUDIO
+
+    def __init__(self, name: str, source: AudioSource) -> None:
+        self.sid = new_sid("TR")
+        self.name = name
+        self.source = source
+        self.muted = False
+        self.room_handle: int | None = None  # set when published in a room
+        self.sinks: list[AudioSink] = []
+        self.closed = False
+        source.tracks.append(self)
+
+    def add_sink(self, sink: AudioSink) -> None:
+        self.sinks.append(sink)
+        self.source.wake()
+
+    def remove_sink(self, sink: AudioSink) -> None:
+        if sink in self.sinks:
+            self.sinks.remove(sink)
+            self.source.wake()
+
+    def deliver(self, chunk: np.ndarray) -> None:
+        if self.muted:
+            # A muted (disabled) WebRTC track still runs, carrying silence.
+            chunk = np.zeros_like(chunk)
+        for sink in list(self.sinks):
+            sink.on_audio(chunk, self.source.sample_rate, self.source.num_channels)
+
+    def ready(self) -> bool:
+        return all(sink.ready() for sink in self.sinks)
+
+    def close(self) -> None:
+        """The track's handle was dropped: its streams end (native sends them eos)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self in self.source.tracks:
+            self.source.tracks.remove(self)
+        for sink in list(self.sinks):
+            sink.on_end()
+        self.sinks.clear()
+
+
+def on_create_audio_track(
+    call: Call, request: track_pb2.CreateAudioTrackRequest
+) -> track_pb2.CreateAudioTrackResponse:
+    from .audio_source import AudioSource
+
+    source = call.get(request.source_handle, AudioSource)
+    track = LocalAudioTrack(request.name, source)
+    response = track_pb2.CreateAudioTrackResponse()
+    response.track.handle.CopyFrom(call.own(track))
+    response.track.info.CopyFrom(track.info())
+    return response
+
+
+def on_local_track_mute(
+    call: Call, request: track_pb2.LocalTrackMuteRequest
+) -> track_pb2.LocalTrackMuteResponse:
+    track = call.get(request.track_handle, Track)
+    if track.remote or not isinstance(track, LocalAudioTrack):
+        raise InvalidRequest("track is not a local track")
+    track.muted = bool(request.mute)
+    return track_pb2.LocalTrackMuteResponse(muted=track.muted)
+
+
+HANDLERS = {
+    "create_audio_track": on_create_audio_track,
+    "local_track_mute": on_local_track_mute,
+}
