@@ -58,6 +58,7 @@ class SoxResampler:
             round(request.output_rate),
             self.channels,
             _QUALITY.get(request.quality_recipe, "medium"),
+            compensate_delay=True,
         )
 
     def _frames(self, data: bytes) -> np.ndarray:

@@ -51,7 +51,7 @@ class Track:
         return track_pb2.TrackInfo(
             sid=self.sid,
             name=self.name,
-            kind=self.kind,  # type: ignore[arg-type]
+            kind=self.kind,
             stream_state=track_pb2.STATE_ACTIVE,
             muted=self.muted,
             remote=self.remote,

@@ -17,10 +17,15 @@ TAPS_BY_QUALITY = {"quick": 8, "low": 16, "medium": 24, "high": 32, "very_high":
 
 
 def _design(up: int, down: int, taps: int) -> np.ndarray:
-    """Kaiser-windowed sinc for the upsampled rate, arranged as (up, taps) branches."""
+    """Kaiser-windowed sinc for the upsampled rate, arranged as (up, taps) branches.
+
+    The prototype has an odd length (one zero pads it to taps * up) so its delay is a whole
+    number of upsampled samples, which delay compensation can then remove exactly.
+    """
     cutoff = 0.92 / max(up, down)  # of the upsampled Nyquist, with a transition band
     length = taps * up
-    prototype = signal.firwin(length, cutoff, window=("kaiser", 8.6)) * up
+    prototype = np.zeros(length)
+    prototype[: length - 1] = signal.firwin(length - 1, cutoff, window=("kaiser", 8.6)) * up
     # Branch p holds h[p + j*up] for j = 0..taps-1.
     return prototype.reshape(taps, up).T.astype(np.float64)
 
@@ -29,8 +34,16 @@ class StreamingResampler:
     """Resamples interleaved audio of `channels` channels from `input_rate` to `output_rate`."""
 
     def __init__(
-        self, input_rate: int, output_rate: int, channels: int, quality: str = "medium"
+        self,
+        input_rate: int,
+        output_rate: int,
+        channels: int,
+        quality: str = "medium",
+        compensate_delay: bool = False,
     ) -> None:
+        """`compensate_delay`: drop the filter's delay from the start and let flush() end
+        the output at exactly input_frames * output_rate / input_rate frames, as soxr does.
+        """
         if input_rate <= 0 or output_rate <= 0:
             raise ValueError(f"sample rates must be positive, got {input_rate} -> {output_rate}")
         if channels <= 0:
@@ -45,12 +58,19 @@ class StreamingResampler:
         # The last `taps` input frames, zeros before the first push.
         self._history = np.zeros((self.taps, channels), dtype=np.float64)
         self._consumed = 0  # input frames received so far
-        self._produced = 0  # output frames emitted so far
+        self._produced = 0  # output frames computed so far
+        self._compensate = compensate_delay
+        # With compensation, output n is taken at upsampled position n*down + shift, so the
+        # filter delay (taps*up - 2)/2 becomes exactly `skip` whole output frames.
+        delay_up = (self.taps * self.up - 2) // 2
+        self._shift = delay_up % self.down if compensate_delay else 0
+        self._skip = delay_up // self.down if compensate_delay and not self.passthrough else 0
+        self._emitted = 0  # output frames returned so far
 
     @property
     def delay_frames(self) -> float:
         """Group delay of the filter, in output frames."""
-        return 0.0 if self.passthrough else (self.taps * self.up - 1) / 2 / self.down
+        return 0.0 if self.passthrough else (self.taps * self.up - 2) / 2 / self.down
 
     def push(self, frames: np.ndarray) -> np.ndarray:
         """Frames in, as many output frames as the input so far determines; shape (n, ch)."""
@@ -60,10 +80,10 @@ class StreamingResampler:
         buffer = np.concatenate([self._history, frames])
         total = self._consumed + len(frames)
         # Output n needs input index floor(n*down/up) to exist: n*down < total*up.
-        last = -(-total * self.up // self.down)  # first n that is not yet computable
+        last = -(-(total * self.up - self._shift) // self.down)  # first n not computable yet
         n = np.arange(self._produced, last, dtype=np.int64)
         if len(n):
-            position = n * self.down
+            position = n * self.down + self._shift
             newest = position // self.up  # absolute index of the newest input sample used
             phase = position % self.up
             # buffer row r holds absolute input index r - taps + consumed
@@ -76,14 +96,25 @@ class StreamingResampler:
         self._produced = last
         self._consumed = total
         self._history = buffer[-self.taps :]
+        if self._skip:
+            dropped = min(self._skip, len(out))
+            out = out[dropped:]
+            self._skip -= dropped
+        self._emitted += len(out)
         return out
 
     def flush(self) -> np.ndarray:
         """The tail still inside the filter, by pushing its delay's worth of silence."""
         if self.passthrough:
             return np.zeros((0, self.channels))
+        consumed = self._consumed
         pad = int(np.ceil(self.taps / 2)) + 1
-        return self.push(np.zeros((pad, self.channels)))
+        tail = self.push(np.zeros((pad, self.channels)))
+        if self._compensate:
+            expected = (consumed * self.up + self.down // 2) // self.down
+            tail = tail[: max(0, expected - (self._emitted - len(tail)))]
+            self._emitted = expected
+        return tail
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
