@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import itertools
 
 import numpy as np
 import pytest
@@ -128,7 +129,7 @@ def test_sample_exact_on_the_virtual_clock(
         track = new_track(client, source)
         queue = stream_queue(client)
         stream = new_stream(client, track, rate, channels)
-        for start, end in zip(boundaries, boundaries[1:], strict=False):
+        for start, end in itertools.pairwise(boundaries):
             assert await capture(client, source, samples[start * channels : end * channels],
                                  rate, channels) == ""  # fmt: skip
         events = await collect(client, queue, stream, tens_of_ms)
@@ -241,7 +242,7 @@ def test_a_stream_on_a_non_track_handle_is_refused(client: FfiClient) -> None:
     request = ffi_pb2.FfiRequest()
     request.new_audio_stream.track_handle = source
     request.new_audio_stream.type = audio_frame_pb2.AUDIO_STREAM_NATIVE
-    with pytest.raises(FfiRequestError, match="handle is not a .*FfiTrack"):
+    with pytest.raises(FfiRequestError, match=r"handle is not a .*FfiTrack"):
         client.request(request)
 
 
