@@ -1,14 +1,20 @@
 """Audio sources: new_audio_source, capture_audio_frame, clear_audio_buffer.
 
-A source queues captured samples (up to queue_size_ms) and plays them to its tracks in
-10 ms chunks on the engine's clock. A capture is answered by its callback once all its
-samples are queued; while the queue is full, it waits (backpressure), as native does.
+As in the native core (webrtc-sys AudioTrackSource): a source buffers captured samples, up
+to twice queue_size_ms, and plays 10 ms to its tracks on every 10 ms tick, silence when the
+buffer is short ("always provide a 10ms frame"). A capture is accepted once it fits, and
+answered once the buffer is back to queue_size_ms or less: that is the backpressure.
+
+On the virtual clock a source plays only what was captured, as fast as its sinks take it:
+no silence fills the gaps, so every captured sample comes out once and nothing else does.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
+from collections.abc import Callable
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -43,25 +49,35 @@ class AudioSource:
         self._player: asyncio.Task[None] | None = None
         self.closed = False
         self.played_frames = 0
+        self._silence = np.zeros((self.chunk, num_channels), dtype=np.int16)
 
     # Capture side.
 
     async def capture(self, samples: np.ndarray) -> None:
-        """Queue samples (frames, channels) chunk by chunk, waiting while the queue is full."""
+        """Queue samples (frames, channels) chunk by chunk, waiting while the buffer is full."""
         if self.capacity == 0:
             self._play(samples)
             return
         self._ensure_player()
         for start in range(0, len(samples), self.capacity):
             block = samples[start : start + self.capacity]
-            while self._queued + len(block) > self.capacity and not self.closed:
-                self._changed.clear()
-                await self._changed.wait()
+            # Accepted when it fits in twice the queue size...
+            await self._wait_until(partial(self._fits, len(block)))
             if self.closed:
                 return
             self._pending.append(block)
             self._queued += len(block)
             self._changed.set()
+            # ...and complete once the buffer is back to the queue size.
+            await self._wait_until(lambda: self._queued <= self.capacity)
+
+    def _fits(self, size: int) -> bool:
+        return self._queued + size <= 2 * self.capacity
+
+    async def _wait_until(self, condition: Callable[[], bool]) -> None:
+        while not condition() and not self.closed:
+            self._changed.clear()
+            await self._changed.wait()
 
     def clear(self) -> None:
         self._pending.clear()
@@ -73,8 +89,11 @@ class AudioSource:
 
     # Playing side.
 
+    def start_playing(self) -> None:
+        self._ensure_player()
+
     def _ensure_player(self) -> None:
-        if self._player is None:
+        if self._player is None and self.capacity:
             self._player = asyncio.get_running_loop().create_task(self._play_forever())
 
     def _take_chunk(self) -> np.ndarray:
@@ -116,6 +135,8 @@ class AudioSource:
                 if self._queued >= self.chunk:
                     self._play(self._take_chunk())
                     self._changed.set()
+                else:
+                    self._play(self._silence)
 
     def close(self) -> None:
         self.closed = True
@@ -140,6 +161,8 @@ def on_new_audio_source(
         # The native core asserts this and panics; lkemu refuses the request instead.
         raise InvalidRequest("queue_size_ms must be a multiple of 10")
     source = AudioSource(call.runtime.media_clock, rate, channels, queue_ms)
+    if not source.clock.virtual:
+        source.start_playing()  # the native source ticks from its creation
     response = audio_frame_pb2.NewAudioSourceResponse()
     response.source.handle.CopyFrom(call.own(source))
     response.source.info.type = request.type
