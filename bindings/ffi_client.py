@@ -200,6 +200,9 @@ class FfiClient:
             if which == "logs":
                 for record in event.logs.records:
                     level = _LOG_LEVELS.get(record.level)
+                    if record.target == "livekit_ffi::cabi":
+                        # A failed request: FfiRequestError already carries this message.
+                        level = logging.DEBUG
                     if level is not None:
                         logger.log(level, "%s - %s", record.target, record.message)
                 continue

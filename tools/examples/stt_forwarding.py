@@ -19,56 +19,9 @@ import time
 import numpy as np
 from livekit import rtc
 
+from lkemu.journey import EnergySegmenter, speech_like
+
 RATE_IN = 48000
-
-
-def speech_like(seconds: float, rate: int, seed: int = 7) -> np.ndarray:
-    """Voiced bursts (a pitch glide with harmonics) separated by pauses, as int16."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros(int(seconds * rate))
-    position = int(0.3 * rate)
-    while position < len(out) - rate // 2:
-        length = int(rng.uniform(0.4, 0.9) * rate)
-        t = np.arange(length) / rate
-        pitch = rng.uniform(110, 220) * (1 + 0.15 * np.sin(2 * np.pi * 1.5 * t))
-        phase = 2 * np.pi * np.cumsum(pitch) / rate
-        voiced = sum(np.sin(k * phase) / k for k in range(1, 8))
-        envelope = np.sin(np.pi * np.arange(length) / length) ** 0.5
-        end = min(len(out), position + length)
-        out[position:end] = (0.25 * voiced * envelope)[: end - position]
-        position = end + int(rng.uniform(0.3, 0.6) * rate)
-    return (np.clip(out, -1, 1) * 32767).astype(np.int16)
-
-
-class EnergySegmenter:
-    """A speech-to-text stand-in: finds spoken segments from frame energy."""
-
-    def __init__(self, threshold_dbfs: float = -40.0, hangover_frames: int = 10) -> None:
-        self.threshold = threshold_dbfs
-        self.hangover = hangover_frames
-        self.position_s = 0.0
-        self.segments: list[tuple[float, float]] = []
-        self._start: float | None = None
-        self._quiet = 0
-
-    def push_frame(self, frame: rtc.AudioFrame) -> None:
-        samples = np.frombuffer(frame.data, dtype=np.int16).astype(np.float64) / 32768
-        level = 10 * np.log10(np.mean(samples**2) + 1e-12)
-        if level > self.threshold:
-            if self._start is None:
-                self._start = self.position_s
-            self._quiet = 0
-        elif self._start is not None:
-            self._quiet += 1
-            if self._quiet > self.hangover:
-                self.segments.append((self._start, self.position_s))
-                self._start, self._quiet = None, 0
-        self.position_s += frame.duration
-
-    def flush(self) -> None:
-        if self._start is not None:
-            self.segments.append((self._start, self.position_s))
-            self._start = None
 
 
 async def main(seconds: float = 4.0) -> int:
@@ -82,7 +35,8 @@ async def main(seconds: float = 4.0) -> int:
     async def forward() -> int:
         frames = 0
         async for event in stream:  # the caller forwards the frames: nothing does it for us
-            stt.push_frame(event.frame)
+            frame = event.frame
+            stt.push(np.frombuffer(frame.data, dtype=np.int16), frame.sample_rate)
             frames += 1
             if frames >= expected_frames:
                 break
