@@ -174,12 +174,18 @@ class EngineConnection:
             raise self._gone(error) from None
 
     def events(self) -> Iterator[engine_pb2.EngineEvent]:
-        """The session's events, until the session closes; marks the engine lost if cut."""
+        """The session's events, one by one."""
+        for batch in self.event_batches():
+            yield from batch
+
+    def event_batches(self) -> Iterator[list[engine_pb2.EngineEvent]]:
+        """The session's events as the engine sent them, in bursts, until the session
+        closes; marks the engine lost if the stream is cut."""
         stream = self._engine.Events(engine_pb2.EventsRequest(session_id=self.session_id))
         self._events_call = stream
         try:
             for batch in stream:
-                yield from batch.events
+                yield list(batch.events)
         except grpc.RpcError as error:
             if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
                 return  # we cancelled it ourselves on close

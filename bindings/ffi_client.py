@@ -86,20 +86,21 @@ class FfiQueue(Generic[T]):
         ] = []
 
     def put(self, item: T) -> None:
+        self.put_many([item])
+
+    def put_many(self, items: list[T]) -> None:
+        """Deliver a burst with one wake-up per subscriber instead of one per item."""
         with self._lock:
             subscribers = list(self._subscribers)
         for queue, loop, filter_fn in subscribers:
-            if filter_fn is not None:
-                try:
-                    if not filter_fn(item):
-                        continue
-                except Exception:
-                    pass  # a broken filter delivers rather than loses the event
+            wanted = [item for item in items if _accepts(filter_fn, item)]
+            if not wanted:
+                continue
             try:
-                loop.call_soon_threadsafe(queue.put_nowait, item)
+                loop.call_soon_threadsafe(_put_all, queue, wanted)
             except RuntimeError:
                 # The subscriber's loop is closed without unsubscribing: its loss, not ours.
-                logger.debug("dropping an event for a closed loop")
+                logger.debug("dropping events for a closed loop")
 
     def subscribe(
         self,
@@ -122,6 +123,20 @@ class FfiQueue(Generic[T]):
                 if subscribed is queue:
                     self._subscribers.pop(index)
                     break
+
+
+def _accepts(filter_fn: Callable[[T], bool] | None, item: T) -> bool:
+    if filter_fn is None:
+        return True
+    try:
+        return bool(filter_fn(item))
+    except Exception:
+        return True  # a broken filter delivers rather than loses the event
+
+
+def _put_all(queue: EventQueue[T], items: list[T]) -> None:
+    for item in items:
+        queue.put_nowait(item)
 
 
 _LOG_LEVELS = {
@@ -192,24 +207,31 @@ class FfiClient:
             return False
 
     def _pump_events(self) -> None:
-        for engine_event in self.connection.events():
-            event = ffi_pb2.FfiEvent.FromString(engine_event.event)
-            if engine_event.outputs:
-                self.memory.apply(event, list(engine_event.outputs))
-            which = event.WhichOneof("message")
-            if which == "logs":
-                for record in event.logs.records:
-                    level = _LOG_LEVELS.get(record.level)
-                    if record.target == "livekit_ffi::cabi":
-                        # A failed request: FfiRequestError already carries this message.
-                        level = logging.DEBUG
-                    if level is not None:
-                        logger.log(level, "%s - %s", record.target, record.message)
-                continue
-            if which == "panic":
-                logger.critical("engine panic: %s", event.panic.message)
-                continue
-            self._queue.put(event)
+        for batch in self.connection.event_batches():
+            ready = []
+            for engine_event in batch:
+                event = ffi_pb2.FfiEvent.FromString(engine_event.event)
+                if engine_event.outputs:
+                    self.memory.apply(event, list(engine_event.outputs))
+                which = event.WhichOneof("message")
+                if which == "logs":
+                    self._log(event)
+                elif which == "panic":
+                    logger.critical("engine panic: %s", event.panic.message)
+                else:
+                    ready.append(event)
+            if ready:
+                self._queue.put_many(ready)
+
+    @staticmethod
+    def _log(event: ffi_pb2.FfiEvent) -> None:
+        for record in event.logs.records:
+            level = _LOG_LEVELS.get(record.level)
+            if record.target == "livekit_ffi::cabi":
+                # A failed request: FfiRequestError already carries this message.
+                level = logging.DEBUG
+            if level is not None:
+                logger.log(level, "%s - %s", record.target, record.message)
 
     def close(self) -> None:
         """End the session: the engine releases every handle this client still holds."""

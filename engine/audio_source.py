@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .tracks import LocalAudioTrack
 
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
+VIRTUAL_BLOCK_CHUNKS = 10
 
 
 class AudioSource:
@@ -96,8 +97,9 @@ class AudioSource:
         if self._player is None and self.capacity:
             self._player = asyncio.get_running_loop().create_task(self._play_forever())
 
-    def _take_chunk(self) -> np.ndarray:
-        parts, needed = [], self.chunk
+    def _take_chunk(self, chunks: int = 1) -> np.ndarray:
+        parts, needed = [], self.chunk * chunks
+        taken = needed
         while needed:
             head = self._pending[0]
             if len(head) <= needed:
@@ -107,7 +109,7 @@ class AudioSource:
                 parts.append(head[:needed])
                 self._pending[0] = head[needed:]
                 needed = 0
-        self._queued -= self.chunk
+        self._queued -= taken
         return parts[0] if len(parts) == 1 else np.concatenate(parts)
 
     def _play(self, chunk: np.ndarray) -> None:
@@ -123,10 +125,12 @@ class AudioSource:
             if self.clock.virtual:
                 # As fast as consumers take it: play whenever a chunk and every sink are ready.
                 if self._queued >= self.chunk and self._sinks_ready():
-                    self._play(self._take_chunk())
+                    # Up to 100 ms at once: sinks cut it into 10 ms frames again, and their
+                    # stateful DSP gives the same samples whatever the block size.
+                    chunks = min(self._queued // self.chunk, VIRTUAL_BLOCK_CHUNKS)
+                    self._play(self._take_chunk(chunks))
                     self._changed.set()
-                    if self.played_frames % (self.chunk * 50) == 0:
-                        await asyncio.sleep(0)  # let requests in between bursts
+                    await asyncio.sleep(0)  # let requests and the event stream in
                     continue
                 self._changed.clear()
                 await self._changed.wait()

@@ -68,13 +68,14 @@ class AudioStream:
             self._resampler = StreamingResampler(sample_rate, self.sample_rate, self.num_channels)
         mixed = remix(chunk.astype(np.float64), self.num_channels)
         converted = to_int16(self._resampler.push(mixed))
-        if self.frame_frames is None:
-            self._emit(converted)
-            return
-        self._pending = np.concatenate([self._pending, converted])
-        while len(self._pending) >= self.frame_frames:
-            self._emit(self._pending[: self.frame_frames])
-            self._pending = self._pending[self.frame_frames :]
+        # Native sends each 10 ms sink frame as it comes, or re-chunks to frame_size_ms.
+        size = self.frame_frames or self.sample_rate // 100
+        if len(self._pending):
+            converted = np.concatenate([self._pending, converted])
+        whole = len(converted) - len(converted) % size
+        for start in range(0, whole, size):
+            self._emit(converted[start : start + size])
+        self._pending = converted[whole:]
 
     def ready(self) -> bool:
         if self.session.backlog() < self.backlog_limit or self.session.closed:

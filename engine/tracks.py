@@ -24,7 +24,7 @@ _track_numbers = itertools.count(1)
 
 class AudioSink(Protocol):
     def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
-        """One 10 ms chunk, int16 frames of shape (samples, channels)."""
+        """A whole number of 10 ms chunks, int16 frames of shape (samples, channels)."""
 
     def ready(self) -> bool:
         """False while the sink's consumer is behind (the virtual clock then waits)."""
