@@ -1,6 +1,6 @@
 """The audio pipeline: throughput on the virtual clock, cost per stream on the real clock.
 
-    make bench        (or: pytest bench -o python_files='bench_*.py' -k audio)
+make bench        (or: pytest bench -o python_files='bench_*.py' -k audio)
 """
 
 from __future__ import annotations
@@ -135,12 +135,12 @@ def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  
         rss_before = _engine_rss_kib(engine.process.pid)
         handles = [_pipeline(client, 16000, 20) for _ in range(streams)]
         rss_after = _engine_rss_kib(engine.process.pid)
-        queue = client.queue.subscribe(
-            filter_fn=lambda e: e.WhichOneof("message") == "audio_stream_event"
-        )
         window = 2.0
 
         async def drain() -> int:
+            queue = client.queue.subscribe(
+                filter_fn=lambda e: e.WhichOneof("message") == "audio_stream_event"
+            )
             count, deadline = 0, time.monotonic() + window
             while time.monotonic() < deadline:
                 try:
@@ -149,6 +149,7 @@ def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  
                     continue
                 client.drop_handle(event.audio_stream_event.frame_received.frame.handle.id)
                 count += 1
+            client.queue.unsubscribe(queue)
             return count
 
         cpu_before = _engine_cpu_seconds(engine.process.pid)
@@ -166,7 +167,6 @@ def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  
             f"{100 * cpu / window / streams:.2f}% of a core per stream, "
             f"{(rss_after - rss_before) / streams:.0f} KiB per stream"
         )
-        client.queue.unsubscribe(queue)
         del handles
     finally:
         client.close()

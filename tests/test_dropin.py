@@ -121,3 +121,54 @@ def test_lkemu_run_runs_the_stt_example_without_the_native_library() -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert "native library loaded: no" in done.stdout
     assert "segments in" in done.stdout
+
+
+LEAK_SCENARIO = """
+import asyncio, resource
+import numpy as np
+import lkemu
+lkemu.install()
+from livekit import rtc
+from lkemu.bindings.dropin import installed_library
+
+def rss_kib():
+    with open("/proc/self/status") as status:
+        return next(int(l.split()[1]) for l in status if l.startswith("VmRSS:"))
+
+async def main():
+    source = rtc.AudioSource(48000, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("t", source)
+    stream = rtc.AudioStream(track, sample_rate=48000, num_channels=1)
+    chunk = np.zeros(48000, np.int16)  # one second: 100 frames of 10 ms
+    received, marks = 0, {}
+
+    async def read():
+        nonlocal received
+        async for event in stream:
+            received += 1
+            if received in (2000, 10000):
+                marks[received] = rss_kib()
+            if received >= 10000:
+                return
+
+    reader = asyncio.create_task(read())
+    while not reader.done():
+        await source.capture_frame(rtc.AudioFrame(chunk.tobytes(), 48000, 1, 48000))
+    await reader
+    await stream.aclose()
+    memory = installed_library().memory
+    print("held", memory.held_bytes(), "owners", memory.owners())
+    print("rss_growth_kib", marks[10000] - marks[2000])
+
+asyncio.run(main())
+"""
+
+
+def test_received_frames_leave_no_memory_behind() -> None:
+    """10,000 frames received and dropped through the SDK: client memory back to baseline."""
+    done = _python(LEAK_SCENARIO, timeout=300, LKEMU_CLOCK="virtual")
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "held 0 owners 0" in done.stdout, done.stdout
+    growth = int(done.stdout.split("rss_growth_kib")[1].split()[0])
+    # 8,000 leaked frames of 960 bytes would be 7,500 KiB
+    assert growth < 2000, done.stdout

@@ -1,0 +1,88 @@
+"""Frames per second received through the real livekit.rtc SDK: native and on lkemu.
+
+Each variant runs in its own process (the drop-in and the native library cannot share one):
+an AudioSource feeds a LocalAudioTrack, an AudioStream (48 kHz mono, 10 ms frames) is read
+with `async for`, for 2,000 frames. Printed: frames per second of wall time, and the client
+process's CPU per frame. The native core and lkemu's real clock are paced at real time
+(100 frames/s); lkemu's virtual clock is not.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+FRAMES = 2000
+
+CHILD = textwrap.dedent(
+    """
+    import asyncio, sys, time
+    import numpy as np
+    if sys.argv[1] == "lkemu":
+        import lkemu
+        lkemu.install()
+    from livekit import rtc
+
+    async def main():
+        source = rtc.AudioSource(48000, 1)
+        track = rtc.LocalAudioTrack.create_audio_track("t", source)
+        stream = rtc.AudioStream(track, sample_rate=48000, num_channels=1)
+        second = rtc.AudioFrame(np.zeros(48000, np.int16).tobytes(), 48000, 1, 48000)
+        received = 0
+
+        async def read():
+            nonlocal received
+            async for _ in stream:
+                received += 1
+                if received >= FRAMES:
+                    return
+
+        reader = asyncio.create_task(read())
+        wall, cpu = time.perf_counter(), time.process_time()
+        while not reader.done():
+            await source.capture_frame(second)
+        await reader
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        print(f"{received / wall:.1f} {cpu / received * 1e6:.1f}")
+        await stream.aclose()
+
+    asyncio.run(main())
+    """
+).replace("FRAMES", str(FRAMES))
+
+
+def _run(variant: str, clock: str = "real") -> tuple[float, float]:
+    env = dict(os.environ, LKEMU_CLOCK=clock)
+    done = subprocess.run(
+        [sys.executable, "-c", CHILD, variant], capture_output=True, text=True, env=env, timeout=300
+    )
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-2000:])
+    fps, cpu_us = (float(v) for v in done.stdout.split()[-2:])
+    return fps, cpu_us
+
+
+@pytest.mark.parametrize(
+    ("variant", "clock"),
+    [("native", "real"), ("lkemu", "real"), ("lkemu", "virtual")],
+    ids=["native", "lkemu-real", "lkemu-virtual"],
+)
+def test_sdk_frames_per_second(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
+    if variant == "native":
+        pytest.importorskip("livekit.rtc", reason="livekit (native) not installed")
+    result: dict[str, float] = {}
+
+    def once() -> None:
+        result["fps"], result["cpu_us"] = _run(variant, clock)
+
+    benchmark.group = "SDK AudioStream frames (48 kHz mono, 10 ms), 2,000 frames"
+    benchmark.pedantic(once, rounds=1)
+    benchmark.extra_info.update(
+        frames_per_second=result["fps"], client_cpu_us_per_frame=result["cpu_us"]
+    )
+    print(f"\n{variant} ({clock} clock): {result['fps']:.0f} frames/s, "
+          f"client CPU {result['cpu_us']:.0f} us per frame")  # fmt: skip
