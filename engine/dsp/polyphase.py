@@ -55,6 +55,10 @@ class StreamingResampler:
         self.taps = TAPS_BY_QUALITY[quality]
         self.passthrough = self.up == self.down
         self._branches = _design(self.up, self.down, self.taps) if not self.passthrough else None
+        # With up == 1 there is one branch; newest-first taps reversed for oldest-first windows.
+        self._reversed_filter = (
+            self._branches[0][::-1].copy() if self._branches is not None else np.zeros(0)
+        )
         # The last `taps` input frames, zeros before the first push.
         self._history = np.zeros((self.taps, channels), dtype=np.float64)
         self._consumed = 0  # input frames received so far
@@ -88,9 +92,12 @@ class StreamingResampler:
             phase = position % self.up
             # buffer row r holds absolute input index r - taps + consumed
             rows = newest - self._consumed + self.taps
-            window = rows[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
-            gathered = buffer[window]  # (n, taps, ch)
-            out = np.einsum("nt,ntc->nc", self._branches[phase], gathered)  # type: ignore[index]
+            if self.up == 1:
+                out = self._decimate(buffer, int(rows[0]), len(n))
+            else:
+                window = rows[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
+                gathered = buffer[window]  # (n, taps, ch)
+                out = np.einsum("nt,ntc->nc", self._branches[phase], gathered)  # type: ignore[index]
         else:
             out = np.zeros((0, self.channels))
         self._produced = last
@@ -102,6 +109,16 @@ class StreamingResampler:
             self._skip -= dropped
         self._emitted += len(out)
         return out
+
+    def _decimate(self, buffer: np.ndarray, first_row: int, count: int) -> np.ndarray:
+        """Integer decimation (up == 1): one filter, windows at a fixed stride, no gather.
+
+        The windows are a strided view of the buffer, so nothing is copied before the dot.
+        """
+        windows = np.lib.stride_tricks.sliding_window_view(buffer, self.taps, axis=0)
+        start = first_row - self.taps + 1  # window starting here ends at `first_row`
+        chosen = windows[start : start + (count - 1) * self.down + 1 : self.down]
+        return chosen @ self._reversed_filter  # (count, ch, taps) @ (taps,)
 
     def flush(self) -> np.ndarray:
         """The tail still inside the filter, by pushing its delay's worth of silence."""
