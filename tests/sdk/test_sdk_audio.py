@@ -98,3 +98,16 @@ async def test_capture_rejects_a_frame_of_another_rate() -> None:
     with pytest.raises(Exception):  # noqa: B017 - the SDK raises a bare Exception
         await source.capture_frame(rtc.AudioFrame.create(16000, 1, 160))
     await source.aclose()
+
+
+def test_audio_processing_module_works_in_place() -> None:
+    apm = rtc.AudioProcessingModule(high_pass_filter=True)
+    hum = (np.sin(2 * np.pi * 50 * np.arange(48000) / 48000) * 8000).astype(np.int16)
+    processed = []
+    for start in range(0, len(hum), 480):
+        frame = rtc.AudioFrame(hum[start : start + 480].tobytes(), 48000, 1, 480)
+        apm.process_stream(frame)  # the result replaces the frame's samples
+        processed.append(np.frombuffer(frame.data, dtype=np.int16).copy())
+    out = np.concatenate(processed)[24000:].astype(np.float64)
+    assert len(out) == 24000
+    assert 20 * np.log10(np.std(out) / np.std(hum[24000:])) < -3.0
