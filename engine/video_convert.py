@@ -15,7 +15,7 @@ from lkemu.proto import video_frame_pb2
 from .errors import InvalidRequest
 from .memory import Memory
 from .video.convert import ConversionNotImplemented, UnsupportedConversion, convert
-from .video.layout import PACKED_CHANNELS, T, VideoImage, i420_planes
+from .video.layout import PACKED_CHANNELS, TYPE_NAMES, VideoImage, plane_shapes
 
 if TYPE_CHECKING:
     from .dispatch import Call
@@ -32,18 +32,28 @@ def read_image(memory: Memory, info: video_frame_pb2.VideoBufferInfo) -> VideoIm
         raw = np.frombuffer(memory.read(info.data_ptr, stride * height), dtype=np.uint8)
         pixels = raw.reshape(height, stride)[:, : width * channels].reshape(height, width, channels)
         return VideoImage(kind, width, height, pixels=pixels)
-    if kind == T.I420:
-        if len(info.components) < 3:
-            raise InvalidRequest("an I420 buffer needs its three components")
-        sizes = [(p.rows, w) for p, w in zip(i420_planes(width, height),
-                                              (width, (width + 1) // 2, (width + 1) // 2),
-                                              strict=True)]  # fmt: skip
-        planes = []
-        for component, (rows, plane_width) in zip(info.components[:3], sizes, strict=True):
-            raw = np.frombuffer(memory.read(component.data_ptr, component.stride * rows), np.uint8)
-            planes.append(raw.reshape(rows, component.stride)[:, :plane_width])
-        return VideoImage(kind, width, height, planes=planes)
-    return VideoImage(kind, width, height)  # a type lkemu does not read yet
+    shapes = plane_shapes(kind, width, height)
+    if len(info.components) < len(shapes):
+        raise InvalidRequest(
+            f"a {TYPE_NAMES.get(kind, kind)} buffer needs {len(shapes)} components, "
+            f"got {len(info.components)}"
+        )
+    planes = []
+    for component, shape in zip(info.components, shapes, strict=False):
+        if component.stride < shape.stride:
+            raise InvalidRequest(f"plane stride {component.stride} < {shape.stride} bytes")
+        raw = np.frombuffer(
+            memory.read(component.data_ptr, component.stride * shape.rows), np.uint8
+        )
+        rows = raw.reshape(shape.rows, component.stride)[:, : shape.stride]
+        if shape.sample_bytes == 2:
+            plane = rows.copy().view("<u2")  # I010: 10-bit samples in 16-bit little-endian
+        elif shape.interleaved == 2:
+            plane = rows.reshape(shape.rows, shape.width, 2)  # NV12's UV pairs
+        else:
+            plane = rows
+        planes.append(plane)
+    return VideoImage(kind, width, height, planes=planes)
 
 
 def write_owned(

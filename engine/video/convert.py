@@ -21,13 +21,12 @@ NATIVE_PAIRS: dict[int, set[int]] = {
     T.RGB24: {T.I420},
     T.I420: {T.RGBA, T.ABGR, T.ARGB, T.BGRA, T.RGB24, T.I420},
     T.I420A: {T.I420, T.I420A},
-    T.I422: {T.RGBA, T.ABGR, T.ARGB, T.BGRA, T.I420, T.I422},
+    T.I422: {T.RGBA, T.ABGR, T.ARGB, T.I420, T.I422},
     T.I444: {T.RGBA, T.BGRA, T.I420, T.I444},
     T.I010: {T.RGBA, T.BGRA, T.I420},
-    T.NV12: {T.I420, T.NV12},
+    T.NV12: {T.RGBA, T.BGRA, T.I420, T.NV12},
 }
-# What lkemu does so far; the rest of NATIVE_PAIRS answers "not implemented in lkemu".
-IMPLEMENTED_SOURCES = {T.RGBA, T.ABGR, T.ARGB, T.BGRA, T.RGB24, T.I420}
+IMPLEMENTED_SOURCES = set(NATIVE_PAIRS)
 
 
 class UnsupportedConversion(ValueError):
@@ -55,15 +54,48 @@ def convert(image: VideoImage, dst: int, flip_y: bool = False) -> VideoImage:
             return VideoImage(T.I420, image.width, image.height, planes=_rgb_to_i420(rgb))
         return VideoImage(dst, image.width, image.height, pixels=_pack(rgb, dst))
     assert image.planes is not None
-    y, u, v = image.planes
+    if dst == src:  # a copy; flipping a planar copy flips every plane
+        planes = [p[::-1].copy() if flip_y else p.copy() for p in image.planes]
+        return VideoImage(src, image.width, image.height, planes=planes)
+    y, u, v = _yuv_planes(image)
     if dst == T.I420:
+        planes = [_to_8bit(y), *(_chroma_to_420(_to_8bit(c), src) for c in (u, v))]
         if flip_y:
-            y, u, v = y[::-1], u[::-1], v[::-1]
-        return VideoImage(T.I420, image.width, image.height, planes=[y.copy(), u.copy(), v.copy()])
-    rgb = _i420_to_rgb(y, u, v)
+            planes = [p[::-1] for p in planes]
+        return VideoImage(T.I420, image.width, image.height, planes=[p.copy() for p in planes])
+    rgb = _yuv_to_rgb(y, u, v, src)
     if flip_y:  # native flips the converted image (which differs for odd heights)
         rgb = rgb[::-1]
     return VideoImage(dst, image.width, image.height, pixels=_pack(rgb, dst))
+
+
+def _yuv_planes(image: VideoImage) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    assert image.planes is not None
+    if image.kind == T.NV12:
+        y, uv = image.planes
+        return y, uv[..., 0], uv[..., 1]
+    y, u, v = image.planes[:3]
+    return y, u, v
+
+
+def _to_8bit(plane: np.ndarray) -> np.ndarray:
+    # I010 to 8 bits as libyuv's Convert16To8Plane does for 10-bit input: (v * 16384) >> 16.
+    return (plane >> 2).astype(np.uint8) if plane.dtype != np.uint8 else plane
+
+
+def _chroma_to_420(plane: np.ndarray, kind: int) -> np.ndarray:
+    """Chroma of a 4:2:2 or 4:4:4 image brought to 4:2:0 by box averaging."""
+    if kind in (T.I420, T.I420A, T.I010, T.NV12):
+        return plane
+    wide = plane.astype(np.uint16)
+    if wide.shape[0] % 2:
+        wide = np.concatenate([wide, wide[-1:]])
+    if kind == T.I422:
+        return ((wide[0::2] + wide[1::2] + 1) >> 1).astype(np.uint8)
+    if wide.shape[1] % 2:
+        wide = np.concatenate([wide, wide[:, -1:]], axis=1)
+    total = wide[0::2, 0::2] + wide[0::2, 1::2] + wide[1::2, 0::2] + wide[1::2, 1::2]
+    return ((total + 2) >> 2).astype(np.uint8)
 
 
 def _rgb_of(image: VideoImage) -> np.ndarray:
@@ -108,12 +140,27 @@ def _rgb_to_i420(rgba: np.ndarray) -> list[np.ndarray]:
 _UB, _UG, _VG, _VR, _YG, _YB = 128, 25, 52, 102, 18997, -1160
 
 
-def _i420_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """libyuv's fixed-point YuvPixel, on whole planes; nearest chroma per 2x2 block."""
+def _upsample(plane: np.ndarray, kind: int, height: int, width: int) -> np.ndarray:
+    """Nearest chroma: each sample covers the pixels of its block."""
+    rows = 1 if kind in (T.I422, T.I444) else 2
+    cols = 1 if kind == T.I444 else 2
+    if rows > 1:
+        plane = np.repeat(plane, rows, axis=0)
+    if cols > 1:
+        plane = np.repeat(plane, cols, axis=1)
+    return plane[:height, :width].astype(np.int32)
+
+
+def _yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: int) -> np.ndarray:
+    """libyuv's fixed-point YuvPixel (YuvPixel10 for I010), on whole planes."""
     height, width = y.shape
-    uu = np.repeat(np.repeat(u, 2, axis=0), 2, axis=1)[:height, :width].astype(np.int32)
-    vv = np.repeat(np.repeat(v, 2, axis=0), 2, axis=1)[:height, :width].astype(np.int32)
-    luma = (y.astype(np.int64) * 0x0101 * _YG >> 16).astype(np.int32)
+    if y.dtype != np.uint8:  # 10 bits: luma widened to 16, chroma clamped to 8 bits
+        luma16 = (y.astype(np.int64) << 6) | (y.astype(np.int64) >> 4)
+        u, v = np.minimum(u >> 2, 255), np.minimum(v >> 2, 255)
+    else:
+        luma16 = y.astype(np.int64) * 0x0101
+    uu, vv = _upsample(u, kind, height, width), _upsample(v, kind, height, width)
+    luma = (luma16 * _YG >> 16).astype(np.int32)
     out = np.empty((height, width, 4), dtype=np.uint8)
     out[..., 0] = np.clip((luma + vv * _VR - (_VR * 128 - _YB)) >> 6, 0, 255)
     out[..., 1] = np.clip(

@@ -35,7 +35,7 @@ def native_type_name(kind: int) -> str:
 @dataclass
 class Plane:
     offset: int
-    stride: int
+    stride: int  # bytes
     rows: int
 
     @property
@@ -43,17 +43,49 @@ class Plane:
         return self.stride * self.rows
 
 
-def i420_planes(width: int, height: int) -> list[Plane]:
-    chroma_w, chroma_h = (width + 1) // 2, (height + 1) // 2
-    y = Plane(0, width, height)
-    u = Plane(y.size, chroma_w, chroma_h)
-    v = Plane(u.offset + u.size, chroma_w, chroma_h)
-    return [y, u, v]
+@dataclass(frozen=True)
+class PlaneShape:
+    """One plane of a planar type: samples across, rows, bytes per sample, samples per pixel."""
+
+    width: int
+    rows: int
+    sample_bytes: int = 1
+    interleaved: int = 1
+
+    @property
+    def stride(self) -> int:
+        return self.width * self.sample_bytes * self.interleaved
+
+
+def plane_shapes(kind: int, width: int, height: int) -> list[PlaneShape]:
+    cw, ch = (width + 1) // 2, (height + 1) // 2
+    shapes = {
+        T.I420: [PlaneShape(width, height), PlaneShape(cw, ch), PlaneShape(cw, ch)],
+        T.I420A: [PlaneShape(width, height), PlaneShape(cw, ch), PlaneShape(cw, ch),
+                  PlaneShape(width, height)],
+        T.I422: [PlaneShape(width, height), PlaneShape(cw, height), PlaneShape(cw, height)],
+        T.I444: [PlaneShape(width, height)] * 3,
+        T.I010: [PlaneShape(width, height, 2), PlaneShape(cw, ch, 2), PlaneShape(cw, ch, 2)],
+        T.NV12: [PlaneShape(width, height), PlaneShape(cw, ch, 1, 2)],
+    }  # fmt: skip
+    if kind not in shapes:
+        raise ValueError(f"{native_type_name(kind)} is not a planar type")
+    return shapes[kind]
+
+
+def tight_planes(kind: int, width: int, height: int) -> list[Plane]:
+    """Planes one after the other with tight strides, as the native core allocates them."""
+    planes, offset = [], 0
+    for shape in plane_shapes(kind, width, height):
+        planes.append(Plane(offset, shape.stride, shape.rows))
+        offset += shape.stride * shape.rows
+    return planes
 
 
 @dataclass
 class VideoImage:
-    """A decoded buffer: packed pixels (h, w, channels) or planes (each 2-D uint8)."""
+    """A decoded buffer: packed pixels (h, w, channels) uint8, or planes (2-D arrays: uint8,
+    uint16 for I010, (rows, cols, 2) for NV12's interleaved chroma)."""
 
     kind: int
     width: int
@@ -66,5 +98,6 @@ class VideoImage:
         if self.pixels is not None:
             return np.ascontiguousarray(self.pixels).tobytes(), []
         assert self.planes is not None
-        layout = i420_planes(self.width, self.height)
-        return b"".join(np.ascontiguousarray(p).tobytes() for p in self.planes), layout
+        data = b"".join(np.ascontiguousarray(p).astype(p.dtype.newbyteorder("<")).tobytes()
+                        for p in self.planes)  # fmt: skip
+        return data, tight_planes(self.kind, self.width, self.height)
