@@ -17,7 +17,17 @@ from google.protobuf.message import DecodeError, Message
 
 from lkemu.proto import engine_pb2, ffi_pb2, handle_pb2
 
-from . import apm, audio_source, audio_stream, lifecycle, resampler, tracks, video_convert
+from . import (
+    apm,
+    audio_source,
+    audio_stream,
+    lifecycle,
+    resampler,
+    tracks,
+    video_convert,
+    video_source,
+    video_stream,
+)
 from .errors import FfiError, NotImplementedInLkemu
 from .memory import Memory
 from .runtime import EngineRuntime
@@ -68,7 +78,17 @@ REQUEST_NAMES: tuple[str, ...] = tuple(
 RESPONSE_FIELD = {name: name for name in REQUEST_NAMES} | {"edit_chat_message": "send_chat_message"}
 
 HANDLERS: dict[str, Handler] = {}
-for _area in (lifecycle, audio_source, tracks, audio_stream, resampler, apm, video_convert):
+for _area in (
+    lifecycle,
+    audio_source,
+    tracks,
+    audio_stream,
+    resampler,
+    apm,
+    video_convert,
+    video_source,
+    video_stream,
+):
     HANDLERS.update(_area.HANDLERS)
 
 _unknown = set(HANDLERS) - set(REQUEST_NAMES)

@@ -119,7 +119,7 @@ def on_local_track_mute(
     call: Call, request: track_pb2.LocalTrackMuteRequest
 ) -> track_pb2.LocalTrackMuteResponse:
     track = call.get(request.track_handle, Track)
-    if track.remote or not isinstance(track, LocalAudioTrack):
+    if track.remote:
         raise InvalidRequest("track is not a local track")
     track.muted = bool(request.mute)
     return track_pb2.LocalTrackMuteResponse(muted=track.muted)
