@@ -7,6 +7,7 @@ chunks of any size gives exactly what one push of the whole signal gives.
 
 from __future__ import annotations
 
+import functools
 from math import gcd
 
 import numpy as np
@@ -16,6 +17,7 @@ from scipy import signal
 TAPS_BY_QUALITY = {"quick": 8, "low": 16, "medium": 24, "high": 32, "very_high": 48}
 
 
+@functools.lru_cache(maxsize=64)
 def _design(up: int, down: int, taps: int) -> np.ndarray:
     """Kaiser-windowed sinc for the upsampled rate, arranged as (up, taps) branches.
 
@@ -27,7 +29,9 @@ def _design(up: int, down: int, taps: int) -> np.ndarray:
     prototype = np.zeros(length)
     prototype[: length - 1] = signal.firwin(length - 1, cutoff, window=("kaiser", 8.6)) * up
     # Branch p holds h[p + j*up] for j = 0..taps-1.
-    return prototype.reshape(taps, up).T.astype(np.float64)
+    branches = prototype.reshape(taps, up).T.astype(np.float64)
+    branches.flags.writeable = False  # shared by every resampler of this ratio
+    return branches
 
 
 class StreamingResampler:
@@ -70,6 +74,7 @@ class StreamingResampler:
         self._shift = delay_up % self.down if compensate_delay else 0
         self._skip = delay_up // self.down if compensate_delay and not self.passthrough else 0
         self._emitted = 0  # output frames returned so far
+        self._plans: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
 
     @property
     def delay_frames(self) -> float:
@@ -95,9 +100,9 @@ class StreamingResampler:
             if self.up == 1:
                 out = self._decimate(buffer, int(rows[0]), len(n))
             else:
-                window = rows[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
+                window, weights = self._plan(rows, phase)
                 gathered = buffer[window]  # (n, taps, ch)
-                out = np.einsum("nt,ntc->nc", self._branches[phase], gathered)  # type: ignore[index]
+                out = np.einsum("nt,ntc->nc", weights, gathered)
         else:
             out = np.zeros((0, self.channels))
         self._produced = last
@@ -109,6 +114,22 @@ class StreamingResampler:
             self._skip -= dropped
         self._emitted += len(out)
         return out
+
+    def _plan(self, rows: np.ndarray, phase: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Gather indices and per-output filter branches for one push.
+
+        Pushes of a steady size repeat the same pattern (10 ms of 44.1 kHz is 160 outputs at
+        16 kHz starting at the same phase every time), so plans are cached by that pattern.
+        """
+        key = (int(rows[0]), int(phase[0]), len(rows))
+        plan = self._plans.get(key)
+        if plan is None:
+            window = rows[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
+            assert self._branches is not None
+            plan = (window, np.ascontiguousarray(self._branches[phase]))
+            if len(self._plans) < 64:
+                self._plans[key] = plan
+        return plan
 
     def _decimate(self, buffer: np.ndarray, first_row: int, count: int) -> np.ndarray:
         """Integer decimation (up == 1): one filter, windows at a fixed stride, no gather.
