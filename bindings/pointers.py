@@ -14,6 +14,7 @@ import bisect
 import ctypes
 import threading
 from collections.abc import Callable, Iterator
+from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -57,19 +58,52 @@ _WITH_POINTERS = (
 )
 
 
+class _Plan:
+    """Where, in one message type, pointers can hide: its own pointer fields, and the
+    sub-message fields (plain, inside a oneof, repeated) that lead to one."""
+
+    def __init__(self, descriptor: Descriptor) -> None:
+        self.pointers = [f.name for f in descriptor.fields if _is_pointer(f)]
+        leads = [
+            f for f in descriptor.fields
+            if f.message_type is not None and f.message_type.full_name in _WITH_POINTERS
+        ]  # fmt: skip
+        self.repeated = [f.name for f in leads if f.is_repeated]
+        in_oneof = {f.name: f.containing_oneof.name for f in leads
+                    if f.containing_oneof is not None and not f.is_repeated}  # fmt: skip
+        self.oneofs = {name: {f for f, o in in_oneof.items() if o == name}
+                       for name in set(in_oneof.values())}  # fmt: skip
+        self.singular = [f.name for f in leads if not f.is_repeated and f.name not in in_oneof]
+
+
+_PLANS: dict[str, _Plan] = {}
+
+
+def _plan(descriptor: Any) -> _Plan:  # a Descriptor, of either protobuf implementation
+    plan = _PLANS.get(descriptor.full_name)
+    if plan is None:
+        plan = _PLANS[descriptor.full_name] = _Plan(descriptor)
+    return plan
+
+
 def _walk(message: Message) -> Iterator[Message]:
     """Every sub-message (message included) that has pointer fields."""
-    if message.DESCRIPTOR.full_name not in _WITH_POINTERS:
+    descriptor = message.DESCRIPTOR
+    if descriptor.full_name not in _WITH_POINTERS:
         return
-    yield message
-    for field, value in message.ListFields():
-        if field.message_type is None or field.message_type.full_name not in _WITH_POINTERS:
-            continue
-        if field.is_repeated:
-            for item in value:
-                yield from _walk(item)
-        else:
-            yield from _walk(value)
+    plan = _plan(descriptor)
+    if plan.pointers:
+        yield message
+    for oneof, names in plan.oneofs.items():
+        chosen = message.WhichOneof(oneof)
+        if chosen in names:
+            yield from _walk(getattr(message, chosen))
+    for name in plan.singular:
+        if message.HasField(name):
+            yield from _walk(getattr(message, name))
+    for name in plan.repeated:
+        for item in getattr(message, name):
+            yield from _walk(item)
 
 
 # Bytes per plane layout, as the SDK computes them (VideoFrame's plane lengths).
@@ -160,14 +194,15 @@ class ClientMemory:
         ranges.sort()
         starts = [r[0] for r in ranges]
         for sub in _walk(message):
-            for field, value in sub.ListFields():
-                if not _is_pointer(field) or not value:
+            for name in _plan(sub.DESCRIPTOR).pointers:
+                value = getattr(sub, name)
+                if not value:
                     continue
                 index = bisect.bisect_right(starts, value) - 1
                 if index >= 0:
                     start, end, client = ranges[index]
                     if value < end or (value == end and start == end):
-                        setattr(sub, field.name, client + (value - start))
+                        setattr(sub, name, client + (value - start))
 
     def release(self, handle: int) -> bool:
         """Free what `handle` owns here; True if the engine keeps nothing for it."""
