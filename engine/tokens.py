@@ -1,0 +1,130 @@
+"""LiveKit access tokens: HS256 JWTs, checked the way a LiveKit server checks them.
+
+The engine's key pair comes from LIVEKIT_API_KEY / LIVEKIT_API_SECRET (or `lkemu serve`
+flags); by default it is LiveKit's development pair, "devkey" / "secret", the one
+`livekit-server --dev` uses. A token that fails a check is refused with the reason, as a
+server refuses a join.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import jwt
+
+DEV_API_KEY = "devkey"
+DEV_API_SECRET = "secret"
+LEEWAY_S = 10  # clock skew a server tolerates
+
+
+class TokenError(ValueError):
+    """Why a token was refused."""
+
+
+@dataclass(frozen=True)
+class VideoGrant:
+    room_join: bool = False
+    room: str = ""
+    can_publish: bool = True
+    can_subscribe: bool = True
+    can_publish_data: bool = True
+    can_publish_sources: tuple[str, ...] = ()  # empty: every source
+    hidden: bool = False
+    can_update_own_metadata: bool = False
+
+    @classmethod
+    def from_claim(cls, claim: dict[str, Any]) -> VideoGrant:
+        def flag(name: str, default: bool) -> bool:
+            value = claim.get(name)
+            return default if value is None else bool(value)
+
+        return cls(
+            room_join=flag("roomJoin", False),
+            room=str(claim.get("room", "")),
+            can_publish=flag("canPublish", True),
+            can_subscribe=flag("canSubscribe", True),
+            can_publish_data=flag("canPublishData", True),
+            can_publish_sources=tuple(str(s) for s in claim.get("canPublishSources") or ()),
+            hidden=flag("hidden", False),
+            can_update_own_metadata=flag("canUpdateOwnMetadata", False),
+        )
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who a valid token says the participant is, and what they may do."""
+
+    identity: str
+    name: str
+    metadata: str
+    attributes: dict[str, str] = field(default_factory=dict)
+    grant: VideoGrant = field(default_factory=VideoGrant)
+
+
+@dataclass(frozen=True)
+class KeyPair:
+    api_key: str
+    api_secret: str
+
+    @classmethod
+    def from_environment(cls) -> KeyPair:
+        return cls(
+            os.environ.get("LIVEKIT_API_KEY") or DEV_API_KEY,
+            os.environ.get("LIVEKIT_API_SECRET") or DEV_API_SECRET,
+        )
+
+
+def verify(
+    token: str, keys: KeyPair, room: str | None = None, now: float | None = None
+) -> Identity:
+    """Check a token for joining `room` (the token's own room if None); raise TokenError."""
+    if not token:
+        raise TokenError("no access token")
+    try:
+        header = jwt.get_unverified_header(token)
+    except jwt.PyJWTError as error:
+        raise TokenError(f"malformed access token: {error}") from None
+    if header.get("alg") != "HS256":
+        raise TokenError(f"unsupported token algorithm {header.get('alg')!r} (LiveKit uses HS256)")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the development secret is short, on purpose
+        try:
+            claims = jwt.decode(
+                token,
+                keys.api_secret,
+                algorithms=["HS256"],
+                options={"verify_exp": False, "verify_nbf": False, "verify_iat": False},
+            )
+        except jwt.InvalidSignatureError:
+            raise TokenError("invalid token signature: not signed with this API secret") from None
+        except jwt.PyJWTError as error:
+            raise TokenError(f"invalid access token: {error}") from None
+    if claims.get("iss") != keys.api_key:
+        raise TokenError(f"token issued for API key {claims.get('iss')!r}, not {keys.api_key!r}")
+    moment = time.time() if now is None else now
+    if "exp" in claims and moment > float(claims["exp"]) + LEEWAY_S:
+        raise TokenError("token expired")
+    if "nbf" in claims and moment < float(claims["nbf"]) - LEEWAY_S:
+        raise TokenError("token not valid yet (nbf is in the future)")
+    identity = str(claims.get("sub", ""))
+    if not identity:
+        raise TokenError("token has no identity (sub)")
+    grant = VideoGrant.from_claim(claims.get("video") or {})
+    if not grant.room_join:
+        raise TokenError("token has no roomJoin grant")
+    if room is not None and grant.room and grant.room != room:
+        raise TokenError(f"token is for room {grant.room!r}, not {room!r}")
+    if not grant.room:
+        raise TokenError("token names no room")
+    attributes = claims.get("attributes") or {}
+    return Identity(
+        identity=identity,
+        name=str(claims.get("name", "")),
+        metadata=str(claims.get("metadata", "")),
+        attributes={str(k): str(v) for k, v in attributes.items()},
+        grant=grant,
+    )
