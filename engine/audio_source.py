@@ -48,6 +48,7 @@ class AudioSource:
         self._queued = 0
         self._changed = asyncio.Event()  # data arrived, room freed, sinks caught up
         self._player: asyncio.Task[None] | None = None
+        self._ticking = False
         self.closed = False
         self.played_frames = 0
         self._silence = np.zeros((self.chunk, num_channels), dtype=np.int16)
@@ -94,8 +95,14 @@ class AudioSource:
         self._ensure_player()
 
     def _ensure_player(self) -> None:
-        if self._player is None and self.capacity:
+        if self._player is not None or not self.capacity or self._ticking:
+            return
+        if self.clock.virtual:
             self._player = asyncio.get_running_loop().create_task(self._play_forever())
+        else:
+            # One engine-wide 10 ms ticker plays every real-clock source.
+            self.clock.on_tick(self._tick)
+            self._ticking = True
 
     def _take_chunk(self, chunks: int = 1) -> np.ndarray:
         parts, needed = [], self.chunk * chunks
@@ -120,33 +127,35 @@ class AudioSource:
     def _sinks_ready(self) -> bool:
         return all(track.ready() for track in self.tracks)
 
+    def _tick(self) -> None:
+        """A real-clock tick: 10 ms of audio, or silence when the buffer is short."""
+        if self._queued >= self.chunk:
+            self._play(self._take_chunk())
+            self._changed.set()
+        else:
+            self._play(self._silence)
+
     async def _play_forever(self) -> None:
+        """The virtual clock: play as fast as consumers take it."""
         while not self.closed:
-            if self.clock.virtual:
-                # As fast as consumers take it: play whenever a chunk and every sink are ready.
-                if self._queued >= self.chunk and self._sinks_ready():
-                    # Up to 100 ms at once: sinks cut it into 10 ms frames again, and their
-                    # stateful DSP gives the same samples whatever the block size.
-                    chunks = min(self._queued // self.chunk, VIRTUAL_BLOCK_CHUNKS)
-                    self._play(self._take_chunk(chunks))
-                    self._changed.set()
-                    await asyncio.sleep(0)  # let requests and the event stream in
-                    continue
-                self._changed.clear()
-                await self._changed.wait()
-            else:
-                await self.clock.ticks()
-                if self._queued >= self.chunk:
-                    self._play(self._take_chunk())
-                    self._changed.set()
-                else:
-                    self._play(self._silence)
+            if self._queued >= self.chunk and self._sinks_ready():
+                # Up to 100 ms at once: sinks cut it into 10 ms frames again, and their
+                # stateful DSP gives the same samples whatever the block size.
+                chunks = min(self._queued // self.chunk, VIRTUAL_BLOCK_CHUNKS)
+                self._play(self._take_chunk(chunks))
+                self._changed.set()
+                await asyncio.sleep(0)  # let requests and the event stream in
+                continue
+            self._changed.clear()
+            await self._changed.wait()
 
     def close(self) -> None:
         self.closed = True
         self._changed.set()
         if self._player is not None:
             self._player.cancel()
+        if self._ticking:
+            self.clock.off_tick(self._tick)
         for track in list(self.tracks):
             track.close()
 

@@ -8,8 +8,11 @@ timestamps count samples, so a run is exact and repeatable whatever the machine'
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 
 TICK_S = 0.010
+logger = logging.getLogger("lkemu.engine")
 
 
 class MediaClock:
@@ -18,15 +21,35 @@ class MediaClock:
             raise ValueError(f"clock must be 'real' or 'virtual', not {mode!r}")
         self.mode = mode
 
+        self._listeners: list[Callable[[], None]] = []
+        self._ticker: asyncio.Task[None] | None = None
+
     @property
     def virtual(self) -> bool:
         return self.mode == "virtual"
 
-    async def ticks(self) -> None:
-        """Wait for the next 10 ms tick on the real clock (drift-free); at once if virtual."""
-        if self.virtual:
-            await asyncio.sleep(0)
-            return
+    def on_tick(self, listener: Callable[[], None]) -> None:
+        """Call `listener` every 10 ms of wall time: one task for every real-clock source."""
+        self._listeners.append(listener)
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def off_tick(self, listener: Callable[[], None]) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
+    async def _tick_forever(self) -> None:
         loop = asyncio.get_running_loop()
-        now = loop.time()
-        await asyncio.sleep(TICK_S - (now % TICK_S))
+        next_tick = loop.time()
+        while self._listeners:
+            next_tick += TICK_S
+            delay = next_tick - loop.time()
+            if delay < -TICK_S:  # fell behind by more than a tick: skip, do not burst
+                next_tick = loop.time()
+                delay = 0.0
+            await asyncio.sleep(max(delay, 0.0))
+            for listener in list(self._listeners):
+                try:
+                    listener()
+                except Exception:  # one broken source must not stop the others
+                    logger.exception("a real-clock listener failed")
