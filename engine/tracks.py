@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -37,6 +37,10 @@ def new_sid(prefix: str) -> str:
     return f"{prefix}_{secrets.token_urlsafe(9).replace('-', 'x').replace('_', 'y')}"
 
 
+class Ending(Protocol):
+    def on_end(self) -> None: ...
+
+
 class Track:
     """Any track a handle can name (local or remote, audio or video)."""
 
@@ -58,18 +62,36 @@ class Track:
         )
 
 
-class LocalAudioTrack(Track):
-    kind = track_pb2.KIND_AUDIO
+class LocalTrack(Track):
+    """A track made from a local source: it feeds sinks until its handle is dropped."""
 
-    def __init__(self, name: str, source: AudioSource) -> None:
+    def __init__(self, name: str, source: Any) -> None:
         self.sid = new_sid("TR")
         self.name = name
         self.source = source
         self.muted = False
         self.room_handle: int | None = None  # set when published in a room
-        self.sinks: list[AudioSink] = []
+        self.sinks: list[Any] = []
         self.closed = False
         source.tracks.append(self)
+
+    def close(self) -> None:
+        """The track's handle was dropped: its streams end (native sends them eos)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self in self.source.tracks:
+            self.source.tracks.remove(self)
+        ending: list[Ending] = list(self.sinks)
+        self.sinks.clear()
+        for sink in ending:
+            sink.on_end()
+
+
+class LocalAudioTrack(LocalTrack):
+    kind = track_pb2.KIND_AUDIO
+    source: AudioSource
+    sinks: list[AudioSink]
 
     def add_sink(self, sink: AudioSink) -> None:
         self.sinks.append(sink)
@@ -89,17 +111,6 @@ class LocalAudioTrack(Track):
 
     def ready(self) -> bool:
         return all(sink.ready() for sink in self.sinks)
-
-    def close(self) -> None:
-        """The track's handle was dropped: its streams end (native sends them eos)."""
-        if self.closed:
-            return
-        self.closed = True
-        if self in self.source.tracks:
-            self.source.tracks.remove(self)
-        for sink in list(self.sinks):
-            sink.on_end()
-        self.sinks.clear()
 
 
 def on_create_audio_track(

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Protocol
 from lkemu.proto import track_pb2, video_frame_pb2
 
 from .errors import InvalidRequest
-from .tracks import Track, new_sid
+from .tracks import LocalTrack
 from .video.convert import convert
 from .video.layout import PACKED_CHANNELS, T, VideoImage
 from .video_convert import read_image
@@ -61,34 +61,16 @@ class VideoSource:
             track.close()
 
 
-class LocalVideoTrack(Track):
+class LocalVideoTrack(LocalTrack):
     kind = track_pb2.KIND_VIDEO
-
-    def __init__(self, name: str, source: VideoSource) -> None:
-        self.sid = new_sid("TR")
-        self.name = name
-        self.source = source
-        self.muted = False
-        self.room_handle: int | None = None
-        self.sinks: list[VideoSink] = []
-        self.closed = False
-        source.tracks.append(self)
+    source: VideoSource
+    sinks: list[VideoSink]
 
     def deliver(self, frame: CapturedFrame) -> None:
         if self.muted:
             return  # a disabled video track sends no frames
         for sink in list(self.sinks):
             sink.on_frame(frame)
-
-    def close(self) -> None:
-        if self.closed:
-            return
-        self.closed = True
-        if self in self.source.tracks:
-            self.source.tracks.remove(self)
-        for sink in list(self.sinks):
-            sink.on_end()
-        self.sinks.clear()
 
 
 def on_new_video_source(
