@@ -23,6 +23,7 @@ from . import (
     audio_stream,
     lifecycle,
     resampler,
+    room_requests,
     tracks,
     video_convert,
     video_source,
@@ -88,6 +89,7 @@ for _area in (
     video_convert,
     video_source,
     video_stream,
+    room_requests,
 ):
     HANDLERS.update(_area.HANDLERS)
 

@@ -26,6 +26,8 @@ class EngineRuntime:
         self.sessions: dict[int, Session] = {}
         self._session_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
+        # Simulated rooms by name, shared by every session (engine/rooms.py).
+        self.rooms: dict[str, Any] = {}
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> Session:
         session = Session(next(self._session_ids), capture_logs, sdk, sdk_version)

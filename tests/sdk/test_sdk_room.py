@@ -1,0 +1,90 @@
+"""The room life cycle as the SDK sees it, through the public livekit.rtc API only.
+
+Written so it could run against a real LiveKit server: URL, key and secret come from
+LIVEKIT_URL / LIVEKIT_API_KEY / LIVEKIT_API_SECRET. Without a LIVEKIT_URL it runs only under
+--lkemu (any URL reaches the engine's rooms there).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+
+import pytest
+from livekit import api, rtc
+
+URL = os.environ.get("LIVEKIT_URL", "ws://localhost:7880")
+KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
+SECRET = os.environ.get("LIVEKIT_API_SECRET", "secret")
+
+pytestmark = [] if os.environ.get("LIVEKIT_URL") else [pytest.mark.lkemu_only]
+
+
+def _token(identity: str, room: str, **grants: object) -> str:
+    video = api.VideoGrants(room_join=True, room=room, can_update_own_metadata=True, **grants)
+    return (
+        api.AccessToken(KEY, SECRET)
+        .with_identity(identity)
+        .with_name(identity.title())
+        .with_grants(video)
+        .to_jwt()
+    )
+
+
+async def _next(queue: asyncio.Queue, timeout: float = 5.0):  # type: ignore[no-untyped-def,type-arg]
+    return await asyncio.wait_for(queue.get(), timeout)
+
+
+async def test_room_life_cycle() -> None:
+    room_name = f"room-{uuid.uuid4().hex[:8]}"
+    agent, user = rtc.Room(), rtc.Room()
+    joined: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    left: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    data: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    changes: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    agent.on("participant_connected", joined.put_nowait)
+    agent.on("participant_disconnected", left.put_nowait)
+    agent.on("data_received", data.put_nowait)
+    agent.on("participant_metadata_changed", lambda p, old, new: changes.put_nowait(("md", new)))
+    agent.on("participant_name_changed", lambda p, old, new: changes.put_nowait(("name", new)))
+    agent.on("participant_attributes_changed",
+             lambda changed, p: changes.put_nowait(("attrs", dict(changed))))  # fmt: skip
+
+    await agent.connect(URL, _token("agent", room_name))
+    assert agent.isconnected() and agent.name == room_name
+    assert agent.local_participant.identity == "agent"
+    assert agent.remote_participants == {}
+
+    await user.connect(URL, _token("user", room_name))
+    assert set(user.remote_participants) == {"agent"}
+    participant = await _next(joined)
+    assert participant.identity == "user" and participant.name == "User"
+
+    await user.local_participant.publish_data(b"hello", topic="chat", reliable=True)
+    packet = await _next(data)
+    assert (packet.data, packet.topic) == (b"hello", "chat")
+    assert packet.participant.identity == "user"
+
+    await user.local_participant.set_metadata("busy")
+    await user.local_participant.set_name("Someone")
+    await user.local_participant.set_attributes({"lang": "fr"})
+    seen = [await _next(changes) for _ in range(3)]
+    assert seen == [("md", "busy"), ("name", "Someone"), ("attrs", {"lang": "fr"})]
+    assert agent.remote_participants["user"].attributes == {"lang": "fr"}
+
+    await user.disconnect()
+    gone = await _next(left)
+    assert gone.identity == "user"
+    assert gone.disconnect_reason == rtc.DisconnectReason.CLIENT_INITIATED
+    await agent.disconnect()
+    assert not agent.isconnected()
+
+
+async def test_a_bad_token_is_refused() -> None:
+    room = rtc.Room()
+    with pytest.raises(rtc.ConnectError, match=r"signature|invalid|unauthorized"):
+        await room.connect(
+            URL, api.AccessToken(KEY, "not-the-secret").with_identity("x")
+            .with_grants(api.VideoGrants(room_join=True, room="r")).to_jwt()
+        )  # fmt: skip
