@@ -9,16 +9,16 @@ A stream is a sink on a track: each 10 ms chunk the track plays is remixed and r
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from lkemu.proto import audio_frame_pb2, ffi_pb2
+from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2
 
 from .dsp.polyphase import StreamingResampler, remix, to_int16
 from .errors import InvalidRequest
 from .memory import Memory
-from .tracks import LocalAudioTrack, Track
+from .tracks import Track
 
 if TYPE_CHECKING:
     from .dispatch import Call
@@ -37,7 +37,7 @@ class AudioStream:
         self,
         runtime: EngineRuntime,
         session: Session,
-        track: LocalAudioTrack,
+        track: Any,  # a local or a remote audio track: anything with audio sinks
         sample_rate: int,
         num_channels: int,
         frame_size_ms: int | None,
@@ -141,7 +141,7 @@ def on_new_audio_stream(
     call: Call, request: audio_frame_pb2.NewAudioStreamRequest
 ) -> audio_frame_pb2.NewAudioStreamResponse:
     track = call.get(request.track_handle, Track)
-    if not isinstance(track, LocalAudioTrack):
+    if track.kind != track_pb2.KIND_AUDIO or not hasattr(track, "add_sink"):
         raise InvalidRequest("not an audio track")
     _check_filter(call, track, request)
     if request.type != audio_frame_pb2.AUDIO_STREAM_NATIVE:

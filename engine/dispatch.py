@@ -23,6 +23,7 @@ from . import (
     audio_stream,
     lifecycle,
     resampler,
+    room_media,
     room_requests,
     tracks,
     video_convert,
@@ -90,6 +91,7 @@ for _area in (
     video_source,
     video_stream,
     room_requests,
+    room_media,
 ):
     HANDLERS.update(_area.HANDLERS)
 

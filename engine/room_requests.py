@@ -14,6 +14,7 @@ from lkemu.proto import ffi_pb2, participant_pb2, room_pb2
 
 from .errors import InvalidRequest
 from .memory import Memory
+from .room_media import Publication, subscribe
 from .rooms import LocalParticipant, Member, RoomView, SimRoom, join, leave
 from .tokens import KeyPair, TokenError, verify
 
@@ -32,6 +33,7 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
     runtime, session = call.runtime, call.session
     async_id = call.async_id(request)
     token = request.token
+    options = request.options
 
     async def connect() -> None:
         try:
@@ -46,6 +48,8 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
             room = runtime.rooms[who.grant.room] = SimRoom(who.grant.room)
         view = RoomView(runtime, session, room)
         view.handle = runtime.handles.store(view, session.id)
+        if options.HasField("auto_subscribe"):
+            view.auto_subscribe = options.auto_subscribe
         already = room.visible()
         member = join(view, who)
         local_handle = runtime.handles.store(LocalParticipant(view), session.id)
@@ -57,8 +61,17 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         result.local_participant.handle.id = local_handle
         result.local_participant.info.CopyFrom(member.info())
         for other in already:
-            result.participants.add().participant.CopyFrom(view.add_remote(other))
+            entry = result.participants.add()
+            entry.participant.CopyFrom(view.add_remote(other))
+            for track, source in other.publications.values():
+                publication = Publication(track, source, remote=True)
+                handle = runtime.handles.store(publication, session.id)
+                entry.publications.add(handle={"id": handle}, info=publication.info())
         session.emit(event)
+        if view.auto_subscribe:  # then the tracks already there are subscribed
+            for other in already:
+                for track, _ in other.publications.values():
+                    subscribe(view, other, track)
 
     call.spawn(connect())
     return room_pb2.ConnectResponse(async_id=async_id)

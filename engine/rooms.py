@@ -34,8 +34,11 @@ class Member:
     attributes: dict[str, str]
     grant_update_metadata: bool
     grant_publish_data: bool
+    grant_publish: bool
     hidden: bool
     view: RoomView
+    # Published tracks by sid: (local track, TrackSource).
+    publications: dict[str, tuple[Any, int]] = field(default_factory=dict)
     sid: str = field(default_factory=lambda: new_sid("PA"))
     joined_at: int = field(default_factory=lambda: int(time.time()))
 
@@ -94,6 +97,9 @@ class RoomView:
         self.member: Member | None = None
         self.remote_handles: dict[str, int] = {}  # identity -> participant handle here
         self.connected = False
+        self.auto_subscribe = True
+        # What this view receives, by publisher identity: (published track, relay sink).
+        self.subscriptions: dict[str, list[tuple[Any, Any]]] = {}
 
     def emit(self, fill: RoomEventFill, outputs: list[Any] | None = None) -> None:
         event = ffi_pb2.FfiEvent()
@@ -138,6 +144,7 @@ def join(view: RoomView, who: Identity) -> Member:
         attributes=dict(who.attributes),
         grant_update_metadata=who.grant.can_update_own_metadata,
         grant_publish_data=who.grant.can_publish_data,
+        grant_publish=who.grant.can_publish,
         hidden=who.grant.hidden,
         view=view,
     )
@@ -160,6 +167,31 @@ def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
         return
     view.connected = False
     room.members.pop(member.identity, None)
+    # What this view received ends; what it published stops reaching the others.
+    for feeds in view.subscriptions.values():
+        for track, relay in feeds:
+            track.remove_sink(relay)
+            relay.on_end()
+    view.subscriptions.clear()
+    for other in room.members.values():
+        for track, relay in other.view.subscriptions.pop(member.identity, []):
+            track.remove_sink(relay)
+            relay.on_end()
+
+            def unsubscribed(
+                e: room_pb2.RoomEvent, m: Member = member, sid: str = track.sid
+            ) -> None:
+                e.track_unsubscribed.participant_identity = m.identity
+                e.track_unsubscribed.track_sid = sid
+
+            other.view.emit(unsubscribed)
+        for sid in member.publications:
+
+            def unpublished(e: room_pb2.RoomEvent, m: Member = member, s: str = sid) -> None:
+                e.track_unpublished.participant_identity = m.identity
+                e.track_unpublished.publication_sid = s
+
+            other.view.emit(unpublished)
     for other in room.members.values():
         if member.hidden:
             break

@@ -88,3 +88,50 @@ async def test_a_bad_token_is_refused() -> None:
             URL, api.AccessToken(KEY, "not-the-secret").with_identity("x")
             .with_grants(api.VideoGrants(room_join=True, room="r")).to_jwt()
         )  # fmt: skip
+
+
+async def test_a_subscriber_hears_the_publisher() -> None:
+    """The seed journey: the agent subscribes to the user's microphone and reads 16 kHz frames."""
+    import numpy as np
+
+    room_name = f"room-{uuid.uuid4().hex[:8]}"
+    agent, user = rtc.Room(), rtc.Room()
+    subscribed: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    agent.on("track_subscribed", lambda track, pub, p: subscribed.put_nowait((track, p)))
+    await agent.connect(URL, _token("agent", room_name))
+    await user.connect(URL, _token("user", room_name))
+
+    source = rtc.AudioSource(48000, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("mic", source)
+    publication = await user.local_participant.publish_track(
+        track, rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
+    )
+    remote_track, participant = await _next(subscribed)
+    assert participant.identity == "user" and remote_track.sid == publication.sid
+    assert remote_track.kind == rtc.TrackKind.KIND_AUDIO
+
+    stream = rtc.AudioStream(remote_track, sample_rate=16000, num_channels=1, frame_size_ms=20)
+    heard: list[np.ndarray] = []
+
+    async def listen() -> None:
+        async for event in stream:
+            assert event.frame.samples_per_channel == 320
+            samples = np.frombuffer(event.frame.data, dtype=np.int16)
+            if np.abs(samples).max() > 1000:  # skip the silence before the tone
+                heard.append(samples.copy())
+            if len(heard) >= 25:
+                return
+
+    listener = asyncio.create_task(listen())
+    tone = (np.sin(2 * np.pi * 440 * np.arange(48000) / 48000) * 10000).astype(np.int16)
+    for start in range(0, len(tone), 480):
+        await source.capture_frame(
+            rtc.AudioFrame(tone[start : start + 480].tobytes(), 48000, 1, 480)
+        )
+    await asyncio.wait_for(listener, timeout=10)
+    audio = np.concatenate(heard).astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(audio * np.hanning(len(audio))))
+    assert np.fft.rfftfreq(len(audio), 1 / 16000)[np.argmax(spectrum)] == pytest.approx(440, abs=5)
+    await stream.aclose()
+    await user.disconnect()
+    await agent.disconnect()
