@@ -15,6 +15,7 @@ import numpy as np
 
 from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2
 
+from .dsp.filters import AudioFilter, FilterOptionsError, resolve
 from .dsp.polyphase import StreamingResampler, remix, to_int16
 from .errors import InvalidRequest
 from .memory import Memory
@@ -54,6 +55,7 @@ class AudioStream:
         self._resampler: StreamingResampler | None = None
         self._pending = np.zeros((0, num_channels), dtype=np.int16)
         self.ended = False
+        self.filter: AudioFilter | None = None
 
     def start(self, handle: int) -> None:
         self.handle = handle
@@ -73,6 +75,9 @@ class AudioStream:
             self._resampler = StreamingResampler(sample_rate, self.sample_rate, self.num_channels)
         mixed = remix(chunk.astype(np.float64), self.num_channels)
         converted = to_int16(self._resampler.push(mixed))
+        if self.filter is not None:
+            # 10 ms blocks at the stream's rate, as the native filter session runs.
+            converted = self.filter.process(converted)
         # Native sends each 10 ms sink frame as it comes, or re-chunks to frame_size_ms.
         size = self.frame_frames or self.sample_rate // 100
         if len(self._pending):
@@ -121,20 +126,23 @@ class AudioStream:
         self.session.emit(event, memory.outputs)
 
 
-def _check_filter(call: Call, track: Track, request: audio_frame_pb2.NewAudioStreamRequest) -> None:
+def _filter_options(
+    call: Call, track: Track, request: audio_frame_pb2.NewAudioStreamRequest
+) -> tuple[str, dict[str, float]] | None:
+    """The filter family a stream asks for (None without a module), checked as native does."""
     if not request.HasField("audio_filter_module_id"):
-        return
-    room_handle = getattr(track, "room_handle", None)
-    if room_handle is None:
+        return None
+    if getattr(track, "room_handle", None) is None:
         raise InvalidRequest("this track has no room information")
-    filters = getattr(call.runtime, "audio_filters", {})
-    if request.audio_filter_module_id not in filters:
+    if request.audio_filter_module_id not in call.runtime.audio_filters:
         raise InvalidRequest("the audio filter is not found")
-    if request.audio_filter_options:
-        try:
-            json.loads(request.audio_filter_options)
-        except ValueError as error:
-            raise InvalidRequest(f"audio_filter_options is not JSON: {error}") from None
+    try:
+        options = json.loads(request.audio_filter_options or "{}")
+        if not isinstance(options, dict):
+            raise FilterOptionsError("audio_filter_options must be a JSON object")
+        return resolve(options)
+    except ValueError as error:  # bad JSON, or options the family does not take
+        raise InvalidRequest(f"invalid audio_filter_options: {error}") from None
 
 
 def on_new_audio_stream(
@@ -143,7 +151,7 @@ def on_new_audio_stream(
     track = call.get(request.track_handle, Track)
     if track.kind != track_pb2.KIND_AUDIO or not hasattr(track, "add_sink"):
         raise InvalidRequest("not an audio track")
-    _check_filter(call, track, request)
+    wanted_filter = _filter_options(call, track, request)
     if request.type != audio_frame_pb2.AUDIO_STREAM_NATIVE:
         raise InvalidRequest("unsupported audio stream type")
     rate = request.sample_rate if request.HasField("sample_rate") else 48000
@@ -153,6 +161,8 @@ def on_new_audio_stream(
     frame_ms = request.frame_size_ms if request.HasField("frame_size_ms") else None
     queue = request.queue_size_frames if request.HasField("queue_size_frames") else None
     stream = AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
+    if wanted_filter is not None:
+        stream.filter = AudioFilter(*wanted_filter, rate, channels)
     owned = call.own(stream)
     stream.start(owned.id)
     response = audio_frame_pb2.NewAudioStreamResponse()

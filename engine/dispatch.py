@@ -19,6 +19,7 @@ from lkemu.proto import engine_pb2, ffi_pb2, handle_pb2
 
 from . import (
     apm,
+    audio_filter,
     audio_source,
     audio_stream,
     lifecycle,
@@ -92,6 +93,7 @@ for _area in (
     video_stream,
     room_requests,
     room_media,
+    audio_filter,
 ):
     HANDLERS.update(_area.HANDLERS)
 

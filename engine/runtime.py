@@ -28,6 +28,8 @@ class EngineRuntime:
         self._tasks: set[asyncio.Task[Any]] = set()
         # Simulated rooms by name, shared by every session (engine/rooms.py).
         self.rooms: dict[str, Any] = {}
+        # Audio filter plugins by module id (engine/audio_filter.py).
+        self.audio_filters: dict[str, Any] = {}
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> Session:
         session = Session(next(self._session_ids), capture_logs, sdk, sdk_version)

@@ -4,13 +4,16 @@ STFT with 20 ms square-root Hann windows every 10 ms (50 % overlap; analysis tim
 synthesis is a Hann window, which overlap-adds to one), so the output is the input delayed
 by exactly 10 ms when no gain is applied (40 ms windows resolve voice harmonics better but
 measured worse here: they smear onsets). Per frame:
-- noise power per bin: minimum statistics on the smoothed periodogram (the minimum rises by
-  at most 6 dB/s, so a change of noise floor is followed within seconds), bias-corrected;
+- noise power per bin: minimum statistics on the smoothed periodogram over a sliding window
+  of about 0.5 s (kept as minima of 8 sub-windows, so a louder noise floor, or noise after
+  silence, is followed within that window), bias-corrected;
 - gain: Wiener on the decision-directed a-priori SNR, with a floor (`max_attenuation_db`)
   so that noise is lowered, never gated to silence (no musical noise).
 """
 
 from __future__ import annotations
+
+from collections import deque
 
 import numpy as np
 
@@ -19,7 +22,8 @@ from .blocks import blocks, ten_ms
 WINDOW_HOPS = 2
 OVERLAP_GAIN = 2.0 / WINDOW_HOPS  # Hann windows every quarter window sum to 2
 SMOOTHING = 0.8  # periodogram smoothing per frame
-RISE_DB_PER_S = 6.0  # how fast the noise minimum may rise
+SUB_WINDOWS = 8
+SUB_WINDOW_FRAMES = 6  # 8 x 6 x 10 ms: the noise minimum is searched over ~0.5 s
 MIN_BIAS = 3.0  # the minimum of a smoothed periodogram underestimates the mean
 DECISION_DIRECTED = 0.98
 
@@ -53,9 +57,10 @@ class NoiseSuppressor:
         self._window = np.sqrt(np.hanning(self.size + 1)[:-1])[:, None]  # periodic Hann
         self._stft = _Stft(self.hop, self.size, channels, self._window)
         self._floor = 10.0 ** (-max_attenuation_db / 20.0)
-        self._rise = 10.0 ** (RISE_DB_PER_S / 10.0 / 100.0)  # per 10 ms frame
         bins = self.size // 2 + 1
         self._smoothed = np.zeros((bins, channels))
+        self._window_min = np.full((bins, channels), np.inf)  # minimum of the sub-window
+        self._sub_minima: deque[np.ndarray] = deque(maxlen=SUB_WINDOWS)
         self._noise = np.full((bins, channels), np.inf)
         self._previous_clean = np.zeros((bins, channels))
         self._frames = 0
@@ -91,9 +96,13 @@ class NoiseSuppressor:
             self._smoothed = power.copy()
         else:
             self._smoothed = SMOOTHING * self._smoothed + (1 - SMOOTHING) * power
-        self._noise = np.where(
-            self._smoothed < self._noise, self._smoothed, self._noise * self._rise
-        )
+        self._window_min = np.minimum(self._window_min, self._smoothed)
+        if (self._frames + 1) % SUB_WINDOW_FRAMES == 0:
+            self._sub_minima.append(self._window_min)
+            self._window_min = np.full_like(self._window_min, np.inf)
+        self._noise = self._window_min
+        for minimum in self._sub_minima:
+            self._noise = np.minimum(self._noise, minimum)
         noise = np.maximum(self._noise * MIN_BIAS, 1e-12)
         posterior = power / noise
         prior = DECISION_DIRECTED * self._previous_clean / noise + (1 - DECISION_DIRECTED) * (
