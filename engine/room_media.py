@@ -15,7 +15,7 @@ import numpy as np
 from lkemu.proto import ffi_pb2, room_pb2, track_pb2
 
 from .errors import InvalidRequest
-from .rooms import LocalParticipant, Member, RoomView
+from .rooms import LocalParticipant, Member, RoomView, withdraw
 from .tracks import LocalAudioTrack, Track
 
 if TYPE_CHECKING:
@@ -153,6 +153,7 @@ def on_publish_track(
         assert member is not None
         track.room_handle = view.handle
         member.publications[track.sid] = (track, source)
+        track.mute_listeners.append(lambda muted: _tell_mute(view, member, track.sid, muted))
         owned = _owned_publication(view, Publication(track, source, remote=False))
         event.publish_track.publication.CopyFrom(owned)
         session.emit(event)
@@ -165,4 +166,40 @@ def on_publish_track(
     return room_pb2.PublishTrackResponse(async_id=async_id)
 
 
-HANDLERS = {"publish_track": on_publish_track}
+def _tell_mute(view: RoomView, member: Member, sid: str, muted: bool) -> None:
+    if sid not in member.publications or not view.connected:
+        return
+
+    def fill(e: room_pb2.RoomEvent) -> None:
+        changed = e.track_muted if muted else e.track_unmuted
+        changed.participant_identity = member.identity
+        changed.track_sid = sid
+
+    for other in list(view.room.members.values()):  # the publisher's own view included
+        other.view.emit(fill)
+
+
+def on_unpublish_track(
+    call: Call, request: room_pb2.UnpublishTrackRequest
+) -> room_pb2.UnpublishTrackResponse:
+    view = call.get(request.local_participant_handle, LocalParticipant).view
+    async_id = call.async_id(request)
+    session, sid = call.session, request.track_sid
+
+    async def unpublish() -> None:
+        event = ffi_pb2.FfiEvent()
+        event.unpublish_track.async_id = async_id
+        member = view.member
+        if member is None or sid not in member.publications:
+            event.unpublish_track.error = f"no published track with sid {sid}"
+            session.emit(event)
+            return
+        withdraw(member, sid)
+        view.emit(lambda e: setattr(e.local_track_unpublished, "publication_sid", sid))
+        session.emit(event)
+
+    call.spawn(unpublish())
+    return room_pb2.UnpublishTrackResponse(async_id=async_id)
+
+
+HANDLERS = {"publish_track": on_publish_track, "unpublish_track": on_unpublish_track}

@@ -161,6 +161,34 @@ def _connected(owned: participant_pb2.OwnedParticipant, event: room_pb2.RoomEven
     event.participant_connected.info.CopyFrom(owned)
 
 
+def withdraw(member: Member, sid: str) -> None:
+    """Take one of `member`'s publications out of the room: subscribers get
+    track_unsubscribed (their streams end), everyone else in the room track_unpublished."""
+    published = member.publications.pop(sid, None)
+    if published is None:
+        return
+    for other in list(member.view.room.members.values()):
+        if other is member:
+            continue
+        feeds = other.view.subscriptions.get(member.identity, [])
+        for track, relay in [f for f in feeds if f[0].sid == sid]:
+            feeds.remove((track, relay))
+            track.remove_sink(relay)
+            relay.on_end()
+
+            def unsubscribed(e: room_pb2.RoomEvent) -> None:
+                e.track_unsubscribed.participant_identity = member.identity
+                e.track_unsubscribed.track_sid = sid
+
+            other.view.emit(unsubscribed)
+
+        def unpublished(e: room_pb2.RoomEvent) -> None:
+            e.track_unpublished.participant_identity = member.identity
+            e.track_unpublished.publication_sid = sid
+
+        other.view.emit(unpublished)
+
+
 def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
     member, room = view.member, view.room
     if member is None or not view.connected:
@@ -173,25 +201,8 @@ def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
             track.remove_sink(relay)
             relay.on_end()
     view.subscriptions.clear()
-    for other in room.members.values():
-        for track, relay in other.view.subscriptions.pop(member.identity, []):
-            track.remove_sink(relay)
-            relay.on_end()
-
-            def unsubscribed(
-                e: room_pb2.RoomEvent, m: Member = member, sid: str = track.sid
-            ) -> None:
-                e.track_unsubscribed.participant_identity = m.identity
-                e.track_unsubscribed.track_sid = sid
-
-            other.view.emit(unsubscribed)
-        for sid in member.publications:
-
-            def unpublished(e: room_pb2.RoomEvent, m: Member = member, s: str = sid) -> None:
-                e.track_unpublished.participant_identity = m.identity
-                e.track_unpublished.publication_sid = s
-
-            other.view.emit(unpublished)
+    for sid in list(member.publications):
+        withdraw(member, sid)
     for other in room.members.values():
         if member.hidden:
             break

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import secrets
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
@@ -73,6 +74,8 @@ class LocalTrack(Track):
         self.room_handle: int | None = None  # set when published in a room
         self.sinks: list[Any] = []
         self.closed = False
+        # Told of mute changes (a publication tells its room).
+        self.mute_listeners: list[Callable[[bool], None]] = []
         source.tracks.append(self)
 
     def close(self) -> None:
@@ -132,7 +135,11 @@ def on_local_track_mute(
     track = call.get(request.track_handle, Track)
     if track.remote:
         raise InvalidRequest("track is not a local track")
+    changed = track.muted != bool(request.mute)
     track.muted = bool(request.mute)
+    if changed:
+        for listener in list(getattr(track, "mute_listeners", ())):
+            listener(track.muted)
     return track_pb2.LocalTrackMuteResponse(muted=track.muted)
 
 

@@ -73,6 +73,23 @@ async def test_room_life_cycle() -> None:
     assert seen == [("md", "busy"), ("name", "Someone"), ("attrs", {"lang": "fr"})]
     assert agent.remote_participants["user"].attributes == {"lang": "fr"}
 
+    tracks: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    for name in ("track_published", "track_subscribed", "track_muted", "track_unmuted",
+                 "track_unsubscribed", "track_unpublished"):  # fmt: skip
+        agent.on(name, lambda *args, n=name: tracks.put_nowait(n))
+    source = rtc.AudioSource(48000, 1)
+    mic = rtc.LocalAudioTrack.create_audio_track("mic", source)
+    publication = await user.local_participant.publish_track(mic, rtc.TrackPublishOptions())
+    assert [await _next(tracks) for _ in range(2)] == ["track_published", "track_subscribed"]
+    mic.mute()
+    assert await _next(tracks) == "track_muted"
+    assert agent.remote_participants["user"].track_publications[publication.sid].muted
+    mic.unmute()
+    assert await _next(tracks) == "track_unmuted"
+    await user.local_participant.unpublish_track(publication.sid)
+    assert [await _next(tracks) for _ in range(2)] == ["track_unsubscribed", "track_unpublished"]
+    assert agent.remote_participants["user"].track_publications == {}
+
     await user.disconnect()
     gone = await _next(left)
     assert gone.identity == "user"
