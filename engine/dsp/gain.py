@@ -1,48 +1,115 @@
-"""Automatic gain control: brings speech to a target level without clipping.
+"""Automatic gain control: brings talk to a target level without clipping.
 
-Once per 10 ms block: the block's RMS level (blocks below the noise gate do not move the
-gain), a gain towards target - level within [-20, +30] dB, moved at most 1.5 dB per block
-up and 6 dB per block down, applied with a ramp across the block (no zipper noise), and a
-limiter that never lets a sample exceed -1 dBFS.
+The target is an RMS level in dBFS (default -18 dBFS, where a full-scale sine is -3 dBFS),
+the level of the loud parts of the signal. The controller decides once per 10 ms block and
+is causal: what it measured on block k sets the gain ramp applied across block k + 1, so
+its output depends on the samples only, never on how they were split into calls (any
+split gives bit-identical output, including splits inside a block). Per block:
+
+- the block's RMS level and peak (all channels together; one gain for every channel);
+- blocks below `gate_dbfs` (-55 dBFS: silence, faint noise) leave the gain where it is;
+- otherwise the level estimate follows the block level with a fast attack (a louder
+  block counts 50 %) and a slow release (5 %), and the wanted gain is
+  target - estimate, within [`min_gain_db`, `max_gain_db`] (-20..+30 dB), further capped so
+  the block's peak would land at -1 dBFS;
+- the gain moves towards it at most +0.5 dB per block (50 dB/s) up and 6 dB per block down
+  (peak protection lowers it at once), interpolated linearly across the next block so
+  there are no steps;
+- a memoryless soft limiter (tanh above -3 dBFS, ceiling -0.5 dBFS) catches onsets that
+  arrive before the gain could react: no sample ever reaches full scale.
+
+Latency: none (the gain lags the level by one block, the audio is not delayed).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from .blocks import blocks, db_to_gain, level_dbfs, ten_ms
-
 TARGET_DBFS = -18.0
-GATE_DBFS = -60.0
+GATE_DBFS = -55.0
 MAX_GAIN_DB, MIN_GAIN_DB = 30.0, -20.0
-STEP_UP_DB, STEP_DOWN_DB = 1.5, 6.0
-CEILING = float(db_to_gain(-1.0))
+STEP_UP_DB, STEP_DOWN_DB = 0.5, 6.0
+ATTACK, RELEASE = 0.5, 0.05
+PEAK_DBFS = -1.0
+KNEE = 10 ** (-3.0 / 20)
+CEILING = 10 ** (-0.5 / 20)
+
+
+def soft_limit(samples: np.ndarray) -> np.ndarray:
+    """Identity below the knee (-3 dBFS), tanh-compressed above, never beyond CEILING."""
+    magnitude = np.abs(samples)
+    over = magnitude > KNEE
+    if not over.any():
+        return samples
+    room = CEILING - KNEE
+    limited = KNEE + room * np.tanh((magnitude[over] - KNEE) / room)
+    out = samples.copy()
+    out[over] = np.sign(samples[over]) * limited
+    return out
 
 
 class GainController:
-    def __init__(self, sample_rate: int, target_dbfs: float = TARGET_DBFS) -> None:
+    """Stateful AGC on float frames (n, channels) in [-1, 1]; any n."""
+
+    def __init__(
+        self,
+        sample_rate: int,
+        target_dbfs: float = TARGET_DBFS,
+        max_gain_db: float = MAX_GAIN_DB,
+        gate_dbfs: float = GATE_DBFS,
+    ) -> None:
         if not -60.0 <= target_dbfs <= -1.0:
-            raise ValueError("target_dbfs must be between -60 and -1")
-        self.block = ten_ms(sample_rate)
+            raise ValueError(f"target_dbfs must be between -60 and -1, got {target_dbfs}")
+        if not 0.0 <= max_gain_db <= 60.0:
+            raise ValueError(f"max_gain_db must be between 0 and 60, got {max_gain_db}")
+        if not -90.0 <= gate_dbfs <= -20.0:
+            raise ValueError(f"gate_dbfs must be between -90 and -20, got {gate_dbfs}")
+        self.block = sample_rate // 100
         self.target = target_dbfs
-        self.gain_db = 0.0
+        self.max_gain_db = max_gain_db
+        self.gate = gate_dbfs
+        self.gain_db = 0.0  # the gain reached at the end of the current block's ramp
+        self._start = 1.0  # linear gain at the start of the current block
+        self._end = 1.0  # linear gain at its end
+        self._level_db: float | None = None
+        self._position = 0  # samples of the current block seen so far
+        self._energy = 0.0
+        self._peak = 0.0
 
     def process(self, frames: np.ndarray) -> np.ndarray:
-        """Float frames (n, channels) in [-1, 1], n a multiple of 10 ms."""
+        """Float frames (n, channels) in, gain-controlled frames out (same shape)."""
         out = np.empty_like(frames)
-        for index, block in enumerate(blocks(frames, self.block)):
-            start_gain = float(db_to_gain(self.gain_db))
-            level = level_dbfs(block)
-            if level > GATE_DBFS:
-                wanted = np.clip(self.target - level, MIN_GAIN_DB, MAX_GAIN_DB)
-                step = np.clip(wanted - self.gain_db, -STEP_DOWN_DB, STEP_UP_DB)
-                self.gain_db += float(step)
-            end_gain = float(db_to_gain(self.gain_db))
-            ramp = np.linspace(start_gain, end_gain, len(block), endpoint=False)[:, None]
-            shaped = block * ramp
-            peak = float(np.max(np.abs(shaped), initial=0.0))
-            if peak > CEILING:  # limiter: scale the block down, and remember it
-                shaped *= CEILING / peak
-                self.gain_db -= float(20 * np.log10(peak / CEILING))
-            out[index * self.block : (index + 1) * self.block] = shaped
-        return out
+        done = 0
+        ramp = np.arange(self.block, dtype=np.float64) / self.block
+        while done < len(frames):
+            take = min(self.block - self._position, len(frames) - done)
+            part = frames[done : done + take]
+            steps = ramp[self._position : self._position + take]
+            gains = self._start + (self._end - self._start) * steps
+            out[done : done + take] = part * gains[:, None]
+            self._energy += float(np.sum(np.square(part)))
+            self._peak = max(self._peak, float(np.max(np.abs(part), initial=0.0)))
+            self._position += take
+            done += take
+            if self._position == self.block:
+                self._decide(frames.shape[1] if frames.ndim > 1 else 1)
+        return soft_limit(out)
+
+    process_all = process  # causal and split-independent
+
+    def _decide(self, channels: int) -> None:
+        level = 10 * np.log10(self._energy / (self.block * channels) + 1e-20)
+        if level > self.gate:
+            if self._level_db is None:
+                self._level_db = level
+            else:
+                rate = ATTACK if level > self._level_db else RELEASE
+                self._level_db += rate * (level - self._level_db)
+            wanted = float(np.clip(self.target - self._level_db, MIN_GAIN_DB, self.max_gain_db))
+            peak_room = PEAK_DBFS - 20 * np.log10(self._peak + 1e-20)
+            step = float(np.clip(wanted - self.gain_db, -STEP_DOWN_DB, STEP_UP_DB))
+            self.gain_db = min(self.gain_db + step, float(peak_room))
+        self._start, self._end = self._end, 10 ** (self.gain_db / 20)
+        self._position = 0
+        self._energy = 0.0
+        self._peak = 0.0
