@@ -1,114 +1,205 @@
-"""Spectral noise suppression, streaming in 10 ms hops.
+"""Spectral noise suppression, streaming in 10 ms hops at any rate.
 
-STFT with 20 ms square-root Hann windows every 10 ms (50 % overlap; analysis times
-synthesis is a Hann window, which overlap-adds to one), so the output is the input delayed
-by exactly 10 ms when no gain is applied (40 ms windows resolve voice harmonics better but
-measured worse here: they smear onsets). Per frame:
-- noise power per bin: minimum statistics on the smoothed periodogram over a sliding window
-  of about 0.5 s (kept as minima of 8 sub-windows, so a louder noise floor, or noise after
-  silence, is followed within that window), bias-corrected;
-- gain: Wiener on the decision-directed a-priori SNR, with a floor (`max_attenuation_db`)
-  so that noise is lowered, never gated to silence (no musical noise).
+Framing: hop H = 10 ms (80, 160, 240, 320, 441, 480 samples at 8/16/24/32/44.1/48 kHz),
+frame N = 3 H (30 ms) with a periodic sqrt-Hann window for analysis and synthesis. Their
+product (a Hann window) overlap-adds to a constant 1.5 at hop N/3, so unit gains give the
+input back exactly (scaled by 1/1.5), delayed by the fixed latency N - H = 20 ms. Calls
+may carry any whole number of hops; the output does not depend on how a signal is split
+into calls (FFTs are batched within a call, the recursions run frame by frame).
+
+Per frame, on the power spectrum averaged over channels (one gain for all channels keeps a
+stereo image):
+
+1. noise power per bin: the speech-presence-probability (SPP) MMSE estimator of Gerkmann
+   and Hendriks (2012): a posteriori SPP with a fixed 15 dB a priori SNR under speech,
+   the noise periodogram's expectation (1 - P)|Y|^2 + P sigma^2, recursively smoothed
+   (0.8); P is capped when it has stayed near 1 for long (no stagnation when noise rises),
+   and a minimum tracked over ~1.5 s caps the estimate from above, so the estimate falls
+   back to the true floor after a loud stretch;
+2. a priori SNR, decision-directed (0.98) with the previous frame's clean estimate;
+3. gain: OM-LSA style, G = G_wiener^p * G_min^(1 - p), p the conditional speech
+   presence probability from the a priori and a posteriori SNRs; G_min is the floor
+   (`max_attenuation_db`, 30 dB by default): noise is lowered, never gated to silence;
+4. bins below 60 Hz (under any voice's pitch) get the floor: rumble and the slow swings
+   of pink or wind noise are removed without estimating them.
 """
 
 from __future__ import annotations
 
-from collections import deque
-
 import numpy as np
 
-from .blocks import blocks, ten_ms
-
-WINDOW_HOPS = 2
-OVERLAP_GAIN = 2.0 / WINDOW_HOPS  # Hann windows every quarter window sum to 2
-SMOOTHING = 0.8  # periodogram smoothing per frame
-SUB_WINDOWS = 8
-SUB_WINDOW_FRAMES = 6  # 8 x 6 x 10 ms: the noise minimum is searched over ~0.5 s
-MIN_BIAS = 3.0  # the minimum of a smoothed periodogram underestimates the mean
+HOP_MS = 10
+FRAME_HOPS = 3
 DECISION_DIRECTED = 0.98
+NOISE_SMOOTHING = 0.8
+SPP_PRIOR_SNR = 10 ** (15 / 10)
+SPP_SMOOTHING = 0.9
+SPP_CAP = 0.99
+ABSENCE_PRIOR = 0.5  # prior probability that a bin holds no speech
+MIN_TRACK_SECONDS = 1.5
+MIN_CAP = 6.0  # the noise estimate stays below this multiple of the tracked minimum
+PRESENCE_KERNEL = np.array([1.0])
+PRESENCE_MEMORY = 0.0
+GAIN_EXPONENT = 1.0
+VOICE_LOW_HZ = 60.0
+MAX_ATTENUATION_DB = 30.0
 
 
 class _Stft:
-    """Streaming STFT analysis and overlap-add synthesis, one hop at a time."""
+    """Streaming analysis and overlap-add synthesis of (n, channels) frames, hop by hop."""
 
-    def __init__(self, hop: int, size: int, channels: int, window: np.ndarray) -> None:
-        self.hop, self.size, self.window = hop, size, window
-        self._input = np.zeros((size, channels))  # the last `size` input frames
-        self._overlap = np.zeros((size - hop, channels))  # output still being summed
+    def __init__(self, hop: int, hops_per_frame: int, channels: int) -> None:
+        self.hop, self.parts = hop, hops_per_frame
+        self.size = hop * hops_per_frame
+        window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(self.size) / self.size))
+        self.window = window[:, None]
+        # analysis x synthesis = Hann; shifted by hops it sums to size / (2 hop)
+        self.scale = 2.0 * hop / self.size
+        self._history = np.zeros((self.size - hop, channels))
+        self._carry = np.zeros((hops_per_frame - 1, hop, channels))
 
-    def analyse(self, hop: np.ndarray) -> np.ndarray:
-        self._input = np.concatenate([self._input[self.hop :], hop])
-        return np.fft.rfft(self._input * self.window, axis=0)
+    def analyse(self, frames: np.ndarray) -> np.ndarray:
+        """(count * hop, ch) samples in, (count, bins, ch) spectra out."""
+        count = len(frames) // self.hop
+        buffer = np.concatenate([self._history, frames])
+        self._history = buffer[len(buffer) - (self.size - self.hop) :]
+        starts = np.arange(count) * self.hop
+        windows = buffer[starts[:, None] + np.arange(self.size)[None, :]]  # (count, size, ch)
+        return np.fft.rfft(windows * self.window, axis=1)
 
-    def synthesise(self, spectrum: np.ndarray) -> np.ndarray:
-        frame = np.fft.irfft(spectrum, n=self.size, axis=0) * self.window * OVERLAP_GAIN
-        frame[: len(self._overlap)] += self._overlap
-        self._overlap = frame[self.hop :]
-        return frame[: self.hop]
+    def synthesise(self, spectra: np.ndarray) -> np.ndarray:
+        """(count, bins, ch) spectra in, (count * hop, ch) finished samples out."""
+        count = len(spectra)
+        time = np.fft.irfft(spectra, n=self.size, axis=1) * (self.window * self.scale)
+        pieces = time.reshape(count, self.parts, self.hop, -1)
+        total = np.zeros((count + self.parts - 1, self.hop, time.shape[-1]))
+        total[: self.parts - 1] += self._carry
+        for part in range(self.parts):
+            total[part : part + count] += pieces[:, part]
+        self._carry = total[count:]
+        return total[:count].reshape(count * self.hop, -1)
 
 
 class NoiseSuppressor:
-    def __init__(self, sample_rate: int, channels: int, max_attenuation_db: float = 35.0) -> None:
+    """Stateful spectral noise suppression on float frames (n, channels), n whole hops."""
+
+    def __init__(
+        self,
+        sample_rate: int,
+        channels: int,
+        max_attenuation_db: float = MAX_ATTENUATION_DB,
+        hops_per_frame: int = FRAME_HOPS,
+    ) -> None:
         if not 0.0 < max_attenuation_db <= 60.0:
-            raise ValueError("max_attenuation_db must be in (0, 60]")
-        self.hop = ten_ms(sample_rate)
-        self.size = WINDOW_HOPS * self.hop
+            raise ValueError(f"max_attenuation_db must be in (0, 60], got {max_attenuation_db}")
+        if sample_rate < 8000 or sample_rate % 100:
+            raise ValueError(f"unsupported sample rate {sample_rate}")
+        self.sample_rate = sample_rate
         self.channels = channels
-        self._window = np.sqrt(np.hanning(self.size + 1)[:-1])[:, None]  # periodic Hann
-        self._stft = _Stft(self.hop, self.size, channels, self._window)
-        self._floor = 10.0 ** (-max_attenuation_db / 20.0)
+        self.hop = sample_rate * HOP_MS // 1000
+        self.size = self.hop * hops_per_frame
+        self._hops_per_frame = hops_per_frame
+        self._stft = _Stft(self.hop, hops_per_frame, channels)
+        self.floor = 10.0 ** (-max_attenuation_db / 20.0)
         bins = self.size // 2 + 1
-        self._smoothed = np.zeros((bins, channels))
-        self._window_min = np.full((bins, channels), np.inf)  # minimum of the sub-window
-        self._sub_minima: deque[np.ndarray] = deque(maxlen=SUB_WINDOWS)
-        self._noise = np.full((bins, channels), np.inf)
-        self._previous_clean = np.zeros((bins, channels))
+        self._noise = np.zeros(bins)
+        self._spp_smoothed = np.zeros(bins)
+        self._previous_clean = np.zeros(bins)
+        self._minimum = np.full(bins, np.inf)  # current minimum-tracking sub-window
+        self._minimum_previous = np.full(bins, np.inf)
+        self._smoothed = np.zeros(bins)
+        self._sub_window = max(1, round(MIN_TRACK_SECONDS * 100 / 2))
         self._frames = 0
+        self._local = np.ones(bins)
+        # Bins entirely below the lowest voice pitch carry no speech: always the floor.
+        self._below_voice = int(np.ceil(VOICE_LOW_HZ * self.size / sample_rate))
 
     @property
     def latency_frames(self) -> int:
+        """Output sample n is input sample n - latency_frames (per channel)."""
         return self.size - self.hop
 
     def process(self, frames: np.ndarray) -> np.ndarray:
-        """Float frames (n, channels), n a multiple of 10 ms; output delayed by the latency."""
-        return self.process_with_shadows(frames)[0]
+        """Float frames (n, channels), n a multiple of the hop; output delayed by the latency."""
+        if len(frames) % self.hop:
+            raise ValueError(f"{len(frames)} frames is not a whole number of {self.hop} hops")
+        spectra = self._stft.analyse(frames)
+        gains = self._gains(np.mean(np.abs(spectra) ** 2, axis=2))
+        return self._stft.synthesise(spectra * gains[:, :, None])
+
+    process_all = process
 
     def process_with_shadows(
         self, frames: np.ndarray, *shadows: np.ndarray
     ) -> tuple[np.ndarray, ...]:
-        """Also apply the gains computed on `frames` to each shadow signal (say the clean
-        speech and the noise that were mixed into `frames`): how noise reduction is
-        measured, each part's change seen on its own."""
-        shadow_stfts = [_Stft(self.hop, self.size, self.channels, self._window) for _ in shadows]
-        outputs = [np.empty_like(frames) for _ in range(1 + len(shadows))]
-        for index, hop in enumerate(blocks(frames, self.hop)):
-            span = slice(index * self.hop, (index + 1) * self.hop)
-            gain = self._gain(self._stft.analyse(hop))
-            outputs[0][span] = self._stft.synthesise(gain * self._last_spectrum)
-            for stft, shadow, out in zip(shadow_stfts, shadows, outputs[1:], strict=True):
-                out[span] = stft.synthesise(gain * stft.analyse(shadow[span]))
+        """Process `frames`, and apply the very gains computed on them to each shadow signal
+        (say the clean speech and the noise that were mixed into `frames`), each through a
+        fresh STFT of its own: how noise reduction is measured, each part's change seen
+        apart. Meant for one call over a whole signal."""
+        if len(frames) % self.hop:
+            raise ValueError(f"{len(frames)} frames is not a whole number of {self.hop} hops")
+        spectra = self._stft.analyse(frames)
+        gains = self._gains(np.mean(np.abs(spectra) ** 2, axis=2))[:, :, None]
+        outputs = [self._stft.synthesise(spectra * gains)]
+        for shadow in shadows:
+            stft = _Stft(self.hop, self._hops_per_frame, shadow.shape[1])
+            outputs.append(stft.synthesise(stft.analyse(shadow) * gains))
         return tuple(outputs)
 
-    def _gain(self, spectrum: np.ndarray) -> np.ndarray:
-        self._last_spectrum = spectrum
-        power = np.abs(spectrum) ** 2
+    def _gains(self, powers: np.ndarray) -> np.ndarray:
+        """(count, bins) power spectra in, (count, bins) gains out; one frame at a time."""
+        gains = np.empty_like(powers)
+        for index, power in enumerate(powers):
+            gains[index] = self._frame_gain(power)
+        return gains
+
+    def _track_minimum(self, power: np.ndarray) -> np.ndarray:
+        """Minimum of the smoothed periodogram over the last one to two sub-windows."""
         if self._frames == 0:
             self._smoothed = power.copy()
         else:
-            self._smoothed = SMOOTHING * self._smoothed + (1 - SMOOTHING) * power
-        self._window_min = np.minimum(self._window_min, self._smoothed)
-        if (self._frames + 1) % SUB_WINDOW_FRAMES == 0:
-            self._sub_minima.append(self._window_min)
-            self._window_min = np.full_like(self._window_min, np.inf)
-        self._noise = self._window_min
-        for minimum in self._sub_minima:
-            self._noise = np.minimum(self._noise, minimum)
-        noise = np.maximum(self._noise * MIN_BIAS, 1e-12)
-        posterior = power / noise
+            self._smoothed = 0.85 * self._smoothed + 0.15 * power
+        self._minimum = np.minimum(self._minimum, self._smoothed)
+        if (self._frames + 1) % self._sub_window == 0:
+            self._minimum_previous = self._minimum
+            self._minimum = np.full_like(self._minimum, np.inf)
+        return np.minimum(self._minimum, self._minimum_previous)
+
+    def _frame_gain(self, power: np.ndarray) -> np.ndarray:
+        minimum = self._track_minimum(power)
+        noise = np.maximum(self._noise, 1e-20)
+        if self._frames < 5:
+            # Start from the first frames' mean: assume the stream opens on noise.
+            self._noise = (self._noise * self._frames + power) / (self._frames + 1)
+            noise = np.maximum(self._noise, 1e-20)
+            presence = np.zeros_like(power)
+        else:
+            exponent = np.minimum(power / noise * (SPP_PRIOR_SNR / (1 + SPP_PRIOR_SNR)), 500.0)
+            presence = 1.0 / (1.0 + (1.0 + SPP_PRIOR_SNR) * np.exp(-exponent))
+            self._spp_smoothed = SPP_SMOOTHING * self._spp_smoothed + (1 - SPP_SMOOTHING) * (
+                presence
+            )
+            capped = np.where(self._spp_smoothed > SPP_CAP, np.minimum(presence, SPP_CAP), presence)
+            expected = (1.0 - capped) * power + capped * noise
+            self._noise = NOISE_SMOOTHING * noise + (1 - NOISE_SMOOTHING) * expected
+            self._noise = np.minimum(self._noise, minimum * MIN_CAP)
+        self._frames += 1
+        posterior = np.minimum(power / noise, 1e6)
         prior = DECISION_DIRECTED * self._previous_clean / noise + (1 - DECISION_DIRECTED) * (
             np.maximum(posterior - 1.0, 0.0)
         )
-        gain = np.maximum(prior / (1.0 + prior), self._floor)
-        self._previous_clean = gain**2 * power
-        self._frames += 1
-        return gain
+        prior = np.maximum(prior, 10 ** (-25 / 10))
+        wiener = prior / (1.0 + prior)
+        self._previous_clean = (wiener**2) * power
+        # Speech presence for the gain: the posterior SNR averaged over neighbouring bins
+        # and recursively over frames (less variance than one bin's: noise alone rarely
+        # looks like speech), then the same SPP formula.
+        local = np.convolve(posterior, PRESENCE_KERNEL, mode="same")
+        self._local = PRESENCE_MEMORY * self._local + (1 - PRESENCE_MEMORY) * local
+        exponent = np.minimum(self._local * (SPP_PRIOR_SNR / (1 + SPP_PRIOR_SNR)), 500.0)
+        spread = 1.0 / (1.0 + (1.0 + SPP_PRIOR_SNR) * np.exp(-exponent))
+        spread = np.maximum(spread, presence * 0.0) if self._frames > 5 else spread * 0.0
+        gain = wiener**GAIN_EXPONENT
+        gain = gain**spread * self.floor ** (1.0 - spread)
+        gain[: self._below_voice] = self.floor
+        return np.maximum(gain, self.floor)

@@ -108,11 +108,20 @@ def white_noise(samples: int, seed: int = 0, level_dbfs: float = -30.0) -> np.nd
     return noise * 10 ** (level_dbfs / 20) / np.sqrt(np.mean(noise**2))
 
 
-def pink_noise(samples: int, seed: int = 0, level_dbfs: float = -30.0) -> np.ndarray:
-    """Noise with power falling 3 dB per octave (1/f), shaped in one FFT."""
+def pink_noise(
+    samples: int,
+    seed: int = 0,
+    level_dbfs: float = -30.0,
+    sample_rate: int = 16000,
+    low_hz: float = 20.0,
+) -> np.ndarray:
+    """Noise with power falling 3 dB per octave (1/f) over the audio band, from `low_hz`
+    (20 Hz) up, shaped in one FFT. Without the low edge, half of a 10 s signal's power would
+    sit below 30 Hz, in swings no microphone or speech codec passes."""
     spectrum = np.fft.rfft(np.random.default_rng(seed).standard_normal(samples))
-    spectrum[0] = 0.0
-    spectrum[1:] /= np.sqrt(np.arange(1, len(spectrum)))
+    frequency = np.fft.rfftfreq(samples, 1 / sample_rate)
+    spectrum[frequency < low_hz] = 0.0
+    spectrum[frequency >= low_hz] /= np.sqrt(frequency[frequency >= low_hz])
     noise = np.fft.irfft(spectrum, samples)
     return noise * 10 ** (level_dbfs / 20) / np.sqrt(np.mean(noise**2))
 
