@@ -181,7 +181,8 @@ def room_impulse_response(
     response[np.minimum(reflections, taps - 1)] += rng.uniform(-0.3, 0.3, 6) * direct_gain
     t = np.arange(taps) / sample_rate
     decay = np.exp(-6.9 * t / rt60)
-    tail = rng.standard_normal(taps) * decay * 0.08 * direct_gain
+    # The same tail energy at every rate: per-sample amplitude falls with the rate.
+    tail = rng.standard_normal(taps) * decay * direct_gain * 0.12 * np.sqrt(8000 / sample_rate)
     tail = np.convolve(tail, np.ones(3) / 3, mode="same")
     tail[:direct] = 0.0
     return response + tail
