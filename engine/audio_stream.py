@@ -53,6 +53,7 @@ class AudioStream:
         self.backlog_limit = queue_size_frames or DEFAULT_BACKLOG_FRAMES
         self.handle = 0
         self._resampler: StreamingResampler | None = None
+        self._input_rate = 0
         self._pending = np.zeros((0, num_channels), dtype=np.int16)
         self.ended = False
         self.filter: AudioFilter | None = None
@@ -71,8 +72,10 @@ class AudioStream:
     def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
         if self.ended:
             return
-        if self._resampler is None:
+        if self._resampler is None or sample_rate != self._input_rate:
+            # (a participant stream may move to a track of another rate)
             self._resampler = StreamingResampler(sample_rate, self.sample_rate, self.num_channels)
+            self._input_rate = sample_rate
         mixed = remix(chunk.astype(np.float64), self.num_channels)
         converted = to_int16(self._resampler.push(mixed))
         if self.filter is not None:
@@ -143,6 +146,28 @@ def _filter_options(
         return resolve(options)
     except ValueError as error:  # bad JSON, or options the family does not take
         raise InvalidRequest(f"invalid audio_filter_options: {error}") from None
+
+
+def filter_for_participant_stream(
+    call: Call, request: audio_frame_pb2.AudioStreamFromParticipantRequest, rate: int, channels: int
+) -> AudioFilter | None:
+    """A participant stream's filter. Native is lenient here: an unknown module means no
+    filter, and options it cannot use leave the stream unfiltered with an error log."""
+    if not request.HasField("audio_filter_module_id"):
+        return None
+    if request.audio_filter_module_id not in call.runtime.audio_filters:
+        return None
+    if not request.HasField("audio_filter_options"):
+        return None
+    try:
+        options = json.loads(request.audio_filter_options or "{}")
+        if not isinstance(options, dict):
+            raise FilterOptionsError("audio_filter_options must be a JSON object")
+        return AudioFilter(*resolve(options), rate, channels)
+    except ValueError as error:
+        message = f"failed to initialize the audio filter ({error}); it will not be enabled"
+        call.session.log(ffi_pb2.LOG_ERROR, message)
+        return None
 
 
 def on_new_audio_stream(

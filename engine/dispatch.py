@@ -23,7 +23,10 @@ from . import (
     audio_source,
     audio_stream,
     lifecycle,
+    participant_streams,
     resampler,
+    room_data,
+    room_health,
     room_media,
     room_requests,
     tracks,
@@ -93,6 +96,9 @@ for _area in (
     video_stream,
     room_requests,
     room_media,
+    room_data,
+    room_health,
+    participant_streams,
     audio_filter,
 ):
     HANDLERS.update(_area.HANDLERS)

@@ -1,8 +1,8 @@
 """Room requests: connect, disconnect, ready_for_room_event, set_local_metadata,
-set_local_name, set_local_attributes, publish_data.
+set_local_name, set_local_attributes.
 
-Tracks in rooms (publish, subscribe, remote streams) are not emulated yet and answer as
-not implemented.
+Media in rooms is engine/room_media.py, data packets engine/room_data.py, statistics and
+reconnection scenarios engine/room_health.py.
 """
 
 from __future__ import annotations
@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 from lkemu.proto import ffi_pb2, participant_pb2, room_pb2
 
 from .errors import InvalidRequest
-from .memory import Memory
-from .room_media import Publication, subscribe
+from .room_media import owned_publication, reconcile, remote_publication
 from .rooms import LocalParticipant, Member, RoomView, SimRoom, join, leave
 from .tokens import KeyPair, TokenError, verify
 
@@ -63,15 +62,19 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         for other in already:
             entry = result.participants.add()
             entry.participant.CopyFrom(view.add_remote(other))
-            for track, source in other.publications.values():
-                publication = Publication(track, source, remote=True)
-                handle = runtime.handles.store(publication, session.id)
-                entry.publications.add(handle={"id": handle}, info=publication.info())
+            for published in other.publications.values():
+                publication = remote_publication(view, other, published)
+                entry.publications.append(owned_publication(view, publication))
         session.emit(event)
-        if view.auto_subscribe:  # then the tracks already there are subscribed
-            for other in already:
-                for track, _ in other.publications.values():
-                    subscribe(view, other, track)
+        # Then, as the native room does once connected: the state, the speakers already
+        # talking, and the tracks already there subscribed.
+        view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED))
+        if room.active_speakers:
+            speakers = list(room.active_speakers)
+            view.emit(lambda e: e.active_speakers_changed.participant_identities.extend(speakers))
+        for other in already:
+            for published in list(other.publications.values()):
+                reconcile(view, other, published)
 
     call.spawn(connect())
     return room_pb2.ConnectResponse(async_id=async_id)
@@ -89,7 +92,7 @@ def on_disconnect(call: Call, request: room_pb2.DisconnectRequest) -> room_pb2.D
 
     async def disconnect() -> None:
         leave(view, reason, notify_self=True)
-        _callback(view.session, lambda e: setattr(e.disconnect, "async_id", async_id))
+        _callback(call.session, lambda e: setattr(e.disconnect, "async_id", async_id))
 
     call.spawn(disconnect())
     return room_pb2.DisconnectResponse(async_id=async_id)
@@ -195,46 +198,6 @@ def on_set_local_attributes(
     return room_pb2.SetLocalAttributesResponse(async_id=async_id)
 
 
-def on_publish_data(
-    call: Call, request: room_pb2.PublishDataRequest
-) -> room_pb2.PublishDataResponse:
-    view, member = _local(call, request.local_participant_handle)
-    payload = call.memory.read(request.data_ptr, request.data_len)
-    async_id = call.async_id(request)
-    session = call.session
-    destinations = set(request.destination_identities)
-    kind = room_pb2.KIND_RELIABLE if request.reliable else room_pb2.KIND_LOSSY
-    topic = request.topic if request.HasField("topic") else None
-
-    async def publish() -> None:
-        if not member.grant_publish_data:
-            message = "does not have permission to publish data (canPublishData)"
-            _callback(session, lambda e: _fill_callback(e, "publish_data", async_id, message))
-            return
-        for other in list(view.room.members.values()):
-            if other is member or (destinations and other.identity not in destinations):
-                continue
-            memory = Memory()
-            buffer_handle = view.runtime.handles.next_id()
-
-            def fill(e: room_pb2.RoomEvent, m: Memory = memory, h: int = buffer_handle) -> None:
-                received = e.data_packet_received
-                received.kind = kind
-                received.participant_identity = member.identity
-                user = received.user
-                user.data.handle.id = h
-                user.data.data.data_ptr = m.hand_out(payload, h, detached=True)
-                user.data.data.data_len = len(payload)
-                if topic is not None:
-                    user.topic = topic
-
-            other.view.emit(fill, memory.outputs)
-        _callback(session, lambda e: _fill_callback(e, "publish_data", async_id, None))
-
-    call.spawn(publish())
-    return room_pb2.PublishDataResponse(async_id=async_id)
-
-
 HANDLERS = {
     "connect": on_connect,
     "disconnect": on_disconnect,
@@ -242,5 +205,4 @@ HANDLERS = {
     "set_local_metadata": on_set_local_metadata,
     "set_local_name": on_set_local_name,
     "set_local_attributes": on_set_local_attributes,
-    "publish_data": on_publish_data,
 }

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lkemu.proto import ffi_pb2, participant_pb2, room_pb2
 
@@ -27,6 +27,38 @@ RoomEventFill = Callable[[room_pb2.RoomEvent], None]
 
 
 @dataclass
+class Published:
+    """One track a member publishes, as the room knows it."""
+
+    track: Any  # LocalAudioTrack or LocalVideoTrack
+    source: int  # TrackSource
+    metadata_features: tuple[int, ...] = ()  # FrameMetadataFeature values carried
+    meter: Any = None  # the active-speaker meter on an audio track
+    subscribed_once: bool = False  # local_track_subscribed is sent for the first only
+
+    @property
+    def sid(self) -> str:
+        return str(self.track.sid)
+
+
+@dataclass
+class SubscriptionPermissions:
+    """Who may subscribe to a member's tracks (set_track_subscription_permissions)."""
+
+    all_allowed: bool = True
+    # identity -> None (all of the tracks) or the sids allowed
+    by_identity: dict[str, frozenset[str] | None] = field(default_factory=dict)
+
+    def allows(self, identity: str, sid: str) -> bool:
+        if self.all_allowed:
+            return True
+        if identity not in self.by_identity:
+            return False
+        allowed = self.by_identity[identity]
+        return allowed is None or sid in allowed
+
+
+@dataclass
 class Member:
     identity: str
     name: str
@@ -35,10 +67,14 @@ class Member:
     grant_update_metadata: bool
     grant_publish_data: bool
     grant_publish: bool
+    grant_subscribe: bool
+    publish_sources: tuple[str, ...]  # canPublishSources; empty: any
     hidden: bool
     view: RoomView
-    # Published tracks by sid: (local track, TrackSource).
-    publications: dict[str, tuple[Any, int]] = field(default_factory=dict)
+    publications: dict[str, Published] = field(default_factory=dict)
+    permissions: SubscriptionPermissions = field(default_factory=SubscriptionPermissions)
+    quality: int = room_pb2.QUALITY_EXCELLENT
+    audio_level: float = 0.0  # smoothed linear level of its loudest published audio
     sid: str = field(default_factory=lambda: new_sid("PA"))
     joined_at: int = field(default_factory=lambda: int(time.time()))
 
@@ -65,6 +101,7 @@ class SimRoom:
         self.metadata = ""
         self.created = int(time.time())
         self.members: dict[str, Member] = {}
+        self.active_speakers: list[str] = []
 
     def info(self) -> room_pb2.RoomInfo:
         return room_pb2.RoomInfo(
@@ -78,12 +115,49 @@ class SimRoom:
             max_participants=0,
             creation_time=self.created,
             num_participants=len(self.members),
-            num_publishers=0,
+            num_publishers=sum(1 for m in self.members.values() if m.publications),
             active_recording=False,
         )
 
     def visible(self) -> list[Member]:
         return [m for m in self.members.values() if not m.hidden]
+
+    def speakers_changed(self) -> None:
+        """Tell everyone when the set of active speakers changes (engine/speakers.py)."""
+        speaking = sorted(
+            (m for m in self.visible() if m.audio_level > 0.0), key=lambda m: m.audio_level
+        )
+        identities = [m.identity for m in speaking]
+        if identities == self.active_speakers:
+            return
+        self.active_speakers = identities
+
+        def fill(e: room_pb2.RoomEvent) -> None:
+            e.active_speakers_changed.participant_identities.extend(identities)
+
+        for member in list(self.members.values()):
+            member.view.emit(fill)
+
+
+@dataclass
+class Subscription:
+    """A publication a view receives: the remote track made for it and the relay feeding it."""
+
+    publisher: str  # identity
+    published: Published
+    remote: Any  # RemoteAudioTrack or RemoteVideoTrack
+    relay: Any
+
+
+class Follower(Protocol):
+    """A stream that follows a participant's track of one source (audio_stream_from_participant)."""
+
+    identity: str
+    track_source: int
+
+    def attach(self, remote: Any) -> None: ...
+
+    def finish(self) -> None: ...
 
 
 class RoomView:
@@ -91,24 +165,29 @@ class RoomView:
 
     native_type_name = "livekit_ffi::server::room::FfiRoom"
 
-    def __init__(self, runtime: EngineRuntime, session: Session, room: SimRoom) -> None:
+    def __init__(self, runtime: EngineRuntime, session: Session | None, room: SimRoom) -> None:
         self.runtime, self.session, self.room = runtime, session, room
         self.handle = 0
         self.member: Member | None = None
         self.remote_handles: dict[str, int] = {}  # identity -> participant handle here
         self.connected = False
         self.auto_subscribe = True
-        # What this view receives, by publisher identity: (published track, relay sink).
-        self.subscriptions: dict[str, list[tuple[Any, Any]]] = {}
+        self.subscriptions: dict[str, Subscription] = {}  # by track sid
+        self.wanted: dict[str, bool] = {}  # set_subscribed choices by track sid
+        self.followers: list[Follower] = []
+        self.reconnecting = False
 
     def emit(self, fill: RoomEventFill, outputs: list[Any] | None = None) -> None:
+        if self.session is None:  # a participant lkemu plays itself: nobody to tell
+            return
         event = ffi_pb2.FfiEvent()
         event.room_event.room_handle = self.handle
         fill(event.room_event)
         self.session.emit(event, outputs or [])
 
     def add_remote(self, member: Member) -> participant_pb2.OwnedParticipant:
-        handle = self.runtime.handles.store(RemoteParticipant(member), self.session.id)
+        owner = self.session.id if self.session is not None else 0
+        handle = self.runtime.handles.store(RemoteParticipant(member, self), owner)
         self.remote_handles[member.identity] = handle
         return participant_pb2.OwnedParticipant(handle={"id": handle}, info=member.info())
 
@@ -124,12 +203,20 @@ class LocalParticipant:
     def __init__(self, view: RoomView) -> None:
         self.view = view
 
+    @property
+    def identity(self) -> str:
+        return self.view.member.identity if self.view.member is not None else ""
+
 
 class RemoteParticipant:
     native_type_name = "livekit_ffi::server::participant::FfiParticipant"
 
-    def __init__(self, member: Member) -> None:
-        self.member = member
+    def __init__(self, member: Member, view: RoomView) -> None:
+        self.member, self.view = member, view
+
+    @property
+    def identity(self) -> str:
+        return self.member.identity
 
 
 def join(view: RoomView, who: Identity) -> Member:
@@ -145,20 +232,40 @@ def join(view: RoomView, who: Identity) -> Member:
         grant_update_metadata=who.grant.can_update_own_metadata,
         grant_publish_data=who.grant.can_publish_data,
         grant_publish=who.grant.can_publish,
+        grant_subscribe=who.grant.can_subscribe,
+        publish_sources=who.grant.can_publish_sources,
         hidden=who.grant.hidden,
         view=view,
     )
-    others = [m for m in room.members.values() if not member.hidden]
+    others = list(room.members.values())
     room.members[member.identity] = member
     view.member, view.connected = member, True
-    for other in others:
-        owned = other.view.add_remote(member)
-        other.view.emit(partial(_connected, owned))
+    if not member.hidden:
+        for other in others:
+            owned = other.view.add_remote(member)
+            other.view.emit(partial(_connected, owned))
     return member
 
 
 def _connected(owned: participant_pb2.OwnedParticipant, event: room_pb2.RoomEvent) -> None:
     event.participant_connected.info.CopyFrom(owned)
+
+
+def end_subscription(view: RoomView, sid: str, *, tell: bool = True) -> None:
+    """`view` stops receiving track `sid`: its remote track ends (streams on it get eos, a
+    participant stream waits for the next track) and the SDK hears track_unsubscribed."""
+    subscription = view.subscriptions.pop(sid, None)
+    if subscription is None:
+        return
+    subscription.published.track.remove_sink(subscription.relay)
+    subscription.relay.on_end()
+    if tell:
+
+        def unsubscribed(e: room_pb2.RoomEvent) -> None:
+            e.track_unsubscribed.participant_identity = subscription.publisher
+            e.track_unsubscribed.track_sid = sid
+
+        view.emit(unsubscribed)
 
 
 def withdraw(member: Member, sid: str) -> None:
@@ -167,20 +274,16 @@ def withdraw(member: Member, sid: str) -> None:
     published = member.publications.pop(sid, None)
     if published is None:
         return
+    if published.meter is not None:
+        published.track.remove_sink(published.meter)
+        published.meter.on_end()
     for other in list(member.view.room.members.values()):
         if other is member:
             continue
-        feeds = other.view.subscriptions.get(member.identity, [])
-        for track, relay in [f for f in feeds if f[0].sid == sid]:
-            feeds.remove((track, relay))
-            track.remove_sink(relay)
-            relay.on_end()
-
-            def unsubscribed(e: room_pb2.RoomEvent) -> None:
-                e.track_unsubscribed.participant_identity = member.identity
-                e.track_unsubscribed.track_sid = sid
-
-            other.view.emit(unsubscribed)
+        end_subscription(other.view, sid)
+        other.view.wanted.pop(sid, None)
+        if member.hidden:
+            continue
 
         def unpublished(e: room_pb2.RoomEvent) -> None:
             e.track_unpublished.participant_identity = member.identity
@@ -196,16 +299,19 @@ def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
     view.connected = False
     room.members.pop(member.identity, None)
     # What this view received ends; what it published stops reaching the others.
-    for feeds in view.subscriptions.values():
-        for track, relay in feeds:
-            track.remove_sink(relay)
-            relay.on_end()
-    view.subscriptions.clear()
+    for sid in list(view.subscriptions):
+        end_subscription(view, sid, tell=False)
+    for follower in list(view.followers):
+        follower.finish()
+    view.followers.clear()
     for sid in list(member.publications):
         withdraw(member, sid)
     for other in room.members.values():
+        for follower in [f for f in other.view.followers if f.identity == member.identity]:
+            other.view.followers.remove(follower)
+            follower.finish()
         if member.hidden:
-            break
+            continue
         other.view.remote_handles.pop(member.identity, None)
 
         def told(e: room_pb2.RoomEvent, m: Member = member) -> None:
@@ -214,7 +320,11 @@ def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
 
         other.view.emit(told)
     if notify_self:
+        view.emit(
+            lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_DISCONNECTED)
+        )
         view.emit(lambda e: setattr(e.disconnected, "reason", reason))
         view.emit(lambda e: e.eos.SetInParent())
+    room.speakers_changed()
     if not room.members:
         view.runtime.rooms.pop(room.name, None)

@@ -74,6 +74,8 @@ class LocalTrack(Track):
         self.room_handle: int | None = None  # set when published in a room
         self.sinks: list[Any] = []
         self.closed = False
+        self.sent_units = 0  # samples per channel (audio) or frames (video) played
+        self.sent_bytes = 0
         # Told of mute changes (a publication tells its room).
         self.mute_listeners: list[Callable[[bool], None]] = []
         source.tracks.append(self)
@@ -106,6 +108,8 @@ class LocalAudioTrack(LocalTrack):
             self.source.wake()
 
     def deliver(self, chunk: np.ndarray) -> None:
+        self.sent_units += len(chunk)
+        self.sent_bytes += chunk.nbytes
         if self.muted:
             # A muted (disabled) WebRTC track still runs, carrying silence.
             chunk = np.zeros_like(chunk)

@@ -37,6 +37,7 @@ class CapturedFrame:
     timestamp_us: int
     rotation: int
     metadata: video_frame_pb2.FrameMetadata | None
+    remote: bool = False  # came through a room (its metadata then reaches streams)
 
 
 class VideoSink(Protocol):
@@ -66,7 +67,16 @@ class LocalVideoTrack(LocalTrack):
     source: VideoSource
     sinks: list[VideoSink]
 
+    def add_sink(self, sink: VideoSink) -> None:
+        self.sinks.append(sink)
+
+    def remove_sink(self, sink: VideoSink) -> None:
+        if sink in self.sinks:
+            self.sinks.remove(sink)
+
     def deliver(self, frame: CapturedFrame) -> None:
+        self.sent_units += 1
+        self.sent_bytes += frame.image.nbytes
         if self.muted:
             return  # a disabled video track sends no frames
         for sink in list(self.sinks):

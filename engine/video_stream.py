@@ -1,24 +1,25 @@
 """Video streams: new_video_stream on a track, frames out as VideoStreamEvents.
 
 Each frame the track carries is sent as an owned buffer, converted to `format` if one was
-asked (a pair native cannot convert is dropped, as native drops it), with the timestamp,
-rotation and metadata it was captured with. Buffers are always tightly packed, which is
-what `normalize_stride` asks for. The stream ends (eos) when its track ends.
+asked (a pair native cannot convert is dropped, as native drops it), with the timestamp and
+rotation it was captured with, and its metadata when it came through a room. Buffers are
+always tightly packed, which is what `normalize_stride` asks for. The stream ends (eos)
+when its track ends.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from lkemu.proto import ffi_pb2, video_frame_pb2
+from lkemu.proto import ffi_pb2, track_pb2, video_frame_pb2
 
 from .errors import InvalidRequest
 from .memory import Memory
 from .tracks import Track
 from .video.convert import ConversionNotImplemented, UnsupportedConversion, convert
 from .video_convert import write_owned
-from .video_source import CapturedFrame, LocalVideoTrack
+from .video_source import CapturedFrame
 
 if TYPE_CHECKING:
     from .dispatch import Call
@@ -32,7 +33,7 @@ class VideoStream:
     native_type_name = "livekit_ffi::server::video_stream::FfiVideoStream"
 
     def __init__(
-        self, runtime: EngineRuntime, session: Session, track: LocalVideoTrack, fmt: int | None
+        self, runtime: EngineRuntime, session: Session, track: Any, fmt: int | None
     ) -> None:
         self.runtime, self.session, self.track, self.format = runtime, session, track, fmt
         self.handle = 0
@@ -40,7 +41,7 @@ class VideoStream:
 
     def start(self, handle: int) -> None:
         self.handle = handle
-        self.track.sinks.append(self)
+        self.track.add_sink(self)
 
     def on_frame(self, frame: CapturedFrame) -> None:
         if self.ended:
@@ -64,6 +65,8 @@ class VideoStream:
         received.rotation = frame.rotation
         # Frame metadata travels with frames sent through a room (the packet trailer); a
         # local track's sink never sees it in livekit 1.2.1, so a local stream has none.
+        if frame.remote and frame.metadata is not None:
+            received.metadata.CopyFrom(frame.metadata)
         self.session.emit(event, memory.outputs)
 
     def on_end(self) -> None:
@@ -76,8 +79,7 @@ class VideoStream:
         self.session.emit(event)
 
     def close(self) -> None:
-        if self in self.track.sinks:
-            self.track.sinks.remove(self)
+        self.track.remove_sink(self)
         self.on_end()
 
 
@@ -85,7 +87,7 @@ def on_new_video_stream(
     call: Call, request: video_frame_pb2.NewVideoStreamRequest
 ) -> video_frame_pb2.NewVideoStreamResponse:
     track = call.get(request.track_handle, Track)
-    if not isinstance(track, LocalVideoTrack):
+    if track.kind != track_pb2.KIND_VIDEO or not hasattr(track, "add_sink"):
         raise InvalidRequest("not a video track")
     if request.type != video_frame_pb2.VIDEO_STREAM_NATIVE:
         raise InvalidRequest("unsupported video stream type")

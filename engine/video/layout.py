@@ -93,6 +93,12 @@ class VideoImage:
     pixels: np.ndarray | None = None  # packed types
     planes: list[np.ndarray] | None = None  # planar types
 
+    @property
+    def nbytes(self) -> int:
+        if self.pixels is not None:
+            return int(self.pixels.nbytes)
+        return sum(int(plane.nbytes) for plane in self.planes or [])
+
     def to_bytes(self) -> tuple[bytes, list[Plane]]:
         """Tight, contiguous bytes and the plane layout within them (empty for packed)."""
         if self.pixels is not None:

@@ -1,0 +1,229 @@
+"""How a connection is doing: get_stats, get_session_stats, simulate_scenario, and the
+connection quality lkemu can be told to report.
+
+Statistics are WebRTC's stats objects with figures derived from what actually went through
+the simulated connection: samples and frames sent or received, packets as Opus (20 ms) or
+one per video frame would make them, no loss, no jitter. A track that is not in a room has
+no transceiver and fails as native does.
+
+simulate_scenario plays what a real reconnection shows the SDK: connection state
+reconnecting, `reconnecting`, then connected and `reconnected`; media keeps flowing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from google.protobuf.message import Message
+
+from lkemu.proto import ffi_pb2, room_pb2, stats_pb2, track_pb2
+
+from .errors import InvalidRequest
+from .room_media import RemoteTrack
+from .rooms import Member, RoomView
+from .tracks import LocalTrack, Track
+
+if TYPE_CHECKING:
+    from .dispatch import Call
+
+OPUS_PACKET_MS = 20
+OPUS_BYTES_PER_PACKET = 80  # 32 kbit/s
+RTP_HEADER_BYTES = 12
+
+
+def fill_required(message: Message) -> Message:
+    """Give every unset required field its zero value, through nested messages: stats
+    messages are all-required, and lkemu only knows some of their figures."""
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is not None:
+            if field.is_repeated or field.message_type.GetOptions().map_entry:
+                continue
+            if field.is_required or message.HasField(field.name):
+                fill_required(getattr(message, field.name))
+        elif field.is_required and not message.HasField(field.name):
+            setattr(message, field.name, field.default_value)
+    return message
+
+
+def _rtc(stats: Any, kind: str, sid: str) -> None:
+    stats.rtc.id = f"{kind}_{sid}"
+    stats.rtc.timestamp = int(time.time() * 1000)
+
+
+def _packets(track: Any, units: int) -> tuple[int, int]:
+    """Packets and payload bytes for `units` of the track's media."""
+    if track.kind == track_pb2.KIND_AUDIO:
+        rate = getattr(track.source, "sample_rate", 48000)
+        packets = units * 1000 // (rate * OPUS_PACKET_MS)
+        return packets, packets * OPUS_BYTES_PER_PACKET
+    return units, units * 2000  # a frame per packet of a modest VP8 stream
+
+
+def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
+    audio = track.kind == track_pb2.KIND_AUDIO
+    kind = "audio" if audio else "video"
+    codec = stats_pb2.RtcStats()
+    _rtc(codec.codec, "codec", track.sid)
+    codec.codec.codec.mime_type = "audio/opus" if audio else "video/VP8"
+    codec.codec.codec.clock_rate = 48000 if audio else 90000
+    codec.codec.codec.channels = 2 if audio else 0
+    codec.codec.codec.payload_type = 111 if audio else 96
+    result = [codec]
+    if isinstance(track, RemoteTrack):
+        packets, payload = _packets(track, track.received_units)
+        inbound = stats_pb2.RtcStats()
+        rtp = inbound.inbound_rtp
+        _rtc(rtp, "inbound", track.sid)
+        rtp.stream.kind = kind
+        rtp.stream.codec_id = codec.codec.rtc.id
+        rtp.received.packets_received = packets
+        rtp.inbound.track_identifier = track.sid
+        rtp.inbound.bytes_received = payload
+        rtp.inbound.header_bytes_received = packets * RTP_HEADER_BYTES
+        if audio:
+            rtp.inbound.total_samples_received = track.received_units
+            rtp.inbound.total_samples_duration = track.received_units / 48000
+        else:
+            rtp.inbound.frames_received = rtp.inbound.frames_decoded = track.received_units
+            rtp.inbound.frames_rendered = track.received_units
+        result.append(inbound)
+    else:
+        assert isinstance(track, LocalTrack)
+        packets, payload = _packets(track, track.sent_units)
+        outbound = stats_pb2.RtcStats()
+        rtp = outbound.outbound_rtp
+        _rtc(rtp, "outbound", track.sid)
+        rtp.stream.kind = kind
+        rtp.stream.codec_id = codec.codec.rtc.id
+        rtp.sent.packets_sent = packets
+        rtp.sent.bytes_sent = payload
+        rtp.outbound.header_bytes_sent = packets * RTP_HEADER_BYTES
+        rtp.outbound.active = True
+        if not audio:
+            rtp.outbound.frames_sent = rtp.outbound.frames_encoded = track.sent_units
+            rtp.outbound.frame_width = track.source.width
+            rtp.outbound.frame_height = track.source.height
+        source = stats_pb2.RtcStats()
+        _rtc(source.media_source, "source", track.sid)
+        source.media_source.source.track_identifier = track.sid
+        source.media_source.source.kind = kind
+        if audio:
+            source.media_source.audio.total_samples_captured = track.sent_units
+        result += [outbound, source]
+    for stats in result:
+        fill_required(stats)
+    return result
+
+
+def on_get_stats(call: Call, request: track_pb2.GetStatsRequest) -> track_pb2.GetStatsResponse:
+    track = call.get(request.track_handle, Track)
+    async_id = call.async_id(request)
+    session = call.session
+
+    async def gather() -> None:
+        event = ffi_pb2.FfiEvent()
+        event.get_stats.async_id = async_id
+        in_room = isinstance(track, RemoteTrack) and not track.ended
+        in_room = in_room or getattr(track, "room_handle", None) is not None
+        if not in_room:
+            event.get_stats.error = "room failure: no transceiver found for track"
+        else:
+            event.get_stats.stats.extend(track_stats(track))
+        session.emit(event)
+
+    call.spawn(gather())
+    return track_pb2.GetStatsResponse(async_id=async_id)
+
+
+def _transport(kind: str, view_id: int) -> stats_pb2.RtcStats:
+    stats = stats_pb2.RtcStats()
+    _rtc(stats.transport, f"transport_{kind}", str(view_id))
+    stats.transport.transport.dtls_state = stats_pb2.DTLS_TRANSPORT_CONNECTED
+    stats.transport.transport.ice_state = stats_pb2.ICE_TRANSPORT_CONNECTED
+    return stats
+
+
+def on_get_session_stats(
+    call: Call, request: room_pb2.GetSessionStatsRequest
+) -> room_pb2.GetSessionStatsResponse:
+    view = call.get(request.room_handle, RoomView)
+    async_id = call.async_id(request)
+    session = call.session
+
+    async def gather() -> None:
+        event = ffi_pb2.FfiEvent()
+        event.get_session_stats.async_id = async_id
+        member = view.member
+        if member is None or not view.connected:
+            event.get_session_stats.error = "engine is closed"
+        else:
+            result = event.get_session_stats.result
+            result.publisher_stats.append(fill_required(_transport("publisher", view.handle)))
+            for published in member.publications.values():
+                result.publisher_stats.extend(track_stats(published.track))
+            result.subscriber_stats.append(fill_required(_transport("subscriber", view.handle)))
+            for subscription in view.subscriptions.values():
+                result.subscriber_stats.extend(track_stats(subscription.remote))
+        session.emit(event)
+
+    call.spawn(gather())
+    return room_pb2.GetSessionStatsResponse(async_id=async_id)
+
+
+def set_quality(member: Member, quality: int) -> None:
+    """The server's view of a participant's connection changed: tell the room."""
+    if member.quality == quality:
+        return
+    member.quality = quality
+
+    def fill(e: room_pb2.RoomEvent) -> None:
+        e.connection_quality_changed.participant_identity = member.identity
+        e.connection_quality_changed.quality = quality
+
+    for other in list(member.view.room.members.values()):
+        if other is member or not member.hidden:
+            other.view.emit(fill)
+
+
+def reconnect(view: RoomView) -> None:
+    """What the SDK sees of a reconnection that succeeds."""
+    view.reconnecting = True
+    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_RECONNECTING))
+    view.emit(lambda e: e.reconnecting.SetInParent())
+    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED))
+    view.emit(lambda e: e.reconnected.SetInParent())
+    view.reconnecting = False
+
+
+def on_simulate_scenario(
+    call: Call, request: room_pb2.SimulateScenarioRequest
+) -> room_pb2.SimulateScenarioResponse:
+    if request.scenario not in room_pb2.SimulateScenarioKind.values():
+        raise InvalidRequest("unknown SimulateScenarioKind")
+    view = call.get(request.room_handle, RoomView)
+    async_id = call.async_id(request)
+    session = call.session
+    scenario = request.scenario
+
+    async def simulate() -> None:
+        event = ffi_pb2.FfiEvent()
+        event.simulate_scenario.async_id = async_id
+        if not view.connected:
+            event.simulate_scenario.error = "engine is closed"
+        session.emit(event)
+        # The request only starts the scenario: the reconnection follows its callback.
+        # (SIMULATE_SPEAKER asks the server for a speaker update; lkemu's speakers come
+        # from audio levels, so there is nothing to replay.)
+        if view.connected and scenario != room_pb2.SIMULATE_SPEAKER:
+            reconnect(view)
+
+    call.spawn(simulate())
+    return room_pb2.SimulateScenarioResponse(async_id=async_id)
+
+
+HANDLERS = {
+    "get_stats": on_get_stats,
+    "get_session_stats": on_get_session_stats,
+    "simulate_scenario": on_simulate_scenario,
+}
