@@ -8,6 +8,7 @@ import socket
 import struct
 import threading
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 import grpc
 
@@ -30,6 +31,14 @@ _GONE = {
 
 class EngineUnavailable(RuntimeError):
     """The engine cannot be reached: it never started, died, or was stopped."""
+
+
+class ControlRefused(RuntimeError):
+    """The engine's control service refused a request; the message says why."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(f"{method}: {reason}")
+        self.method, self.reason = method, reason
 
 
 class FfiRequestError(RuntimeError):
@@ -215,6 +224,74 @@ class EngineConnection:
             return self._control.CountHandles(engine_pb2.HandleCountsRequest(session_id=session_id))
         except grpc.RpcError as error:
             raise self._gone(error) from None
+
+    # Rooms, as a server's RoomService sees them (engine/room_control.py).
+
+    def _control_call(self, method: str, request: Any) -> Any:
+        self._check()
+        try:
+            return getattr(self._control, method)(request)
+        except grpc.RpcError as error:
+            if error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                raise ControlRefused(method, str(error.details())) from None
+            raise self._gone(error) from None
+
+    def list_rooms(self) -> list[engine_pb2.RoomSummary]:
+        return list(self._control_call("ListRooms", engine_pb2.ListRoomsRequest()).rooms)
+
+    def list_participants(self, room: str) -> list[engine_pb2.ParticipantSummary]:
+        request = engine_pb2.ListParticipantsRequest(room=room)
+        return list(self._control_call("ListParticipants", request).participants)
+
+    def inject_participant(
+        self,
+        room: str,
+        identity: str,
+        *,
+        wav: bytes | None = None,
+        signal: engine_pb2.GeneratedSignal | None = None,
+        name: str = "",
+        metadata: str = "",
+        loop: bool = False,
+        start_immediately: bool = False,
+    ) -> engine_pb2.InjectParticipantReply:
+        """A participant the engine plays, publishing `wav` (16-bit PCM WAV bytes) or a
+        generated `signal` as its microphone; by default it starts on its first subscriber."""
+        request = engine_pb2.InjectParticipantRequest(
+            room=room,
+            identity=identity,
+            name=name,
+            metadata=metadata,
+            loop=loop,
+            start_immediately=start_immediately,
+        )
+        if wav is not None:
+            request.wav = wav
+        if signal is not None:
+            request.signal.CopyFrom(signal)
+        return self._control_call("InjectParticipant", request)
+
+    def remove_participant(self, room: str, identity: str, reason: int = 0) -> None:
+        request = engine_pb2.RemoveParticipantRequest(room=room, identity=identity, reason=reason)
+        self._control_call("RemoveParticipant", request)
+
+    def close_room(self, room: str) -> int:
+        request = engine_pb2.CloseRoomRequest(room=room)
+        return int(self._control_call("CloseRoom", request).disconnected)
+
+    def update_room_metadata(self, room: str, metadata: str) -> None:
+        request = engine_pb2.UpdateRoomMetadataRequest(room=room, metadata=metadata)
+        self._control_call("UpdateRoomMetadata", request)
+
+    def set_connection_quality(self, room: str, identity: str, quality: int) -> None:
+        request = engine_pb2.SetConnectionQualityRequest(
+            room=room, identity=identity, quality=quality
+        )
+        self._control_call("SetConnectionQuality", request)
+
+    def simulate_reconnect(self, room: str, identity: str) -> None:
+        request = engine_pb2.SimulateReconnectRequest(room=room, identity=identity)
+        self._control_call("SimulateReconnect", request)
 
     def close(self) -> None:
         if self._fast is not None:

@@ -87,7 +87,8 @@ def lkemu_address(pytestconfig: pytest.Config) -> str:
 
 @pytest.fixture
 def lkemu_control(lkemu_address: str) -> Iterator[EngineConnection]:
-    """A connection to the engine's control service: info, live handle counts."""
+    """A connection to the engine's control service: info, live handle counts, and the
+    rooms (list, inject a participant, remove one, close a room, inject faults)."""
     connection = EngineConnection.connect(lkemu_address)
     yield connection
     connection.close()

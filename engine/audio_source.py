@@ -89,6 +89,11 @@ class AudioSource:
     def wake(self) -> None:
         self._changed.set()
 
+    async def changed(self) -> None:
+        """Wait for the next change: data, room in the queue, or a sink added or ready."""
+        self._changed.clear()
+        await self._changed.wait()
+
     # Playing side.
 
     def start_playing(self) -> None:

@@ -30,6 +30,8 @@ class EngineRuntime:
         self.rooms: dict[str, Any] = {}
         # Audio filter plugins by module id (engine/audio_filter.py).
         self.audio_filters: dict[str, Any] = {}
+        # Participants the engine plays, by (room, identity) (engine/room_control.py).
+        self.injected: dict[tuple[str, str], Any] = {}
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> Session:
         session = Session(next(self._session_ids), capture_logs, sdk, sdk_version)
@@ -74,6 +76,9 @@ class EngineRuntime:
     async def shutdown(self) -> None:
         for session_id in list(self.sessions):
             self.close_session(session_id)
+        for injected in self.injected.values():
+            injected.stop()
+        self.injected.clear()
         for task in list(self._tasks):
             task.cancel()
         if self._tasks:

@@ -12,7 +12,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -20,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from lkemu import __version__
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
-from . import dispatch
+from . import dispatch, room_control
 from .fastlane import FastLane
 from .runtime import EngineRuntime
 from .session import Session
@@ -35,6 +36,8 @@ GRPC_OPTIONS = [
     ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
 ]
 MAX_EVENTS_PER_BATCH = 256
+T = TypeVar("T")
+
 SERVICE_NAMES = ("lkemu.engine.FfiEngine", "lkemu.engine.EngineControl")
 
 
@@ -160,6 +163,82 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
     ) -> engine_pb2.HandleCounts:
         counts = self.runtime.handles.count(request.session_id)
         return engine_pb2.HandleCounts(total=sum(counts.values()), by_type=dict(counts))
+
+    # Rooms (engine/room_control.py): a refused request aborts with its reason.
+
+    async def _run(self, context: grpc.aio.ServicerContext, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except room_control.ControlError as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise  # abort raises; this keeps type checkers informed
+
+    async def ListRooms(
+        self, request: engine_pb2.ListRoomsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ListRoomsReply:
+        return room_control.list_rooms(self.runtime)
+
+    async def ListParticipants(
+        self, request: engine_pb2.ListParticipantsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ListParticipantsReply:
+        return await self._run(
+            context, lambda: room_control.list_participants(self.runtime, request.room)
+        )
+
+    async def InjectParticipant(
+        self, request: engine_pb2.InjectParticipantRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.InjectParticipantReply:
+        return await self._run(
+            context, lambda: room_control.inject_participant(self.runtime, request)
+        )
+
+    async def RemoveParticipant(
+        self, request: engine_pb2.RemoveParticipantRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.RemoveParticipantReply:
+        await self._run(
+            context,
+            lambda: room_control.remove_participant(
+                self.runtime, request.room, request.identity, request.reason
+            ),
+        )
+        return engine_pb2.RemoveParticipantReply()
+
+    async def CloseRoom(
+        self, request: engine_pb2.CloseRoomRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.CloseRoomReply:
+        count = await self._run(
+            context, lambda: room_control.close_room(self.runtime, request.room)
+        )
+        return engine_pb2.CloseRoomReply(disconnected=count)
+
+    async def UpdateRoomMetadata(
+        self, request: engine_pb2.UpdateRoomMetadataRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.UpdateRoomMetadataReply:
+        await self._run(
+            context,
+            lambda: room_control.update_room_metadata(self.runtime, request.room, request.metadata),
+        )
+        return engine_pb2.UpdateRoomMetadataReply()
+
+    async def SetConnectionQuality(
+        self, request: engine_pb2.SetConnectionQualityRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetConnectionQualityReply:
+        await self._run(
+            context,
+            lambda: room_control.set_connection_quality(
+                self.runtime, request.room, request.identity, request.quality
+            ),
+        )
+        return engine_pb2.SetConnectionQualityReply()
+
+    async def SimulateReconnect(
+        self, request: engine_pb2.SimulateReconnectRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SimulateReconnectReply:
+        await self._run(
+            context,
+            lambda: room_control.simulate_reconnect(self.runtime, request.room, request.identity),
+        )
+        return engine_pb2.SimulateReconnectReply()
 
 
 async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:

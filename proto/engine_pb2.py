@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18lkemu/proto/engine.proto\x12\x0clkemu.engine\"\xaa\x01\n\x04\x42lob\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.lkemu.engine.Blob.Kind\x12\x14\n\x0cowner_handle\x18\x04 \x01(\x04\x12\x10\n\x08\x64\x65tached\x18\x05 \x01(\x08\"4\n\x04Kind\x12\t\n\x05INPUT\x10\x00\x12\x0c\n\x08IN_PLACE\x10\x01\x12\t\n\x05OWNED\x10\x02\x12\x08\n\x04LENT\x10\x03\"`\n\x12OpenSessionRequest\x12\x14\n\x0c\x63\x61pture_logs\x18\x01 \x01(\x08\x12\x0b\n\x03sdk\x18\x02 \x01(\t\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x12\n\nclient_pid\x18\x04 \x01(\r\"c\n\x13OpenSessionResponse\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x16\n\x0e\x65ngine_version\x18\x02 \x01(\t\x12\r\n\x05\x63lock\x18\x03 \x01(\t\x12\x11\n\tfast_lane\x18\x04 \x01(\t\")\n\x13\x43loseSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"0\n\x14\x43loseSessionResponse\x12\x18\n\x10released_handles\x18\x01 \x01(\r\"R\n\x07\x46\x66iCall\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x0f\n\x07request\x18\x02 \x01(\x0c\x12\"\n\x06inputs\x18\x03 \x03(\x0b\x32\x12.lkemu.engine.Blob\"\xa3\x01\n\x08\x46\x66iReply\x12\x0e\n\x06handle\x18\x01 \x01(\x04\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12#\n\x07outputs\x18\x03 \x03(\x0b\x32\x12.lkemu.engine.Blob\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12+\n\nerror_kind\x18\x05 \x01(\x0e\x32\x17.lkemu.engine.ErrorKind\x12\x14\n\x0crequest_name\x18\x06 \x01(\t\"7\n\x11\x44ropHandleRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x0e\n\x06handle\x18\x02 \x01(\x04\"%\n\x12\x44ropHandleResponse\x12\x0f\n\x07\x65xisted\x18\x01 \x01(\x08\"#\n\rEventsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"A\n\x0b\x45ngineEvent\x12\r\n\x05\x65vent\x18\x01 \x01(\x0c\x12#\n\x07outputs\x18\x02 \x03(\x0b\x32\x12.lkemu.engine.Blob\"7\n\nEventBatch\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.lkemu.engine.EngineEvent\"\r\n\x0bInfoRequest\"\xaa\x01\n\nEngineInfo\x12\x16\n\x0e\x65ngine_version\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\t\x12\r\n\x05\x63lock\x18\x03 \x01(\t\x12\x10\n\x08sessions\x18\x04 \x01(\r\x12\x1c\n\x14implemented_requests\x18\x05 \x03(\t\x12\x1e\n\x16unimplemented_requests\x18\x06 \x03(\t\x12\x0b\n\x03pid\x18\x07 \x01(\r\")\n\x13HandleCountsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"\x85\x01\n\x0cHandleCounts\x12\r\n\x05total\x18\x01 \x01(\x04\x12\x37\n\x07\x62y_type\x18\x02 \x03(\x0b\x32&.lkemu.engine.HandleCounts.ByTypeEntry\x1a-\n\x0b\x42yTypeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01*i\n\tErrorKind\x12\x08\n\x04NONE\x10\x00\x12\n\n\x06\x44\x45\x43ODE\x10\x01\x12\x13\n\x0fINVALID_REQUEST\x10\x02\x12\x13\n\x0fNOT_IMPLEMENTED\x10\x03\x12\x0c\n\x08INTERNAL\x10\x04\x12\x0e\n\nNO_SESSION\x10\x05\x32\x84\x03\n\tFfiEngine\x12R\n\x0bOpenSession\x12 .lkemu.engine.OpenSessionRequest\x1a!.lkemu.engine.OpenSessionResponse\x12\x38\n\x07Request\x12\x15.lkemu.engine.FfiCall\x1a\x16.lkemu.engine.FfiReply\x12O\n\nDropHandle\x12\x1f.lkemu.engine.DropHandleRequest\x1a .lkemu.engine.DropHandleResponse\x12\x41\n\x06\x45vents\x12\x1b.lkemu.engine.EventsRequest\x1a\x18.lkemu.engine.EventBatch0\x01\x12U\n\x0c\x43loseSession\x12!.lkemu.engine.CloseSessionRequest\x1a\".lkemu.engine.CloseSessionResponse2\x9b\x01\n\rEngineControl\x12;\n\x04Info\x12\x19.lkemu.engine.InfoRequest\x1a\x18.lkemu.engine.EngineInfo\x12M\n\x0c\x43ountHandles\x12!.lkemu.engine.HandleCountsRequest\x1a\x1a.lkemu.engine.HandleCountsb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18lkemu/proto/engine.proto\x12\x0clkemu.engine\"\xaa\x01\n\x04\x42lob\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\x04\x12\x0c\n\x04\x64\x61ta\x18\x02 \x01(\x0c\x12%\n\x04kind\x18\x03 \x01(\x0e\x32\x17.lkemu.engine.Blob.Kind\x12\x14\n\x0cowner_handle\x18\x04 \x01(\x04\x12\x10\n\x08\x64\x65tached\x18\x05 \x01(\x08\"4\n\x04Kind\x12\t\n\x05INPUT\x10\x00\x12\x0c\n\x08IN_PLACE\x10\x01\x12\t\n\x05OWNED\x10\x02\x12\x08\n\x04LENT\x10\x03\"`\n\x12OpenSessionRequest\x12\x14\n\x0c\x63\x61pture_logs\x18\x01 \x01(\x08\x12\x0b\n\x03sdk\x18\x02 \x01(\t\x12\x13\n\x0bsdk_version\x18\x03 \x01(\t\x12\x12\n\nclient_pid\x18\x04 \x01(\r\"c\n\x13OpenSessionResponse\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x16\n\x0e\x65ngine_version\x18\x02 \x01(\t\x12\r\n\x05\x63lock\x18\x03 \x01(\t\x12\x11\n\tfast_lane\x18\x04 \x01(\t\")\n\x13\x43loseSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"0\n\x14\x43loseSessionResponse\x12\x18\n\x10released_handles\x18\x01 \x01(\r\"R\n\x07\x46\x66iCall\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x0f\n\x07request\x18\x02 \x01(\x0c\x12\"\n\x06inputs\x18\x03 \x03(\x0b\x32\x12.lkemu.engine.Blob\"\xa3\x01\n\x08\x46\x66iReply\x12\x0e\n\x06handle\x18\x01 \x01(\x04\x12\x10\n\x08response\x18\x02 \x01(\x0c\x12#\n\x07outputs\x18\x03 \x03(\x0b\x32\x12.lkemu.engine.Blob\x12\r\n\x05\x65rror\x18\x04 \x01(\t\x12+\n\nerror_kind\x18\x05 \x01(\x0e\x32\x17.lkemu.engine.ErrorKind\x12\x14\n\x0crequest_name\x18\x06 \x01(\t\"7\n\x11\x44ropHandleRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\x12\x0e\n\x06handle\x18\x02 \x01(\x04\"%\n\x12\x44ropHandleResponse\x12\x0f\n\x07\x65xisted\x18\x01 \x01(\x08\"#\n\rEventsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"A\n\x0b\x45ngineEvent\x12\r\n\x05\x65vent\x18\x01 \x01(\x0c\x12#\n\x07outputs\x18\x02 \x03(\x0b\x32\x12.lkemu.engine.Blob\"7\n\nEventBatch\x12)\n\x06\x65vents\x18\x01 \x03(\x0b\x32\x19.lkemu.engine.EngineEvent\"\r\n\x0bInfoRequest\"\xaa\x01\n\nEngineInfo\x12\x16\n\x0e\x65ngine_version\x18\x01 \x01(\t\x12\x18\n\x10protocol_version\x18\x02 \x01(\t\x12\r\n\x05\x63lock\x18\x03 \x01(\t\x12\x10\n\x08sessions\x18\x04 \x01(\r\x12\x1c\n\x14implemented_requests\x18\x05 \x03(\t\x12\x1e\n\x16unimplemented_requests\x18\x06 \x03(\t\x12\x0b\n\x03pid\x18\x07 \x01(\r\")\n\x13HandleCountsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\x04\"\x85\x01\n\x0cHandleCounts\x12\r\n\x05total\x18\x01 \x01(\x04\x12\x37\n\x07\x62y_type\x18\x02 \x03(\x0b\x32&.lkemu.engine.HandleCounts.ByTypeEntry\x1a-\n\x0b\x42yTypeEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x04:\x02\x38\x01\"\x12\n\x10ListRoomsRequest\"\x85\x01\n\x0bRoomSummary\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03sid\x18\x02 \x01(\t\x12\x10\n\x08metadata\x18\x03 \x01(\t\x12\x18\n\x10num_participants\x18\x04 \x01(\r\x12\x16\n\x0enum_publishers\x18\x05 \x01(\r\x12\x17\n\x0f\x61\x63tive_speakers\x18\x06 \x03(\t\":\n\x0eListRoomsReply\x12(\n\x05rooms\x18\x01 \x03(\x0b\x32\x19.lkemu.engine.RoomSummary\"\'\n\x17ListParticipantsRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\"V\n\x0cTrackSummary\x12\x0b\n\x03sid\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0c\n\x04kind\x18\x03 \x01(\t\x12\x0e\n\x06source\x18\x04 \x01(\r\x12\r\n\x05muted\x18\x05 \x01(\x08\"\xc6\x02\n\x12ParticipantSummary\x12\x10\n\x08identity\x18\x01 \x01(\t\x12\x0b\n\x03sid\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08metadata\x18\x04 \x01(\t\x12\x44\n\nattributes\x18\x05 \x03(\x0b\x32\x30.lkemu.engine.ParticipantSummary.AttributesEntry\x12\x0e\n\x06hidden\x18\x06 \x01(\x08\x12\x10\n\x08injected\x18\x07 \x01(\x08\x12*\n\x06tracks\x18\x08 \x03(\x0b\x32\x1a.lkemu.engine.TrackSummary\x12\x15\n\rsubscribed_to\x18\t \x03(\t\x12\x13\n\x0b\x61udio_level\x18\n \x01(\x02\x1a\x31\n\x0f\x41ttributesEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"O\n\x15ListParticipantsReply\x12\x36\n\x0cparticipants\x18\x01 \x03(\x0b\x32 .lkemu.engine.ParticipantSummary\"\xe0\x01\n\x18InjectParticipantRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12\x10\n\x08metadata\x18\x04 \x01(\t\x12\r\n\x03wav\x18\x05 \x01(\x0cH\x00\x12/\n\x06signal\x18\x06 \x01(\x0b\x32\x1d.lkemu.engine.GeneratedSignalH\x00\x12\x0c\n\x04loop\x18\x07 \x01(\x08\x12\x12\n\ntrack_name\x18\x08 \x01(\t\x12\x19\n\x11start_immediately\x18\t \x01(\x08\x42\x07\n\x05\x61udio\"\x93\x01\n\x0fGeneratedSignal\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0f\n\x07seconds\x18\x02 \x01(\x01\x12\x13\n\x0bsample_rate\x18\x03 \x01(\r\x12\x14\n\x0cnum_channels\x18\x04 \x01(\r\x12\x14\n\x0c\x66requency_hz\x18\x05 \x01(\x01\x12\x12\n\nlevel_dbfs\x18\x06 \x01(\x01\x12\x0c\n\x04seed\x18\x07 \x01(\x04\"s\n\x16InjectParticipantReply\x12\x35\n\x0bparticipant\x18\x01 \x01(\x0b\x32 .lkemu.engine.ParticipantSummary\x12\x11\n\ttrack_sid\x18\x02 \x01(\t\x12\x0f\n\x07samples\x18\x03 \x01(\x04\"J\n\x18RemoveParticipantRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\r\"\x18\n\x16RemoveParticipantReply\" \n\x10\x43loseRoomRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\"&\n\x0e\x43loseRoomReply\x12\x14\n\x0c\x64isconnected\x18\x01 \x01(\r\";\n\x19UpdateRoomMetadataRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08metadata\x18\x02 \x01(\t\"\x19\n\x17UpdateRoomMetadataReply\"N\n\x1bSetConnectionQualityRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08identity\x18\x02 \x01(\t\x12\x0f\n\x07quality\x18\x03 \x01(\r\"\x1b\n\x19SetConnectionQualityReply\":\n\x18SimulateReconnectRequest\x12\x0c\n\x04room\x18\x01 \x01(\t\x12\x10\n\x08identity\x18\x02 \x01(\t\"\x18\n\x16SimulateReconnectReply*i\n\tErrorKind\x12\x08\n\x04NONE\x10\x00\x12\n\n\x06\x44\x45\x43ODE\x10\x01\x12\x13\n\x0fINVALID_REQUEST\x10\x02\x12\x13\n\x0fNOT_IMPLEMENTED\x10\x03\x12\x0c\n\x08INTERNAL\x10\x04\x12\x0e\n\nNO_SESSION\x10\x05\x32\x84\x03\n\tFfiEngine\x12R\n\x0bOpenSession\x12 .lkemu.engine.OpenSessionRequest\x1a!.lkemu.engine.OpenSessionResponse\x12\x38\n\x07Request\x12\x15.lkemu.engine.FfiCall\x1a\x16.lkemu.engine.FfiReply\x12O\n\nDropHandle\x12\x1f.lkemu.engine.DropHandleRequest\x1a .lkemu.engine.DropHandleResponse\x12\x41\n\x06\x45vents\x12\x1b.lkemu.engine.EventsRequest\x1a\x18.lkemu.engine.EventBatch0\x01\x12U\n\x0c\x43loseSession\x12!.lkemu.engine.CloseSessionRequest\x1a\".lkemu.engine.CloseSessionResponse2\x8c\x07\n\rEngineControl\x12;\n\x04Info\x12\x19.lkemu.engine.InfoRequest\x1a\x18.lkemu.engine.EngineInfo\x12M\n\x0c\x43ountHandles\x12!.lkemu.engine.HandleCountsRequest\x1a\x1a.lkemu.engine.HandleCounts\x12I\n\tListRooms\x12\x1e.lkemu.engine.ListRoomsRequest\x1a\x1c.lkemu.engine.ListRoomsReply\x12^\n\x10ListParticipants\x12%.lkemu.engine.ListParticipantsRequest\x1a#.lkemu.engine.ListParticipantsReply\x12\x61\n\x11InjectParticipant\x12&.lkemu.engine.InjectParticipantRequest\x1a$.lkemu.engine.InjectParticipantReply\x12\x61\n\x11RemoveParticipant\x12&.lkemu.engine.RemoveParticipantRequest\x1a$.lkemu.engine.RemoveParticipantReply\x12I\n\tCloseRoom\x12\x1e.lkemu.engine.CloseRoomRequest\x1a\x1c.lkemu.engine.CloseRoomReply\x12\x64\n\x12UpdateRoomMetadata\x12\'.lkemu.engine.UpdateRoomMetadataRequest\x1a%.lkemu.engine.UpdateRoomMetadataReply\x12j\n\x14SetConnectionQuality\x12).lkemu.engine.SetConnectionQualityRequest\x1a\'.lkemu.engine.SetConnectionQualityReply\x12\x61\n\x11SimulateReconnect\x12&.lkemu.engine.SimulateReconnectRequest\x1a$.lkemu.engine.SimulateReconnectReplyb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_HANDLECOUNTS_BYTYPEENTRY']._loaded_options = None
   _globals['_HANDLECOUNTS_BYTYPEENTRY']._serialized_options = b'8\001'
-  _globals['_ERRORKIND']._serialized_start=1381
-  _globals['_ERRORKIND']._serialized_end=1486
+  _globals['_PARTICIPANTSUMMARY_ATTRIBUTESENTRY']._loaded_options = None
+  _globals['_PARTICIPANTSUMMARY_ATTRIBUTESENTRY']._serialized_options = b'8\001'
+  _globals['_ERRORKIND']._serialized_start=3089
+  _globals['_ERRORKIND']._serialized_end=3194
   _globals['_BLOB']._serialized_start=43
   _globals['_BLOB']._serialized_end=213
   _globals['_BLOB_KIND']._serialized_start=161
@@ -71,8 +73,50 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_HANDLECOUNTS']._serialized_end=1379
   _globals['_HANDLECOUNTS_BYTYPEENTRY']._serialized_start=1334
   _globals['_HANDLECOUNTS_BYTYPEENTRY']._serialized_end=1379
-  _globals['_FFIENGINE']._serialized_start=1489
-  _globals['_FFIENGINE']._serialized_end=1877
-  _globals['_ENGINECONTROL']._serialized_start=1880
-  _globals['_ENGINECONTROL']._serialized_end=2035
+  _globals['_LISTROOMSREQUEST']._serialized_start=1381
+  _globals['_LISTROOMSREQUEST']._serialized_end=1399
+  _globals['_ROOMSUMMARY']._serialized_start=1402
+  _globals['_ROOMSUMMARY']._serialized_end=1535
+  _globals['_LISTROOMSREPLY']._serialized_start=1537
+  _globals['_LISTROOMSREPLY']._serialized_end=1595
+  _globals['_LISTPARTICIPANTSREQUEST']._serialized_start=1597
+  _globals['_LISTPARTICIPANTSREQUEST']._serialized_end=1636
+  _globals['_TRACKSUMMARY']._serialized_start=1638
+  _globals['_TRACKSUMMARY']._serialized_end=1724
+  _globals['_PARTICIPANTSUMMARY']._serialized_start=1727
+  _globals['_PARTICIPANTSUMMARY']._serialized_end=2053
+  _globals['_PARTICIPANTSUMMARY_ATTRIBUTESENTRY']._serialized_start=2004
+  _globals['_PARTICIPANTSUMMARY_ATTRIBUTESENTRY']._serialized_end=2053
+  _globals['_LISTPARTICIPANTSREPLY']._serialized_start=2055
+  _globals['_LISTPARTICIPANTSREPLY']._serialized_end=2134
+  _globals['_INJECTPARTICIPANTREQUEST']._serialized_start=2137
+  _globals['_INJECTPARTICIPANTREQUEST']._serialized_end=2361
+  _globals['_GENERATEDSIGNAL']._serialized_start=2364
+  _globals['_GENERATEDSIGNAL']._serialized_end=2511
+  _globals['_INJECTPARTICIPANTREPLY']._serialized_start=2513
+  _globals['_INJECTPARTICIPANTREPLY']._serialized_end=2628
+  _globals['_REMOVEPARTICIPANTREQUEST']._serialized_start=2630
+  _globals['_REMOVEPARTICIPANTREQUEST']._serialized_end=2704
+  _globals['_REMOVEPARTICIPANTREPLY']._serialized_start=2706
+  _globals['_REMOVEPARTICIPANTREPLY']._serialized_end=2730
+  _globals['_CLOSEROOMREQUEST']._serialized_start=2732
+  _globals['_CLOSEROOMREQUEST']._serialized_end=2764
+  _globals['_CLOSEROOMREPLY']._serialized_start=2766
+  _globals['_CLOSEROOMREPLY']._serialized_end=2804
+  _globals['_UPDATEROOMMETADATAREQUEST']._serialized_start=2806
+  _globals['_UPDATEROOMMETADATAREQUEST']._serialized_end=2865
+  _globals['_UPDATEROOMMETADATAREPLY']._serialized_start=2867
+  _globals['_UPDATEROOMMETADATAREPLY']._serialized_end=2892
+  _globals['_SETCONNECTIONQUALITYREQUEST']._serialized_start=2894
+  _globals['_SETCONNECTIONQUALITYREQUEST']._serialized_end=2972
+  _globals['_SETCONNECTIONQUALITYREPLY']._serialized_start=2974
+  _globals['_SETCONNECTIONQUALITYREPLY']._serialized_end=3001
+  _globals['_SIMULATERECONNECTREQUEST']._serialized_start=3003
+  _globals['_SIMULATERECONNECTREQUEST']._serialized_end=3061
+  _globals['_SIMULATERECONNECTREPLY']._serialized_start=3063
+  _globals['_SIMULATERECONNECTREPLY']._serialized_end=3087
+  _globals['_FFIENGINE']._serialized_start=3197
+  _globals['_FFIENGINE']._serialized_end=3585
+  _globals['_ENGINECONTROL']._serialized_start=3588
+  _globals['_ENGINECONTROL']._serialized_end=4496
 # @@protoc_insertion_point(module_scope)

@@ -184,3 +184,200 @@ class HandleCounts(_message.Message):
     total: int
     by_type: _containers.ScalarMap[str, int]
     def __init__(self, total: _Optional[int] = ..., by_type: _Optional[_Mapping[str, int]] = ...) -> None: ...
+
+class ListRoomsRequest(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RoomSummary(_message.Message):
+    __slots__ = ("name", "sid", "metadata", "num_participants", "num_publishers", "active_speakers")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    SID_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    NUM_PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    NUM_PUBLISHERS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_SPEAKERS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    sid: str
+    metadata: str
+    num_participants: int
+    num_publishers: int
+    active_speakers: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, name: _Optional[str] = ..., sid: _Optional[str] = ..., metadata: _Optional[str] = ..., num_participants: _Optional[int] = ..., num_publishers: _Optional[int] = ..., active_speakers: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class ListRoomsReply(_message.Message):
+    __slots__ = ("rooms",)
+    ROOMS_FIELD_NUMBER: _ClassVar[int]
+    rooms: _containers.RepeatedCompositeFieldContainer[RoomSummary]
+    def __init__(self, rooms: _Optional[_Iterable[_Union[RoomSummary, _Mapping]]] = ...) -> None: ...
+
+class ListParticipantsRequest(_message.Message):
+    __slots__ = ("room",)
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    def __init__(self, room: _Optional[str] = ...) -> None: ...
+
+class TrackSummary(_message.Message):
+    __slots__ = ("sid", "name", "kind", "source", "muted")
+    SID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SOURCE_FIELD_NUMBER: _ClassVar[int]
+    MUTED_FIELD_NUMBER: _ClassVar[int]
+    sid: str
+    name: str
+    kind: str
+    source: int
+    muted: bool
+    def __init__(self, sid: _Optional[str] = ..., name: _Optional[str] = ..., kind: _Optional[str] = ..., source: _Optional[int] = ..., muted: _Optional[bool] = ...) -> None: ...
+
+class ParticipantSummary(_message.Message):
+    __slots__ = ("identity", "sid", "name", "metadata", "attributes", "hidden", "injected", "tracks", "subscribed_to", "audio_level")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    SID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    HIDDEN_FIELD_NUMBER: _ClassVar[int]
+    INJECTED_FIELD_NUMBER: _ClassVar[int]
+    TRACKS_FIELD_NUMBER: _ClassVar[int]
+    SUBSCRIBED_TO_FIELD_NUMBER: _ClassVar[int]
+    AUDIO_LEVEL_FIELD_NUMBER: _ClassVar[int]
+    identity: str
+    sid: str
+    name: str
+    metadata: str
+    attributes: _containers.ScalarMap[str, str]
+    hidden: bool
+    injected: bool
+    tracks: _containers.RepeatedCompositeFieldContainer[TrackSummary]
+    subscribed_to: _containers.RepeatedScalarFieldContainer[str]
+    audio_level: float
+    def __init__(self, identity: _Optional[str] = ..., sid: _Optional[str] = ..., name: _Optional[str] = ..., metadata: _Optional[str] = ..., attributes: _Optional[_Mapping[str, str]] = ..., hidden: _Optional[bool] = ..., injected: _Optional[bool] = ..., tracks: _Optional[_Iterable[_Union[TrackSummary, _Mapping]]] = ..., subscribed_to: _Optional[_Iterable[str]] = ..., audio_level: _Optional[float] = ...) -> None: ...
+
+class ListParticipantsReply(_message.Message):
+    __slots__ = ("participants",)
+    PARTICIPANTS_FIELD_NUMBER: _ClassVar[int]
+    participants: _containers.RepeatedCompositeFieldContainer[ParticipantSummary]
+    def __init__(self, participants: _Optional[_Iterable[_Union[ParticipantSummary, _Mapping]]] = ...) -> None: ...
+
+class InjectParticipantRequest(_message.Message):
+    __slots__ = ("room", "identity", "name", "metadata", "wav", "signal", "loop", "track_name", "start_immediately")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    WAV_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    LOOP_FIELD_NUMBER: _ClassVar[int]
+    TRACK_NAME_FIELD_NUMBER: _ClassVar[int]
+    START_IMMEDIATELY_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    name: str
+    metadata: str
+    wav: bytes
+    signal: GeneratedSignal
+    loop: bool
+    track_name: str
+    start_immediately: bool
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., name: _Optional[str] = ..., metadata: _Optional[str] = ..., wav: _Optional[bytes] = ..., signal: _Optional[_Union[GeneratedSignal, _Mapping]] = ..., loop: _Optional[bool] = ..., track_name: _Optional[str] = ..., start_immediately: _Optional[bool] = ...) -> None: ...
+
+class GeneratedSignal(_message.Message):
+    __slots__ = ("kind", "seconds", "sample_rate", "num_channels", "frequency_hz", "level_dbfs", "seed")
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    NUM_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    FREQUENCY_HZ_FIELD_NUMBER: _ClassVar[int]
+    LEVEL_DBFS_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    kind: str
+    seconds: float
+    sample_rate: int
+    num_channels: int
+    frequency_hz: float
+    level_dbfs: float
+    seed: int
+    def __init__(self, kind: _Optional[str] = ..., seconds: _Optional[float] = ..., sample_rate: _Optional[int] = ..., num_channels: _Optional[int] = ..., frequency_hz: _Optional[float] = ..., level_dbfs: _Optional[float] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class InjectParticipantReply(_message.Message):
+    __slots__ = ("participant", "track_sid", "samples")
+    PARTICIPANT_FIELD_NUMBER: _ClassVar[int]
+    TRACK_SID_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    participant: ParticipantSummary
+    track_sid: str
+    samples: int
+    def __init__(self, participant: _Optional[_Union[ParticipantSummary, _Mapping]] = ..., track_sid: _Optional[str] = ..., samples: _Optional[int] = ...) -> None: ...
+
+class RemoveParticipantRequest(_message.Message):
+    __slots__ = ("room", "identity", "reason")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    reason: int
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., reason: _Optional[int] = ...) -> None: ...
+
+class RemoveParticipantReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CloseRoomRequest(_message.Message):
+    __slots__ = ("room",)
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    def __init__(self, room: _Optional[str] = ...) -> None: ...
+
+class CloseRoomReply(_message.Message):
+    __slots__ = ("disconnected",)
+    DISCONNECTED_FIELD_NUMBER: _ClassVar[int]
+    disconnected: int
+    def __init__(self, disconnected: _Optional[int] = ...) -> None: ...
+
+class UpdateRoomMetadataRequest(_message.Message):
+    __slots__ = ("room", "metadata")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    metadata: str
+    def __init__(self, room: _Optional[str] = ..., metadata: _Optional[str] = ...) -> None: ...
+
+class UpdateRoomMetadataReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SetConnectionQualityRequest(_message.Message):
+    __slots__ = ("room", "identity", "quality")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    quality: int
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., quality: _Optional[int] = ...) -> None: ...
+
+class SetConnectionQualityReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class SimulateReconnectRequest(_message.Message):
+    __slots__ = ("room", "identity")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class SimulateReconnectReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

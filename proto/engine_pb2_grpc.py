@@ -294,6 +294,46 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.HandleCountsRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.HandleCounts.FromString,
                 _registered_method=True)
+        self.ListRooms = channel.unary_unary(
+                '/lkemu.engine.EngineControl/ListRooms',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.ListRoomsRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.ListRoomsReply.FromString,
+                _registered_method=True)
+        self.ListParticipants = channel.unary_unary(
+                '/lkemu.engine.EngineControl/ListParticipants',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.ListParticipantsRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.ListParticipantsReply.FromString,
+                _registered_method=True)
+        self.InjectParticipant = channel.unary_unary(
+                '/lkemu.engine.EngineControl/InjectParticipant',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.InjectParticipantRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectParticipantReply.FromString,
+                _registered_method=True)
+        self.RemoveParticipant = channel.unary_unary(
+                '/lkemu.engine.EngineControl/RemoveParticipant',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.RemoveParticipantRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.RemoveParticipantReply.FromString,
+                _registered_method=True)
+        self.CloseRoom = channel.unary_unary(
+                '/lkemu.engine.EngineControl/CloseRoom',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.CloseRoomRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.CloseRoomReply.FromString,
+                _registered_method=True)
+        self.UpdateRoomMetadata = channel.unary_unary(
+                '/lkemu.engine.EngineControl/UpdateRoomMetadata',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataReply.FromString,
+                _registered_method=True)
+        self.SetConnectionQuality = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SetConnectionQuality',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityReply.FromString,
+                _registered_method=True)
+        self.SimulateReconnect = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SimulateReconnect',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -311,6 +351,54 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListRooms(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListParticipants(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InjectParticipant(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RemoveParticipant(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseRoom(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateRoomMetadata(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetConnectionQuality(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SimulateReconnect(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -323,6 +411,46 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.CountHandles,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.HandleCountsRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.HandleCounts.SerializeToString,
+            ),
+            'ListRooms': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListRooms,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.ListRoomsRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.ListRoomsReply.SerializeToString,
+            ),
+            'ListParticipants': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListParticipants,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.ListParticipantsRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.ListParticipantsReply.SerializeToString,
+            ),
+            'InjectParticipant': grpc.unary_unary_rpc_method_handler(
+                    servicer.InjectParticipant,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectParticipantRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.InjectParticipantReply.SerializeToString,
+            ),
+            'RemoveParticipant': grpc.unary_unary_rpc_method_handler(
+                    servicer.RemoveParticipant,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.RemoveParticipantRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.RemoveParticipantReply.SerializeToString,
+            ),
+            'CloseRoom': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseRoom,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.CloseRoomRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.CloseRoomReply.SerializeToString,
+            ),
+            'UpdateRoomMetadata': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateRoomMetadata,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataReply.SerializeToString,
+            ),
+            'SetConnectionQuality': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetConnectionQuality,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityReply.SerializeToString,
+            ),
+            'SimulateReconnect': grpc.unary_unary_rpc_method_handler(
+                    servicer.SimulateReconnect,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -379,6 +507,222 @@ class EngineControl:
             '/lkemu.engine.EngineControl/CountHandles',
             lkemu_dot_proto_dot_engine__pb2.HandleCountsRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.HandleCounts.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListRooms(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/ListRooms',
+            lkemu_dot_proto_dot_engine__pb2.ListRoomsRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.ListRoomsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListParticipants(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/ListParticipants',
+            lkemu_dot_proto_dot_engine__pb2.ListParticipantsRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.ListParticipantsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InjectParticipant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/InjectParticipant',
+            lkemu_dot_proto_dot_engine__pb2.InjectParticipantRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.InjectParticipantReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RemoveParticipant(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/RemoveParticipant',
+            lkemu_dot_proto_dot_engine__pb2.RemoveParticipantRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.RemoveParticipantReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseRoom(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/CloseRoom',
+            lkemu_dot_proto_dot_engine__pb2.CloseRoomRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.CloseRoomReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateRoomMetadata(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/UpdateRoomMetadata',
+            lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.UpdateRoomMetadataReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetConnectionQuality(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SetConnectionQuality',
+            lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SetConnectionQualityReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SimulateReconnect(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SimulateReconnect',
+            lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
             options,
             channel_credentials,
             insecure,
