@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
-import os
 import time
 
 import numpy as np
 import pytest
+from engine_usage import engine_cpu_seconds, engine_rss_kib
 
 from lkemu.bindings import FfiClient
 from lkemu.bindings.embedded import EmbeddedEngine
@@ -112,29 +112,15 @@ def test_stream_48k_to_16k_20ms_virtual_lkemu(benchmark, virtual_client, capture
     benchmark.extra_info["x_real_time"] = SECONDS / benchmark.stats.stats.median
 
 
-def _engine_cpu_seconds(pid: int) -> float:
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _engine_rss_kib(pid: int) -> int:
-    with open(f"/proc/{pid}/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return 0
-
-
 @pytest.mark.parametrize("streams", [1, 100])
 def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  # type: ignore[no-untyped-def]
     """Engine CPU per stream and memory per stream, on the real clock, over 2 s."""
     engine = EmbeddedEngine.start(clock="real")
     client = FfiClient(address=engine.address)
     try:
-        rss_before = _engine_rss_kib(engine.process.pid)
+        rss_before = engine_rss_kib(engine.process.pid)
         handles = [_pipeline(client, 16000, 20) for _ in range(streams)]
-        rss_after = _engine_rss_kib(engine.process.pid)
+        rss_after = engine_rss_kib(engine.process.pid)
         window = 2.0
 
         async def drain() -> int:
@@ -152,9 +138,9 @@ def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  
             client.queue.unsubscribe(queue)
             return count
 
-        cpu_before = _engine_cpu_seconds(engine.process.pid)
+        cpu_before = engine_cpu_seconds(engine.process.pid)
         frames = benchmark.pedantic(lambda: asyncio.run(drain()), rounds=1)
-        cpu = _engine_cpu_seconds(engine.process.pid) - cpu_before
+        cpu = engine_cpu_seconds(engine.process.pid) - cpu_before
         benchmark.group = "concurrent streams, real clock (silence at 10 ms ticks)"
         benchmark.extra_info.update(
             streams=streams,
