@@ -236,3 +236,23 @@ async def test_video_with_frame_metadata_through_a_room() -> None:
         assert event.metadata is not None and event.metadata.user_timestamp == 123456
         assert not event.metadata.HasField("frame_id")  # not a published feature
         await stream.aclose()
+
+
+async def test_grants_limit_publishing_and_subscribing() -> None:
+    room_name = f"grants-{uuid.uuid4().hex[:8]}"
+    listener, talker, mute = rtc.Room(), rtc.Room(), rtc.Room()
+    await listener.connect(URL, _token("listener", room_name, can_subscribe=False))
+    await mute.connect(URL, _token("mute", room_name, can_publish=False))
+    await talker.connect(URL, _token("talker", room_name))
+    try:
+        events = Events(listener, "track_published", "track_subscribed")
+        with pytest.raises(Exception, match="permission|canPublish"):
+            await _publish_mic(mute)
+        _, publication = await _publish_mic(talker)
+        (remote_pub, _) = await events.until("track_published")
+        assert remote_pub.sid == publication.sid
+        with pytest.raises(asyncio.TimeoutError):
+            await events.until("track_subscribed", timeout=0.5)
+    finally:
+        for room in (talker, mute, listener):
+            await room.disconnect()
