@@ -54,3 +54,25 @@ def test_apm_frame_native(benchmark, native_rtc) -> None:  # type: ignore[no-unt
     frame = rtc.AudioFrame(FRAME.tobytes(), RATE, 1, RATE // 100)
     benchmark(lambda: apm.process_stream(frame))
     benchmark.extra_info["x_real_time"] = 0.01 / benchmark.stats.stats.median
+
+
+FAMILIES = ["noise_suppression", "high_pass", "gain", "background_voice", "telephony"]
+
+
+@pytest.mark.parametrize("rate", [16000, 48000])
+@pytest.mark.parametrize("family", FAMILIES)
+def test_filter_family_frame_lkemu(benchmark, family: str, rate: int) -> None:  # type: ignore[no-untyped-def]
+    """One 10 ms frame through a filter family, as a stream's filter session runs it.
+    The native side would be a livekit-plugins-noise-cancellation session, which needs
+    LiveKit Cloud credentials to run: there is no offline native figure to set beside it."""
+    from lkemu.engine.dsp.filters import FAMILY_OPTIONS, AudioFilter
+
+    frame = np.ascontiguousarray(
+        (np.random.default_rng(4).standard_normal((rate // 100, 1)) * 3000).astype(np.int16)
+    )
+    session = AudioFilter(family, dict(FAMILY_OPTIONS[family]), rate, 1)
+    for _ in range(50):  # past the first frames' noise learning
+        session.process(frame)
+    benchmark(lambda: session.process(frame))
+    benchmark.group = f"filter family, one 10 ms frame at {rate // 1000} kHz mono"
+    benchmark.extra_info["x_real_time"] = 0.01 / benchmark.stats.stats.median
