@@ -170,13 +170,13 @@ def filter_for_participant_stream(
         return None
 
 
-def on_new_audio_stream(
-    call: Call, request: audio_frame_pb2.NewAudioStreamRequest
-) -> audio_frame_pb2.NewAudioStreamResponse:
-    track = call.get(request.track_handle, Track)
-    if track.kind != track_pb2.KIND_AUDIO or not hasattr(track, "add_sink"):
-        raise InvalidRequest("not an audio track")
-    wanted_filter = _filter_options(call, track, request)
+def new_stream(
+    call: Call,
+    track: Any,
+    request: audio_frame_pb2.NewAudioStreamRequest
+    | audio_frame_pb2.AudioStreamFromParticipantRequest,
+) -> AudioStream:
+    """A stream of the type and format a request asks for, with native's defaults and errors."""
     if request.type != audio_frame_pb2.AUDIO_STREAM_NATIVE:
         raise InvalidRequest("unsupported audio stream type")
     rate = request.sample_rate if request.HasField("sample_rate") else 48000
@@ -185,7 +185,18 @@ def on_new_audio_stream(
         raise InvalidRequest(f"invalid audio stream format: {rate} Hz, {channels} channel(s)")
     frame_ms = request.frame_size_ms if request.HasField("frame_size_ms") else None
     queue = request.queue_size_frames if request.HasField("queue_size_frames") else None
-    stream = AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
+    return AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
+
+
+def on_new_audio_stream(
+    call: Call, request: audio_frame_pb2.NewAudioStreamRequest
+) -> audio_frame_pb2.NewAudioStreamResponse:
+    track = call.get(request.track_handle, Track)
+    if track.kind != track_pb2.KIND_AUDIO or not hasattr(track, "add_sink"):
+        raise InvalidRequest("not an audio track")
+    wanted_filter = _filter_options(call, track, request)
+    stream = new_stream(call, track, request)
+    rate, channels = stream.sample_rate, stream.num_channels
     if wanted_filter is not None:
         stream.filter = AudioFilter(*wanted_filter, rate, channels)
     owned = call.own(stream)

@@ -17,7 +17,7 @@ import numpy as np
 
 from lkemu.proto import audio_frame_pb2, ffi_pb2, video_frame_pb2
 
-from .audio_stream import AudioStream, filter_for_participant_stream
+from .audio_stream import filter_for_participant_stream, new_stream
 from .errors import FfiError, InvalidRequest
 from .rooms import LocalParticipant, RemoteParticipant, RoomView
 from .video_source import CapturedFrame
@@ -148,18 +148,11 @@ class _Nothing:
 def on_audio_stream_from_participant(
     call: Call, request: audio_frame_pb2.AudioStreamFromParticipantRequest
 ) -> audio_frame_pb2.AudioStreamFromParticipantResponse:
-    if request.type != audio_frame_pb2.AUDIO_STREAM_NATIVE:
-        raise InvalidRequest("unsupported audio stream type")
-    rate = request.sample_rate if request.HasField("sample_rate") else 48000
-    channels = request.num_channels if request.HasField("num_channels") else 1
-    if rate == 0 or channels == 0:
-        raise InvalidRequest(f"invalid audio stream format: {rate} Hz, {channels} channel(s)")
-    frame_ms = request.frame_size_ms if request.HasField("frame_size_ms") else None
-    queue = request.queue_size_frames if request.HasField("queue_size_frames") else None
+    stream = new_stream(call, _Nothing(), request)  # bad type or format: refused first
+    rate, channels = stream.sample_rate, stream.num_channels
     feed = _follow(call, request.participant_handle, request.track_source)
-    track: Any = feed if feed is not None else _Nothing()
-    stream = AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
     if feed is not None:
+        stream.track = feed
         stream.filter = filter_for_participant_stream(call, request, rate, channels)
     owned = call.own(stream)
     stream.start(owned.id)
