@@ -167,8 +167,9 @@ class Publication:
 
 
 def owned_publication(view: RoomView, publication: Publication) -> track_pb2.OwnedTrackPublication:
-    owner = view.session.id if view.session is not None else 0
-    handle = view.runtime.handles.store(publication, owner)
+    handle = 0  # no handles for a view nobody holds (a participant the engine plays)
+    if view.session is not None:
+        handle = view.runtime.handles.store(publication, view.session.id)
     return track_pb2.OwnedTrackPublication(handle={"id": handle}, info=publication.info())
 
 
@@ -212,8 +213,9 @@ def offer(view: RoomView, publisher: Member, published: Published) -> None:
 
 def subscribe(view: RoomView, publisher: Member, published: Published) -> None:
     remote = RemoteTrack(published, view.handle)
-    owner = view.session.id if view.session is not None else 0
-    handle = view.runtime.handles.store(remote, owner)
+    handle = 0
+    if view.session is not None:
+        handle = view.runtime.handles.store(remote, view.session.id)
     relay = Relay(remote, published)
     published.track.add_sink(relay)
     view.subscriptions[published.sid] = Subscription(publisher.identity, published, remote, relay)

@@ -186,8 +186,9 @@ class RoomView:
         self.session.emit(event, outputs or [])
 
     def add_remote(self, member: Member) -> participant_pb2.OwnedParticipant:
-        owner = self.session.id if self.session is not None else 0
-        handle = self.runtime.handles.store(RemoteParticipant(member, self), owner)
+        handle = 0  # a view nobody holds (a participant the engine plays) gets no handles
+        if self.session is not None:
+            handle = self.runtime.handles.store(RemoteParticipant(member, self), self.session.id)
         self.remote_handles[member.identity] = handle
         return participant_pb2.OwnedParticipant(handle={"id": handle}, info=member.info())
 
