@@ -19,14 +19,13 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from lkemu.proto import audio_frame_pb2, ffi_pb2
+from lkemu.proto import audio_frame_pb2
 
 from .clock import MediaClock
 from .errors import InvalidRequest
 
 if TYPE_CHECKING:
     from .dispatch import Call
-    from .session import Session
     from .tracks import LocalAudioTrack
 
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
@@ -201,7 +200,7 @@ def on_capture_audio_frame(
         error = _capture_error(source, buffer)
         if error is None and samples is not None:
             await source.capture(samples.reshape(-1, buffer.num_channels))
-        _answer(session, async_id, error)
+        session.answer("capture_audio_frame", async_id, error)
 
     call.spawn(capture())
     return audio_frame_pb2.CaptureAudioFrameResponse(async_id=async_id)
@@ -216,14 +215,6 @@ def _capture_error(source: AudioSource, buffer: audio_frame_pb2.AudioFrameBuffer
             f"expected {source.chunk}"
         )
     return None
-
-
-def _answer(session: Session, async_id: int, error: str | None) -> None:
-    event = ffi_pb2.FfiEvent()
-    event.capture_audio_frame.async_id = async_id
-    if error is not None:
-        event.capture_audio_frame.error = error
-    session.emit(event)
 
 
 def on_clear_audio_buffer(

@@ -20,16 +20,12 @@ from lkemu.proto import audio_frame_pb2, ffi_pb2, video_frame_pb2
 from .audio_stream import filter_for_participant_stream, new_stream
 from .errors import FfiError, InvalidRequest
 from .rooms import LocalParticipant, RemoteParticipant, RoomView
+from .tracks import IdleSource
 from .video_source import CapturedFrame
 from .video_stream import VideoStream
 
 if TYPE_CHECKING:
     from .dispatch import Call
-
-
-class _Idle:
-    def wake(self) -> None:
-        pass
 
 
 class ParticipantFeed:
@@ -46,7 +42,7 @@ class ParticipantFeed:
 
     @property
     def source(self) -> Any:  # what the virtual clock wakes: the followed track's source
-        return self.current.source if self.current is not None else _Idle()
+        return self.current.source if self.current is not None else IdleSource()
 
     def attach(self, track: Any) -> None:
         if self.finished:
@@ -135,7 +131,7 @@ def _follow(call: Call, participant_handle: int, source: int) -> ParticipantFeed
 class _Nothing:
     """The track of a stream whose participant was not found: it never plays."""
 
-    source = _Idle()
+    source = IdleSource()
     room_handle = None
 
     def add_sink(self, sink: Any) -> None:

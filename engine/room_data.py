@@ -21,7 +21,6 @@ from .rooms import LocalParticipant, Member, RoomView
 
 if TYPE_CHECKING:
     from .dispatch import Call
-    from .session import Session
 
 
 def _sender(call: Call, handle: int) -> tuple[RoomView, Member]:
@@ -40,15 +39,6 @@ def _receivers(view: RoomView, sender: Member, destinations: list[str]) -> list[
     ]
 
 
-def _answer(session: Session, name: str, async_id: int, error: str | None = None) -> None:
-    event = ffi_pb2.FfiEvent()
-    callback = getattr(event, name)
-    callback.async_id = async_id
-    if error is not None:
-        callback.error = error
-    session.emit(event)
-
-
 def on_publish_data(
     call: Call, request: room_pb2.PublishDataRequest
 ) -> room_pb2.PublishDataResponse:
@@ -63,7 +53,7 @@ def on_publish_data(
     async def publish() -> None:
         if not member.grant_publish_data:
             message = "does not have permission to publish data (canPublishData)"
-            _answer(session, "publish_data", async_id, message)
+            session.answer("publish_data", async_id, message)
             return
         for other in _receivers(view, member, list(destinations)):
             memory = Memory()
@@ -81,7 +71,7 @@ def on_publish_data(
                     user.topic = topic
 
             other.view.emit(fill, memory.outputs)
-        _answer(session, "publish_data", async_id)
+        session.answer("publish_data", async_id)
 
     call.spawn(publish())
     return room_pb2.PublishDataResponse(async_id=async_id)
@@ -110,7 +100,7 @@ def on_publish_transcription(
                 received.segments.extend(segments)
 
             other.view.emit(fill)
-        _answer(session, "publish_transcription", async_id)
+        session.answer("publish_transcription", async_id)
 
     call.spawn(publish())
     return room_pb2.PublishTranscriptionResponse(async_id=async_id)
@@ -136,7 +126,7 @@ def on_publish_sip_dtmf(
                 received.sip_dtmf.digit = digit
 
             other.view.emit(fill)
-        _answer(session, "publish_sip_dtmf", async_id)
+        session.answer("publish_sip_dtmf", async_id)
 
     call.spawn(publish())
     return room_pb2.PublishSipDtmfResponse(async_id=async_id)

@@ -188,12 +188,10 @@ def set_quality(member: Member, quality: int) -> None:
 
 def reconnect(view: RoomView) -> None:
     """What the SDK sees of a reconnection that succeeds."""
-    view.reconnecting = True
     view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_RECONNECTING))
     view.emit(lambda e: e.reconnecting.SetInParent())
     view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED))
     view.emit(lambda e: e.reconnected.SetInParent())
-    view.reconnecting = False
 
 
 def on_simulate_scenario(

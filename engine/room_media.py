@@ -53,13 +53,6 @@ METADATA_FIELDS = {
 }
 
 
-class _Idle:
-    """The source of a track that has none yet: nothing to wake."""
-
-    def wake(self) -> None:
-        pass
-
-
 class RemoteTrack(Track):
     """A subscriber's view of a published track. Dropping its handle does not end it: the
     subscription does (as native, where the handle only names the track)."""
@@ -80,12 +73,12 @@ class RemoteTrack(Track):
 
     def add_sink(self, sink: Any) -> None:
         self.sinks.append(sink)
-        getattr(self.source, "wake", _Idle().wake)()
+        self.source.wake()
 
     def remove_sink(self, sink: Any) -> None:
         if sink in self.sinks:
             self.sinks.remove(sink)
-            getattr(self.source, "wake", _Idle().wake)()
+            self.source.wake()
 
     def ready(self) -> bool:
         return all(sink.ready() for sink in self.sinks)

@@ -19,13 +19,6 @@ from .tokens import KeyPair, TokenError, verify
 
 if TYPE_CHECKING:
     from .dispatch import Call
-    from .session import Session
-
-
-def _callback(session: Session, fill: Callable[[ffi_pb2.FfiEvent], None]) -> None:
-    event = ffi_pb2.FfiEvent()
-    fill(event)
-    session.emit(event)
 
 
 def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.ConnectResponse:
@@ -40,7 +33,7 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         except TokenError as error:
             # As a server refusing the join: the SDK raises ConnectError with this text.
             message = f"could not join: {error}"
-            _callback(session, lambda e: _connect_error(e, async_id, message))
+            session.answer("connect", async_id, message)
             return
         room = runtime.rooms.get(who.grant.room)
         if room is None:
@@ -80,11 +73,6 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
     return room_pb2.ConnectResponse(async_id=async_id)
 
 
-def _connect_error(event: ffi_pb2.FfiEvent, async_id: int, message: str) -> None:
-    event.connect.async_id = async_id
-    event.connect.error = message
-
-
 def on_disconnect(call: Call, request: room_pb2.DisconnectRequest) -> room_pb2.DisconnectResponse:
     view = call.get(request.room_handle, RoomView)
     async_id = call.async_id(request)
@@ -92,7 +80,7 @@ def on_disconnect(call: Call, request: room_pb2.DisconnectRequest) -> room_pb2.D
 
     async def disconnect() -> None:
         leave(view, reason, notify_self=True)
-        _callback(call.session, lambda e: setattr(e.disconnect, "async_id", async_id))
+        call.session.answer("disconnect", async_id)
 
     call.spawn(disconnect())
     return room_pb2.DisconnectResponse(async_id=async_id)
@@ -127,20 +115,13 @@ def _local_update(call: Call, request, callback_field: str, apply) -> int:  # ty
     async def update() -> None:
         if not member.grant_update_metadata:
             message = "does not have permission to update own metadata (canUpdateOwnMetadata)"
-            _callback(session, lambda e: _fill_callback(e, callback_field, async_id, message))
+            session.answer(callback_field, async_id, message)
             return
         apply(view, member)
-        _callback(session, lambda e: _fill_callback(e, callback_field, async_id, None))
+        session.answer(callback_field, async_id)
 
     call.spawn(update())
     return async_id
-
-
-def _fill_callback(event: ffi_pb2.FfiEvent, name: str, async_id: int, error: str | None) -> None:
-    callback = getattr(event, name)
-    callback.async_id = async_id
-    if error is not None:
-        callback.error = error
 
 
 def on_set_local_metadata(

@@ -175,7 +175,6 @@ class RoomView:
         self.subscriptions: dict[str, Subscription] = {}  # by track sid
         self.wanted: dict[str, bool] = {}  # set_subscribed choices by track sid
         self.followers: list[Follower] = []
-        self.reconnecting = False
 
     def emit(self, fill: RoomEventFill, outputs: list[Any] | None = None) -> None:
         if self.session is None:  # a participant lkemu plays itself: nobody to tell

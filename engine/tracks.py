@@ -42,6 +42,13 @@ class Ending(Protocol):
     def on_end(self) -> None: ...
 
 
+class IdleSource:
+    """The source of a track that has none (yet): nothing to wake."""
+
+    def wake(self) -> None:
+        pass
+
+
 class Track:
     """Any track a handle can name (local or remote, audio or video)."""
 

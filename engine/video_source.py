@@ -53,6 +53,9 @@ class VideoSource:
         self.width, self.height, self.is_screencast = width, height, is_screencast
         self.tracks: list[LocalVideoTrack] = []
 
+    def wake(self) -> None:
+        """Video is never held back by its consumers: nothing waits to be woken."""
+
     def capture(self, frame: CapturedFrame) -> None:
         for track in list(self.tracks):
             track.deliver(frame)
