@@ -17,8 +17,10 @@ from typing import Any
 
 from lkemu.proto import ffi_pb2
 
+from . import local_lane
 from .connection import EngineConnection, EngineUnavailable
 from .embedded import default_address
+from .local_lane import LocalLane
 from .pointers import ClientMemory, collect_inputs
 
 INVALID_HANDLE = 0
@@ -69,6 +71,8 @@ class EmulatedLibrary:
         self._connection: EngineConnection | None = None
         self._callback: Any = None
         self.memory = ClientMemory()
+        self.local = LocalLane(self.memory) if local_lane.enabled() else None
+        self._capture_logs = False
         # Response bytes stay valid until their handle is dropped, as in the native core.
         self._responses: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._lock = threading.Lock()
@@ -88,6 +92,7 @@ class EmulatedLibrary:
         self, callback: Any, capture_logs: bool, sdk: bytes, sdk_version: bytes
     ) -> None:
         self._callback = callback
+        self._capture_logs = bool(capture_logs)
         self._connection = EngineConnection.connect(self._address or default_address())
         self._connection.open_session(
             bool(capture_logs), _text(sdk) or "python", _text(sdk_version) or "unknown"
@@ -99,11 +104,18 @@ class EmulatedLibrary:
         raw = ctypes.string_at(data, int(length))
         try:
             request = ffi_pb2.FfiRequest.FromString(raw)
-            inputs = collect_inputs(request)
         except Exception:
-            inputs = []  # undecodable: the engine says so, as native would
+            request = None  # undecodable: the engine says so, as native would
+        if request is not None and self.local is not None and self.local.takes(request):
+            local = self.local.execute(request)
+            if local.response is None:
+                if self._capture_logs:
+                    self._log_error(local.error, target="livekit_ffi::cabi")
+                return INVALID_HANDLE
+            return self._answer(local.handle, local.response.SerializeToString(),
+                                response_out, size_out)  # fmt: skip
         try:
-            reply = self.connection.request(raw, inputs)
+            reply = self.connection.request(raw, collect_inputs(request) if request else [])
         except EngineUnavailable as error:
             self._log_error(str(error))
             return INVALID_HANDLE
@@ -114,18 +126,24 @@ class EmulatedLibrary:
             response = ffi_pb2.FfiResponse.FromString(payload)
             self.memory.apply(response, list(reply.outputs))
             payload = response.SerializeToString()
+        return self._answer(reply.handle, payload, response_out, size_out)
+
+    def _answer(self, handle: int, payload: bytes, response_out: Any, size_out: Any) -> int:
+        """Hand the SDK its response bytes, valid until it drops `handle`."""
         buffer = ctypes.create_string_buffer(payload, len(payload))
         with self._lock:
-            self._responses[reply.handle] = buffer
+            self._responses[handle] = buffer
         _set_pointer(response_out, ctypes.addressof(buffer))
         _set_size(size_out, len(payload))
-        return int(reply.handle)
+        return int(handle)
 
     def _drop_handle(self, handle: Any) -> bool:
         handle_id = int(getattr(handle, "value", handle))
         with self._lock:
             if self._responses.pop(handle_id, None) is not None:
                 return True
+        if self.local is not None and self.local.drop(handle_id):
+            return True
         if self.memory.release(handle_id):
             return True
         try:
@@ -139,6 +157,8 @@ class EmulatedLibrary:
             return
         connection.close_session()
         connection.close()
+        if self.local is not None:
+            self.local.close()
         self.memory.clear()
         with self._lock:
             self._responses.clear()
@@ -161,9 +181,9 @@ class EmulatedLibrary:
         except Exception as error:  # the SDK's callback must never kill the pump
             print(f"lkemu: event callback failed: {error!r}", file=sys.stderr)
 
-    def _log_error(self, message: str) -> None:
+    def _log_error(self, message: str, target: str = "lkemu") -> None:
         event = ffi_pb2.FfiEvent()
-        event.logs.records.add(level=ffi_pb2.LOG_ERROR, target="lkemu", message=message)
+        event.logs.records.add(level=ffi_pb2.LOG_ERROR, target=target, message=message)
         if self._callback is not None:
             self._deliver(event.SerializeToString())
 

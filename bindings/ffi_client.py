@@ -23,8 +23,10 @@ from google.protobuf.message import Message
 from lkemu import __version__
 from lkemu.proto import ffi_pb2
 
+from . import local_lane as local_lanes
 from .connection import EngineConnection, EngineUnavailable, FfiRequestError
 from .embedded import default_address
+from .local_lane import LocalLane
 from .pointers import ClientMemory, collect_inputs
 
 logger = logging.getLogger("lkemu.bindings")
@@ -159,11 +161,21 @@ class FfiClient:
     _instance: FfiClient | None = None
     _instance_lock = threading.Lock()
 
-    def __init__(self, address: str | None = None, capture_logs: bool = True) -> None:
+    def __init__(
+        self,
+        address: str | None = None,
+        capture_logs: bool = True,
+        *,
+        local_lane: bool | None = None,
+    ) -> None:
+        """`local_lane`: run process-local requests here (see lkemu.bindings.local_lane);
+        default: on unless LKEMU_LOCAL_LANE=0."""
         self._pid = os.getpid()
         self._closed = False
         self._queue: FfiQueue[ffi_pb2.FfiEvent] = FfiQueue()
         self.memory = ClientMemory()
+        use_local = local_lanes.enabled() if local_lane is None else local_lane
+        self.local = LocalLane(self.memory) if use_local else None
         self.connection = EngineConnection.connect(address or default_address())
         self.connection.open_session(capture_logs, "lkemu-bindings", __version__)
         self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
@@ -189,6 +201,13 @@ class FfiClient:
         if not isinstance(req, ffi_pb2.FfiRequest):
             # A request built with another copy of the protocol (livekit.rtc's): same wire.
             req = ffi_pb2.FfiRequest.FromString(req.SerializeToString())
+        if self.local is not None and self.local.takes(req):
+            if self.connection.lost is not None:
+                raise EngineUnavailable(self.connection.lost)
+            local = self.local.execute(req)
+            if local.response is None:
+                raise FfiRequestError(local.name, local.error, local.error_kind)
+            return local.response
         # Partial, like the native decoder (prost), which takes missing required fields as zero.
         reply = self.connection.request(req.SerializePartialToString(), collect_inputs(req))
         if reply.handle == INVALID_HANDLE:
@@ -199,6 +218,8 @@ class FfiClient:
         return response
 
     def drop_handle(self, handle: int) -> bool:
+        if self.local is not None and self.local.drop(handle):
+            return True
         if self.memory.release(handle):
             return True  # a detached buffer: the engine holds nothing for it
         try:
@@ -240,6 +261,8 @@ class FfiClient:
         self._closed = True
         self.connection.close_session()
         self.connection.close()
+        if self.local is not None:
+            self.local.close()
         self.memory.clear()
         if FfiClient._instance is self:
             FfiClient._instance = None

@@ -173,6 +173,25 @@ class ClientMemory:
         self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._detached: set[int] = set()
 
+    def keep(self, data: bytes | bytearray, owner: int, *, lent: bool, detached: bool) -> int:
+        """Hold `data` for `owner` (as an OWNED or LENT buffer); returns its address here.
+
+        A bytearray is held as it is, without a copy; bytes are copied into a writable buffer.
+        """
+        buffer: Any
+        if isinstance(data, bytearray) and data:
+            buffer = (ctypes.c_char * len(data)).from_buffer(data)
+        else:
+            buffer = ctypes.create_string_buffer(bytes(data), len(data))
+        with self._lock:
+            if lent:
+                self._lent[owner] = buffer
+            else:
+                self._owned.setdefault(owner, []).append(buffer)
+            if detached:
+                self._detached.add(owner)
+        return ctypes.addressof(buffer)
+
     def apply(self, message: Message, outputs: list[Blob]) -> None:
         """Write in-place results back and give pointer fields addresses in this process."""
         ranges: list[tuple[int, int, int]] = []  # engine start, engine end, client address

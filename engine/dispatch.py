@@ -111,6 +111,36 @@ def implemented_requests() -> list[str]:
     return [name for name in REQUEST_NAMES if name in HANDLERS]
 
 
+class RequestFailed(Exception):
+    """A request that ends in handle 0: its name (if it had one), message and kind."""
+
+    def __init__(self, name: str, message: str, kind: int) -> None:
+        super().__init__(message)
+        self.name, self.message, self.kind = name, message, kind
+
+
+def run(call: Call, request: ffi_pb2.FfiRequest) -> tuple[str, ffi_pb2.FfiResponse]:
+    """Run one decoded request: its name and response, or RequestFailed."""
+    name = request.WhichOneof("message")
+    if name is None:
+        raise RequestFailed("", "message is empty", engine_pb2.INVALID_REQUEST)
+    try:
+        handler = HANDLERS.get(name)
+        if handler is None:
+            raise NotImplementedInLkemu(name)
+        result = handler(call, getattr(request, name))
+        response = ffi_pb2.FfiResponse()
+        getattr(response, RESPONSE_FIELD[name]).CopyFrom(result)
+    except FfiError as error:
+        raise RequestFailed(name, f"failed to handle request {name}: {error}", error.kind) from None
+    except Exception as error:  # a bug in lkemu: report it, keep serving
+        logger.error("handler %s crashed:\n%s", name, traceback.format_exc())
+        raise RequestFailed(
+            name, f"lkemu internal error in {name}: {error!r}", engine_pb2.INTERNAL
+        ) from None
+    return name, response
+
+
 def execute(
     runtime: EngineRuntime, session: Session, call: engine_pb2.FfiCall
 ) -> engine_pb2.FfiReply:
@@ -118,26 +148,12 @@ def execute(
     try:
         request = ffi_pb2.FfiRequest.FromString(call.request)
     except DecodeError as error:
-        return _fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
-    name = request.WhichOneof("message")
-    if name is None:
-        return _fail(session, "", "message is empty", engine_pb2.INVALID_REQUEST)
-
+        return fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
     memory = Memory(call.inputs)
     try:
-        handler = HANDLERS.get(name)
-        if handler is None:
-            raise NotImplementedInLkemu(name)
-        result = handler(Call(runtime, session, memory), getattr(request, name))
-        response = ffi_pb2.FfiResponse()
-        getattr(response, RESPONSE_FIELD[name]).CopyFrom(result)
-    except FfiError as error:
-        return _fail(session, name, f"failed to handle request {name}: {error}", error.kind)
-    except Exception as error:  # a bug in lkemu: report it, keep serving
-        logger.error("handler %s crashed:\n%s", name, traceback.format_exc())
-        return _fail(
-            session, name, f"lkemu internal error in {name}: {error!r}", engine_pb2.INTERNAL
-        )
+        name, response = run(Call(runtime, session, memory), request)
+    except RequestFailed as failed:
+        return fail(session, failed.name, failed.message, failed.kind)
     return engine_pb2.FfiReply(
         handle=runtime.handles.next_id(),
         response=response.SerializeToString(),
@@ -146,7 +162,7 @@ def execute(
     )
 
 
-def _fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
+def fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
     # The native core answers handle 0 and logs the reason; the log reaches the client as a
     # LogBatch event when it captures logs. The reply carries it too, for typed errors.
     session.log(ffi_pb2.LOG_ERROR, message, target="livekit_ffi::cabi")

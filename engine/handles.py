@@ -37,8 +37,8 @@ def native_type_name(kind: type) -> str:
 
 
 class HandleTable:
-    def __init__(self) -> None:
-        self._ids = itertools.count(1)
+    def __init__(self, first_id: int = 1) -> None:
+        self._ids = itertools.count(first_id)
         self._entries: dict[int, _Entry] = {}
 
     def next_id(self) -> int:
@@ -48,6 +48,9 @@ class HandleTable:
         handle = self.next_id()
         self._entries[handle] = _Entry(value, session_id)
         return handle
+
+    def exists(self, handle: int) -> bool:
+        return handle in self._entries
 
     def _entry(self, handle: int, session_id: int) -> _Entry:
         if handle == INVALID_HANDLE:

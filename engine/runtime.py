@@ -19,10 +19,10 @@ logger = logging.getLogger("lkemu.engine")
 
 
 class EngineRuntime:
-    def __init__(self, clock: str = "real") -> None:
+    def __init__(self, clock: str = "real", first_handle: int = 1) -> None:
         self.clock = clock
         self.media_clock = MediaClock(clock)
-        self.handles = HandleTable()
+        self.handles = HandleTable(first_handle)
         self.sessions: dict[int, Session] = {}
         self._session_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()

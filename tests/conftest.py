@@ -32,6 +32,23 @@ def client(engine: EmbeddedEngine) -> Iterator[FfiClient]:
     made.close()
 
 
+@pytest.fixture(params=["local", "engine"])
+def lane_client(request: pytest.FixtureRequest, engine: EmbeddedEngine) -> Iterator[FfiClient]:
+    """A client that runs process-local requests (resamplers, APM, video_convert) in its own
+    process, or one that sends them to the engine: both must answer alike."""
+    made = FfiClient(address=engine.address, local_lane=request.param == "local")
+    yield made
+    made.close()
+
+
+@pytest.fixture
+def engine_client(engine: EmbeddedEngine) -> Iterator[FfiClient]:
+    """A client that sends every request to the engine, across the process boundary."""
+    made = FfiClient(address=engine.address, local_lane=False)
+    yield made
+    made.close()
+
+
 @pytest.fixture
 def virtual_client(virtual_engine: EmbeddedEngine) -> Iterator[FfiClient]:
     made = FfiClient(address=virtual_engine.address)

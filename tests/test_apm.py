@@ -138,8 +138,8 @@ def _apm_request(client: FfiClient, *, all_on: bool = True) -> int:
     return client.request(request).new_apm.apm.handle.id
 
 
-def test_process_stream_works_in_place_through_the_ffi(client: FfiClient) -> None:
-    apm = _apm_request(client)
+def test_process_stream_works_in_place_through_the_ffi(lane_client: FfiClient) -> None:
+    apm = _apm_request(lane_client)
     hum = (np.sin(2 * np.pi * 50 * np.arange(HOP * 50) / RATE) * 8000).astype(np.int16)
     original = hum.copy()
     for start in range(0, len(hum), HOP):
@@ -148,20 +148,20 @@ def test_process_stream_works_in_place_through_the_ffi(client: FfiClient) -> Non
         process = request.apm_process_stream
         process.apm_handle, process.data_ptr, process.size = apm, frame.ctypes.data, frame.nbytes
         process.sample_rate, process.num_channels = RATE, 1
-        assert not client.request(request).apm_process_stream.HasField("error")
+        assert not lane_client.request(request).apm_process_stream.HasField("error")
     assert not np.array_equal(hum, original)
     assert np.std(hum[RATE // 4 :]) < 0.1 * np.std(original)  # the hum is gone
 
 
-def test_apm_errors_go_in_the_response(client: FfiClient) -> None:
-    apm = _apm_request(client)
+def test_apm_errors_go_in_the_response(lane_client: FfiClient) -> None:
+    apm = _apm_request(lane_client)
     odd = np.zeros(100, np.int16)
     request = ffi_pb2.FfiRequest()
     process = request.apm_process_stream
     process.apm_handle, process.data_ptr, process.size = apm, odd.ctypes.data, odd.nbytes
     process.sample_rate, process.num_channels = RATE, 1
-    response = client.request(request).apm_process_stream
+    response = lane_client.request(request).apm_process_stream
     assert response.error == "slice must have a multiple of 10ms worth of samples"
     request = ffi_pb2.FfiRequest()
     request.apm_set_stream_delay.apm_handle, request.apm_set_stream_delay.delay_ms = apm, -5
-    assert "stream delay" in client.request(request).apm_set_stream_delay.error
+    assert "stream delay" in lane_client.request(request).apm_set_stream_delay.error

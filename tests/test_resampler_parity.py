@@ -85,11 +85,11 @@ def _snr_db(reference: np.ndarray, candidate: np.ndarray) -> float:
 
 
 @pytest.mark.parametrize(("rate_in", "rate_out"), CASES, ids=[f"{a}-{b}" for a, b in CASES])
-def test_sox_resampler_matches_native(client: FfiClient, rate_in: int, rate_out: int) -> None:
+def test_sox_resampler_matches_native(lane_client: FfiClient, rate_in: int, rate_out: int) -> None:
     signals = _signals(rate_in)
     native = run_native(NATIVE_SOX, rates=np.array([rate_in, rate_out]), **signals)
     for name, signal in signals.items():
-        ours = _lkemu_sox(client, signal, rate_in, rate_out)
+        ours = _lkemu_sox(lane_client, signal, rate_in, rate_out)
         assert len(ours) == len(native[name]) == rate_out  # one second in, one second out
         snr = _snr_db(native[name], ours)
         print(f"{rate_in}->{rate_out} {name}: SNR against native {snr:.1f} dB")

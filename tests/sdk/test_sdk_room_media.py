@@ -246,7 +246,7 @@ async def test_grants_limit_publishing_and_subscribing() -> None:
     await talker.connect(URL, _token("talker", room_name))
     try:
         events = Events(listener, "track_published", "track_subscribed")
-        with pytest.raises(Exception, match="permission|canPublish"):
+        with pytest.raises(Exception, match=r"permission|canPublish"):
             await _publish_mic(mute)
         _, publication = await _publish_mic(talker)
         (remote_pub, _) = await events.until("track_published")

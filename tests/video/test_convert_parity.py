@@ -65,7 +65,7 @@ def _lkemu(client: FfiClient, data: np.ndarray, src: int, dst: int, w: int, h: i
 @pytest.mark.parametrize(
     ("src", "dst"), PAIRS, ids=[f"{TYPE_NAMES[s]}-{TYPE_NAMES[d]}" for s, d in PAIRS]
 )
-def test_conversion_matches_native(client: FfiClient, src: int, dst: int) -> None:
+def test_conversion_matches_native(lane_client: FfiClient, src: int, dst: int) -> None:
     if src == T.ABGR:
         # livekit 1.2.1 asserts the wrong source type in cvt_abgr (cvtimpl.rs:101) and panics.
         pytest.skip("native ABGR -> I420 panics in livekit 1.2.1: nothing to compare with")
@@ -89,7 +89,7 @@ def test_conversion_matches_native(client: FfiClient, src: int, dst: int) -> Non
     worst_mean, worst_max = 0.0, 0
     for key, data in inputs.items():
         _, _, w, h, flip = (int(x) for x in key.split("_")[:5])
-        ours = _lkemu(client, np.ascontiguousarray(data), src, dst, w, h, bool(flip))
+        ours = _lkemu(lane_client, np.ascontiguousarray(data), src, dst, w, h, bool(flip))
         theirs = native[key]
         assert len(ours) == len(theirs)
         diff = np.abs(ours.astype(np.int16) - theirs.astype(np.int16))
@@ -98,12 +98,12 @@ def test_conversion_matches_native(client: FfiClient, src: int, dst: int) -> Non
     assert worst_mean <= 1.0 and worst_max <= 2
 
 
-def test_unsupported_pairs_answer_native_error(client: FfiClient) -> None:
+def test_unsupported_pairs_answer_native_error(lane_client: FfiClient) -> None:
     data = np.zeros(64 * 48 * 4, np.uint8)
     request = ffi_pb2.FfiRequest()
     convert = request.video_convert
     convert.dst_type = T.ABGR
     info = convert.buffer
     info.type, info.width, info.height, info.data_ptr = T.RGBA, 64, 48, data.ctypes.data
-    response = client.request(request).video_convert
+    response = lane_client.request(request).video_convert
     assert response.error == "invalid request: rgba to Abgr is not supported"

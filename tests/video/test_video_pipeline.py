@@ -95,7 +95,7 @@ def test_stream_errors(client: FfiClient) -> None:
 
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
 def test_frames_beyond_grpcs_default_limit_cross(
-    client: FfiClient, width: int, height: int
+    engine_client: FfiClient, width: int, height: int
 ) -> None:
     """A 4K RGBA frame is 33 MB: it must cross both ways intact."""
     pixels = np.zeros((height, width, 4), np.uint8)
@@ -105,9 +105,9 @@ def test_frames_beyond_grpcs_default_limit_cross(
     request.video_convert.dst_type = T.BGRA
     info = request.video_convert.buffer
     info.type, info.width, info.height, info.data_ptr = T.RGBA, width, height, pixels.ctypes.data
-    response = client.request(request).video_convert
+    response = engine_client.request(request).video_convert
     out = response.buffer.info
     converted = np.frombuffer(ctypes.string_at(out.data_ptr, width * height * 4), np.uint8)
     converted = converted.reshape(height, width, 4)
     assert np.array_equal(converted[..., 2], pixels[..., 0])  # R moved to byte 2 in BGRA
-    client.drop_handle(response.buffer.handle.id)
+    engine_client.drop_handle(response.buffer.handle.id)
