@@ -13,7 +13,7 @@ from __future__ import annotations
 import bisect
 import ctypes
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
@@ -60,20 +60,28 @@ _WITH_POINTERS = (
 
 class _Plan:
     """Where, in one message type, pointers can hide: its own pointer fields, and the
-    sub-message fields (plain, inside a oneof, repeated) that lead to one."""
+    sub-message fields (plain, inside a oneof, repeated) that lead to one, each with the
+    plan of the type it leads to. Plans are linked once, so a walk does no lookups."""
 
     def __init__(self, descriptor: Descriptor) -> None:
         self.pointers = [f.name for f in descriptor.fields if _is_pointer(f)]
-        leads = [
+        self._leads = [
             f for f in descriptor.fields
             if f.message_type is not None and f.message_type.full_name in _WITH_POINTERS
         ]  # fmt: skip
-        self.repeated = [f.name for f in leads if f.is_repeated]
-        in_oneof = {f.name: f.containing_oneof.name for f in leads
-                    if f.containing_oneof is not None and not f.is_repeated}  # fmt: skip
-        self.oneofs = {name: {f for f, o in in_oneof.items() if o == name}
-                       for name in set(in_oneof.values())}  # fmt: skip
-        self.singular = [f.name for f in leads if not f.is_repeated and f.name not in in_oneof]
+        self.repeated: list[tuple[str, _Plan]] = []
+        self.singular: list[tuple[str, _Plan]] = []
+        self.oneofs: dict[str, dict[str, _Plan]] = {}
+
+    def link(self) -> None:
+        for field in self._leads:
+            child = _plan(field.message_type)
+            if field.is_repeated:
+                self.repeated.append((field.name, child))
+            elif field.containing_oneof is not None:
+                self.oneofs.setdefault(field.containing_oneof.name, {})[field.name] = child
+            else:
+                self.singular.append((field.name, child))
 
 
 _PLANS: dict[str, _Plan] = {}
@@ -83,27 +91,33 @@ def _plan(descriptor: Any) -> _Plan:  # a Descriptor, of either protobuf impleme
     plan = _PLANS.get(descriptor.full_name)
     if plan is None:
         plan = _PLANS[descriptor.full_name] = _Plan(descriptor)
+        plan.link()  # after registering: message types may lead back to themselves
     return plan
 
 
-def _walk(message: Message) -> Iterator[Message]:
-    """Every sub-message (message included) that has pointer fields."""
-    descriptor = message.DESCRIPTOR
-    if descriptor.full_name not in _WITH_POINTERS:
-        return
-    plan = _plan(descriptor)
+def _holders(message: Message, plan: _Plan, found: list[tuple[Message, list[str]]]) -> None:
     if plan.pointers:
-        yield message
-    for oneof, names in plan.oneofs.items():
+        found.append((message, plan.pointers))
+    for oneof, cases in plan.oneofs.items():
         chosen = message.WhichOneof(oneof)
-        if chosen in names:
-            yield from _walk(getattr(message, chosen))
-    for name in plan.singular:
+        child = cases.get(chosen) if chosen is not None else None
+        if child is not None:
+            _holders(getattr(message, chosen), child, found)
+    for name, child in plan.singular:
         if message.HasField(name):
-            yield from _walk(getattr(message, name))
-    for name in plan.repeated:
+            _holders(getattr(message, name), child, found)
+    for name, child in plan.repeated:
         for item in getattr(message, name):
-            yield from _walk(item)
+            _holders(item, child, found)
+
+
+def _walk(message: Message) -> list[tuple[Message, list[str]]]:
+    """Every sub-message (message included) that has pointer fields, with their names."""
+    if message.DESCRIPTOR.full_name not in _WITH_POINTERS:
+        return []
+    found: list[tuple[Message, list[str]]] = []
+    _holders(message, _plan(message.DESCRIPTOR), found)
+    return found
 
 
 # Bytes per plane layout, as the SDK computes them (VideoFrame's plane lengths).
@@ -154,7 +168,7 @@ _REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
 def collect_inputs(request: Message) -> list[Blob]:
     """Read the client memory a request points at."""
     blobs = []
-    for message in _walk(request):
+    for message, _ in _walk(request):
         region = _REGIONS.get(message.DESCRIPTOR.name)
         if region is None:
             continue
@@ -199,21 +213,17 @@ class ClientMemory:
             if blob.kind == Blob.IN_PLACE:
                 ctypes.memmove(blob.address, blob.data, len(blob.data))
                 continue
-            buffer = ctypes.create_string_buffer(blob.data, len(blob.data))
-            with self._lock:
-                if blob.kind == Blob.LENT:
-                    self._lent[blob.owner_handle] = buffer
-                else:
-                    self._owned.setdefault(blob.owner_handle, []).append(buffer)
-                if blob.detached:
-                    self._detached.add(blob.owner_handle)
-            ranges.append((blob.address, blob.address + len(blob.data), ctypes.addressof(buffer)))
+            data = blob.data
+            client = self.keep(
+                data, blob.owner_handle, lent=blob.kind == Blob.LENT, detached=blob.detached
+            )
+            ranges.append((blob.address, blob.address + len(data), client))
         if not ranges:
             return
         ranges.sort()
         starts = [r[0] for r in ranges]
-        for sub in _walk(message):
-            for name in _plan(sub.DESCRIPTOR).pointers:
+        for sub, pointers in _walk(message):
+            for name in pointers:
                 value = getattr(sub, name)
                 if not value:
                     continue

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from .tracks import LocalAudioTrack
 
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
-VIRTUAL_BLOCK_CHUNKS = 10
+VIRTUAL_BLOCK_CHUNKS = 35
 
 
 class AudioSource:

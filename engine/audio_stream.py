@@ -117,8 +117,7 @@ class AudioStream:
         # The engine keeps nothing once the bytes are shipped: the client frees its copy
         # when the SDK drops this handle, with no round trip.
         buffer_handle = self.runtime.handles.next_id()
-        data = np.ascontiguousarray(frames, dtype=np.int16).tobytes()
-        address = memory.hand_out(data, buffer_handle, detached=True)
+        address = memory.hand_out(frames.tobytes(), buffer_handle, detached=True)
         # One event message per stream, refilled: building a fresh one costs more than the
         # frame's own work at 50 frames per second of audio.
         event = self._event
