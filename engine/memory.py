@@ -63,7 +63,12 @@ class Memory:
         )
 
     def hand_out(
-        self, data: bytes, owner_handle: int, *, lent: bool = False, detached: bool = False
+        self,
+        data: bytes | bytearray,
+        owner_handle: int,
+        *,
+        lent: bool = False,
+        detached: bool = False,
     ) -> int:
         """Place `data` at a new engine address owned by `owner_handle`; returns the address.
 
@@ -71,6 +76,8 @@ class Memory:
         side once the bytes are shipped), so the client drops it without a round trip. That
         is what keeps received frames cheap: one event each, no drop call.
         """
+        if not isinstance(data, bytes):
+            data = bytes(data)  # a protobuf bytes field takes nothing else
         address = _next_engine_address(len(data))
         kind = engine_pb2.Blob.LENT if lent else engine_pb2.Blob.OWNED
         self.outputs.append(

@@ -99,11 +99,38 @@ class VideoImage:
             return int(self.pixels.nbytes)
         return sum(int(plane.nbytes) for plane in self.planes or [])
 
-    def to_bytes(self) -> tuple[bytes, list[Plane]]:
-        """Tight, contiguous bytes and the plane layout within them (empty for packed)."""
-        if self.pixels is not None:
-            return np.ascontiguousarray(self.pixels).tobytes(), []
-        assert self.planes is not None
-        data = b"".join(np.ascontiguousarray(p).astype(p.dtype.newbyteorder("<")).tobytes()
-                        for p in self.planes)  # fmt: skip
-        return data, tight_planes(self.kind, self.width, self.height)
+    def to_bytes(self) -> tuple[bytes | bytearray, list[Plane]]:
+        """Tight, contiguous bytes and the plane layout within them (empty for packed).
+
+        An image whose arrays already fill one bytearray in that layout (what the fast
+        conversions make) is handed over as that bytearray, without a copy.
+        """
+        arrays = [self.pixels] if self.pixels is not None else list(self.planes or [])
+        layout = [] if self.pixels is not None else tight_planes(self.kind, self.width, self.height)
+        backing = _filled_bytearray(arrays)
+        if backing is not None:
+            return backing, layout
+        data = b"".join(np.ascontiguousarray(a).astype(a.dtype.newbyteorder("<")).tobytes()
+                        for a in arrays)  # fmt: skip
+        return data, layout
+
+
+def _filled_bytearray(arrays: list[np.ndarray]) -> bytearray | None:
+    """The bytearray these arrays are consecutive, contiguous views of, end to end."""
+    if not arrays:
+        return None
+    root = arrays[0].base
+    while isinstance(root, np.ndarray):
+        root = root.base
+    if isinstance(root, memoryview):  # np.frombuffer keeps a view of the object it reads
+        root = root.obj
+    if not isinstance(root, bytearray):
+        return None
+    start = np.frombuffer(root, np.uint8).ctypes.data
+    for array in arrays:
+        if not array.flags.c_contiguous or array.ctypes.data != start:
+            return None
+        start += array.nbytes
+    if start != np.frombuffer(root, np.uint8).ctypes.data + len(root):
+        return None
+    return root
