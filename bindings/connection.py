@@ -12,6 +12,7 @@ from typing import Any
 
 import grpc
 
+from lkemu.engine import shared_blobs
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 # Must match the engine's limits: video frames exceed gRPC's 4 MB default.
@@ -104,6 +105,8 @@ class EngineConnection:
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
         self._fast: FastLane | None = None
+        # Large blobs travel as files under /dev/shm (lkemu.engine.shared_blobs).
+        self.shared_memory = False
 
     @classmethod
     def connect(cls, address: str, timeout: float = 10.0) -> EngineConnection:
@@ -137,12 +140,17 @@ class EngineConnection:
         request = engine_pb2.OpenSessionRequest(
             capture_logs=capture_logs, sdk=sdk, sdk_version=sdk_version, client_pid=os.getpid()
         )
+        probe = _shared_memory_probe(request)
         try:
             opened = self._engine.OpenSession(request)
         except grpc.RpcError as error:
             raise self._gone(error) from None
+        finally:
+            if probe:
+                shared_blobs.discard(probe)  # read (and removed) by the engine, or not
         self.session_id = opened.session_id
         self.clock = opened.clock
+        self.shared_memory = opened.shared_memory
         if opened.fast_lane and os.environ.get("LKEMU_FAST_LANE", "1") != "0":
             try:
                 self._fast = FastLane(opened.fast_lane, self.session_id)
@@ -157,16 +165,22 @@ class EngineConnection:
     def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
         self._check()
         call = engine_pb2.FfiCall(session_id=self.session_id, request=data, inputs=inputs)
-        if self._fast is not None:
-            try:
-                answer = self._fast.exchange(_CALL, call.SerializeToString())
-            except (OSError, ValueError) as error:
-                raise self._lane_lost(error) from None
-            return engine_pb2.FfiReply.FromString(answer)
         try:
-            return self._engine.Request(call)
-        except grpc.RpcError as error:
-            raise self._gone(error) from None
+            if self._fast is not None:
+                try:
+                    answer = self._fast.exchange(_CALL, call.SerializeToString())
+                except (OSError, ValueError) as error:
+                    raise self._lane_lost(error) from None
+                return engine_pb2.FfiReply.FromString(answer)
+            try:
+                return self._engine.Request(call)
+            except grpc.RpcError as error:
+                raise self._gone(error) from None
+        except EngineUnavailable:
+            for blob in call.inputs:  # nobody will read them now
+                if blob.shared_name:
+                    shared_blobs.discard(blob.shared_name)
+            raise
 
     def drop_handle(self, handle: int) -> bool:
         self._check()
@@ -301,3 +315,16 @@ class EngineConnection:
         if events is not None:
             events.cancel()
         self._channel.close()
+
+
+def _shared_memory_probe(request: engine_pb2.OpenSessionRequest) -> str:
+    """Write a probe for the engine to read back (see engine.proto); its name, or ""."""
+    if os.environ.get("LKEMU_SHARED_MEMORY", "1") == "0" or not shared_blobs.available():
+        return ""
+    token = os.urandom(16)
+    try:
+        name = shared_blobs.write(token)
+    except OSError:
+        return ""
+    request.shared_probe, request.shared_token = name, token
+    return name

@@ -115,7 +115,9 @@ class EmulatedLibrary:
             return self._answer(local.handle, local.response.SerializeToString(),
                                 response_out, size_out)  # fmt: skip
         try:
-            reply = self.connection.request(raw, collect_inputs(request) if request else [])
+            reply = self.connection.request(
+                raw, collect_inputs(request, self.connection.shared_memory) if request else []
+            )
         except EngineUnavailable as error:
             self._log_error(str(error))
             return INVALID_HANDLE

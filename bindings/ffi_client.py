@@ -209,7 +209,9 @@ class FfiClient:
                 raise FfiRequestError(local.name, local.error, local.error_kind)
             return local.response
         # Partial, like the native decoder (prost), which takes missing required fields as zero.
-        reply = self.connection.request(req.SerializePartialToString(), collect_inputs(req))
+        reply = self.connection.request(
+            req.SerializePartialToString(), collect_inputs(req, self.connection.shared_memory)
+        )
         if reply.handle == INVALID_HANDLE:
             raise FfiRequestError(reply.request_name, reply.error, reply.error_kind)
         response = ffi_pb2.FfiResponse.FromString(reply.response)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import mmap
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -19,6 +20,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from lkemu.engine import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 
@@ -165,15 +167,21 @@ _REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
 }
 
 
-def collect_inputs(request: Message) -> list[Blob]:
-    """Read the client memory a request points at."""
+def collect_inputs(request: Message, shared: bool = False) -> list[Blob]:
+    """Read the client memory a request points at; with `shared`, large regions go into
+    shared memory files rather than into the message (lkemu.engine.shared_blobs)."""
     blobs = []
     for message, _ in _walk(request):
         region = _REGIONS.get(message.DESCRIPTOR.name)
         if region is None:
             continue
         address, size = region(message)
-        if address and size > 0:
+        if not address or size <= 0:
+            continue
+        if shared and size >= shared_blobs.MIN_SHARED_BYTES:
+            view = (ctypes.c_char * size).from_address(address)
+            blobs.append(Blob(address=address, shared_name=shared_blobs.write(view)))
+        else:
             blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
     return blobs
 
@@ -187,13 +195,16 @@ class ClientMemory:
         self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._detached: set[int] = set()
 
-    def keep(self, data: bytes | bytearray, owner: int, *, lent: bool, detached: bool) -> int:
+    def keep(
+        self, data: bytes | bytearray | mmap.mmap, owner: int, *, lent: bool, detached: bool
+    ) -> int:
         """Hold `data` for `owner` (as an OWNED or LENT buffer); returns its address here.
 
-        A bytearray is held as it is, without a copy; bytes are copied into a writable buffer.
+        A bytearray or a map is held as it is, without a copy; bytes are copied into a
+        writable buffer.
         """
         buffer: Any
-        if isinstance(data, bytearray) and data:
+        if isinstance(data, bytearray | mmap.mmap) and len(data):
             buffer = (ctypes.c_char * len(data)).from_buffer(data)
         else:
             buffer = ctypes.create_string_buffer(bytes(data), len(data))
@@ -213,7 +224,9 @@ class ClientMemory:
             if blob.kind == Blob.IN_PLACE:
                 ctypes.memmove(blob.address, blob.data, len(blob.data))
                 continue
-            data = blob.data
+            data: bytes | bytearray | mmap.mmap = blob.data
+            if blob.shared_name:
+                data = shared_blobs.take(blob.shared_name)
             client = self.keep(
                 data, blob.owner_handle, lent=blob.kind == Blob.LENT, detached=blob.detached
             )

@@ -145,11 +145,11 @@ def execute(
     runtime: EngineRuntime, session: Session, call: engine_pb2.FfiCall
 ) -> engine_pb2.FfiReply:
     """Decode, run and encode one request; every failure becomes a reply with handle 0."""
+    memory = Memory(call.inputs, session.share)  # first: it takes any shared input files
     try:
         request = ffi_pb2.FfiRequest.FromString(call.request)
     except DecodeError as error:
         return fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
-    memory = Memory(call.inputs)
     try:
         name, response = run(Call(runtime, session, memory), request)
     except RequestFailed as failed:

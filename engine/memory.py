@@ -9,16 +9,21 @@ until the owner's next call); the client rewrites the *_ptr fields to its own co
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import mmap
+from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from lkemu.proto import engine_pb2
 
+from . import shared_blobs
 from .errors import MemoryFault
 
 # Engine addresses live in their own range so they never look like a small integer, and
 # are aligned like real allocations.
+# What a read gives: the shipped bytes, or a map of a shared blob's pages.
+Buffer = bytes | bytearray | mmap.mmap
+
 _ENGINE_ADDRESS_BASE = 0x7E00_0000_0000
 _ALIGN = 64
 _cursor = _ENGINE_ADDRESS_BASE
@@ -33,13 +38,31 @@ def _next_engine_address(size: int) -> int:
 
 
 class Memory:
-    """The memory one request (or one event) reads and produces."""
+    """The memory one request (or one event) reads and produces.
 
-    def __init__(self, inputs: Iterable[engine_pb2.Blob] = ()) -> None:
-        self._inputs = [(blob.address, blob.data) for blob in inputs]
+    `share`: how this session puts a large output in shared memory (Session.share), or
+    None to ship every output inside the message.
+    """
+
+    def __init__(
+        self,
+        inputs: Iterable[engine_pb2.Blob] = (),
+        share: Callable[[Buffer], str] | None = None,
+    ) -> None:
+        self._inputs: list[tuple[int, Buffer]] = []
+        self._lost: list[str] = []
+        for blob in inputs:
+            if not blob.shared_name:
+                self._inputs.append((blob.address, blob.data))
+                continue
+            try:
+                self._inputs.append((blob.address, shared_blobs.take(blob.shared_name)))
+            except (OSError, ValueError) as error:
+                self._lost.append(f"{blob.shared_name} ({error})")
+        self._share = share
         self.outputs: list[engine_pb2.Blob] = []
 
-    def read(self, address: int, size: int) -> bytes:
+    def read(self, address: int, size: int) -> Buffer:
         if size == 0:
             return b""
         if address == 0:
@@ -48,6 +71,8 @@ class Memory:
             offset = address - start
             if offset >= 0 and offset + size <= len(data):
                 return data[offset : offset + size] if offset or size != len(data) else data
+        if self._lost:
+            raise MemoryFault(f"shared client memory could not be read: {', '.join(self._lost)}")
         raise MemoryFault(
             f"no client memory shipped for {size} bytes at {address:#x} "
             "(the client must send what its *_ptr fields point at)"
@@ -64,7 +89,7 @@ class Memory:
 
     def hand_out(
         self,
-        data: bytes | bytearray,
+        data: Buffer,
         owner_handle: int,
         *,
         lent: bool = False,
@@ -76,17 +101,15 @@ class Memory:
         side once the bytes are shipped), so the client drops it without a round trip. That
         is what keeps received frames cheap: one event each, no drop call.
         """
-        if not isinstance(data, bytes):
-            data = bytes(data)  # a protobuf bytes field takes nothing else
         address = _next_engine_address(len(data))
         kind = engine_pb2.Blob.LENT if lent else engine_pb2.Blob.OWNED
-        self.outputs.append(
-            engine_pb2.Blob(
-                address=address,
-                data=data,
-                kind=kind,
-                owner_handle=owner_handle,
-                detached=detached,
-            )
+        blob = engine_pb2.Blob(
+            address=address, kind=kind, owner_handle=owner_handle, detached=detached
         )
+        if self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
+            blob.shared_name = self._share(data)
+        else:
+            # a protobuf bytes field takes nothing but bytes
+            blob.data = data if isinstance(data, bytes) else bytes(data)
+        self.outputs.append(blob)
         return address

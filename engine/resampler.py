@@ -14,6 +14,7 @@ from lkemu.proto import audio_frame_pb2
 
 from .dsp.polyphase import StreamingResampler, remix, to_int16
 from .errors import InvalidRequest
+from .memory import Buffer
 
 if TYPE_CHECKING:
     from .dispatch import Call
@@ -61,7 +62,7 @@ class SoxResampler:
             compensate_delay=True,
         )
 
-    def _frames(self, data: bytes) -> np.ndarray:
+    def _frames(self, data: Buffer) -> np.ndarray:
         samples = np.frombuffer(data, dtype=np.int16)
         if self.planar_in:
             return samples.reshape(self.channels, -1).T
@@ -71,7 +72,7 @@ class SoxResampler:
         out = to_int16(frames)
         return (out.T if self.planar_out else out).tobytes()
 
-    def push(self, data: bytes) -> bytes:
+    def push(self, data: Buffer) -> bytes:
         return self._bytes(self._resampler.push(self._frames(data)))
 
     def flush(self) -> bytes:

@@ -21,7 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from lkemu import __version__
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
-from . import dispatch, room_control
+from . import dispatch, room_control, shared_blobs
 from .fastlane import FastLane
 from .runtime import EngineRuntime
 from .session import Session
@@ -75,13 +75,16 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
         self, request: engine_pb2.OpenSessionRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.OpenSessionResponse:
         session = self.runtime.open_session(request.capture_logs, request.sdk, request.sdk_version)
-        logger.info("session %d opened (%s %s, pid %d)", session.id, request.sdk,
-                    request.sdk_version, request.client_pid)  # fmt: skip
+        session.shared_memory = _sees_probe(request)
+        logger.info("session %d opened (%s %s, pid %d, shared memory %s)", session.id,
+                    request.sdk, request.sdk_version, request.client_pid,
+                    "on" if session.shared_memory else "off")  # fmt: skip
         return engine_pb2.OpenSessionResponse(
             session_id=session.id,
             engine_version=__version__,
             clock=self.runtime.clock,
             fast_lane=self.fast_lane,
+            shared_memory=session.shared_memory,
         )
 
     async def Request(
@@ -290,3 +293,13 @@ async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
         if os.getppid() != parent_pid:
             stop.set()
             return
+
+
+def _sees_probe(request: engine_pb2.OpenSessionRequest) -> bool:
+    """Whether the client's probe file reads back here: the same /dev/shm on both sides."""
+    if not request.shared_probe or not request.shared_token:
+        return False
+    try:
+        return bytes(shared_blobs.take(request.shared_probe)) == request.shared_token
+    except (OSError, ValueError):
+        return False

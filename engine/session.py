@@ -7,6 +7,11 @@ from collections.abc import Callable, Iterable
 
 from lkemu.proto import engine_pb2, ffi_pb2
 
+from . import shared_blobs
+from .memory import Buffer
+
+_SHARED_NAMES_CHECK = 64
+
 
 class Session:
     def __init__(self, session_id: int, capture_logs: bool, sdk: str, sdk_version: str) -> None:
@@ -21,6 +26,22 @@ class Session:
         self.closed = False
         # Called once when the client has read the backlog down (virtual-clock backpressure).
         self._drain_callbacks: list[Callable[[], None]] = []
+        # Large outputs go through /dev/shm once the client proved it sees the same one.
+        self.shared_memory = False
+        self._shared_names: set[str] = set()
+
+    @property
+    def share(self) -> Callable[[Buffer], str] | None:
+        """How Memory puts a large output in shared memory for this client, if it can."""
+        return self._write_shared if self.shared_memory else None
+
+    def _write_shared(self, data: Buffer) -> str:
+        name = shared_blobs.write(data)
+        self._shared_names.add(name)
+        if len(self._shared_names) > _SHARED_NAMES_CHECK:
+            # The client removes what it reads; forget those, keep what may still be unread.
+            self._shared_names = {n for n in self._shared_names if shared_blobs.exists(n)}
+        return name
 
     def backlog(self) -> int:
         """Events emitted and not yet sent to the client."""
@@ -68,5 +89,8 @@ class Session:
     def close(self) -> None:
         if not self.closed:
             self.closed = True
+            for name in self._shared_names:  # written for this client, never read
+                shared_blobs.discard(name)
+            self._shared_names.clear()
             self.events.put_nowait(None)
             self.drained()

@@ -53,7 +53,7 @@ class VideoStream:
             except (UnsupportedConversion, ConversionNotImplemented) as error:
                 logger.warning("video stream %d drops a frame: %s", self.handle, error)
                 return
-        memory = Memory()
+        memory = Memory(share=self.session.share)
         buffer_handle = self.runtime.handles.next_id()
         event = ffi_pb2.FfiEvent()
         stream_event = event.video_stream_event

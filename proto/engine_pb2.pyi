@@ -23,7 +23,7 @@ INTERNAL: ErrorKind
 NO_SESSION: ErrorKind
 
 class Blob(_message.Message):
-    __slots__ = ("address", "data", "kind", "owner_handle", "detached")
+    __slots__ = ("address", "data", "kind", "owner_handle", "detached", "shared_name")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         INPUT: _ClassVar[Blob.Kind]
@@ -39,36 +39,44 @@ class Blob(_message.Message):
     KIND_FIELD_NUMBER: _ClassVar[int]
     OWNER_HANDLE_FIELD_NUMBER: _ClassVar[int]
     DETACHED_FIELD_NUMBER: _ClassVar[int]
+    SHARED_NAME_FIELD_NUMBER: _ClassVar[int]
     address: int
     data: bytes
     kind: Blob.Kind
     owner_handle: int
     detached: bool
-    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ..., detached: _Optional[bool] = ...) -> None: ...
+    shared_name: str
+    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ..., detached: _Optional[bool] = ..., shared_name: _Optional[str] = ...) -> None: ...
 
 class OpenSessionRequest(_message.Message):
-    __slots__ = ("capture_logs", "sdk", "sdk_version", "client_pid")
+    __slots__ = ("capture_logs", "sdk", "sdk_version", "client_pid", "shared_probe", "shared_token")
     CAPTURE_LOGS_FIELD_NUMBER: _ClassVar[int]
     SDK_FIELD_NUMBER: _ClassVar[int]
     SDK_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLIENT_PID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_PROBE_FIELD_NUMBER: _ClassVar[int]
+    SHARED_TOKEN_FIELD_NUMBER: _ClassVar[int]
     capture_logs: bool
     sdk: str
     sdk_version: str
     client_pid: int
-    def __init__(self, capture_logs: _Optional[bool] = ..., sdk: _Optional[str] = ..., sdk_version: _Optional[str] = ..., client_pid: _Optional[int] = ...) -> None: ...
+    shared_probe: str
+    shared_token: bytes
+    def __init__(self, capture_logs: _Optional[bool] = ..., sdk: _Optional[str] = ..., sdk_version: _Optional[str] = ..., client_pid: _Optional[int] = ..., shared_probe: _Optional[str] = ..., shared_token: _Optional[bytes] = ...) -> None: ...
 
 class OpenSessionResponse(_message.Message):
-    __slots__ = ("session_id", "engine_version", "clock", "fast_lane")
+    __slots__ = ("session_id", "engine_version", "clock", "fast_lane", "shared_memory")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLOCK_FIELD_NUMBER: _ClassVar[int]
     FAST_LANE_FIELD_NUMBER: _ClassVar[int]
+    SHARED_MEMORY_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     engine_version: str
     clock: str
     fast_lane: str
-    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ...) -> None: ...
+    shared_memory: bool
+    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ..., shared_memory: _Optional[bool] = ...) -> None: ...
 
 class CloseSessionRequest(_message.Message):
     __slots__ = ("session_id",)

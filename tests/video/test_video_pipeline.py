@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from lkemu.bindings import FfiClient, FfiRequestError
+from lkemu.bindings.embedded import EmbeddedEngine
+from lkemu.engine import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 
 T = video_frame_pb2.VideoBufferType
@@ -93,11 +96,26 @@ def test_stream_errors(client: FfiClient) -> None:
         _stream(client, track)
 
 
+@pytest.fixture(params=["shared", "inline"])
+def engine_client(
+    request: pytest.FixtureRequest, engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[FfiClient]:
+    """A client that sends everything to the engine, big blobs through /dev/shm or inline."""
+    if request.param == "inline":
+        monkeypatch.setenv("LKEMU_SHARED_MEMORY", "0")
+    elif not shared_blobs.available():
+        pytest.skip("no writable /dev/shm here")
+    made = FfiClient(address=engine.address, local_lane=False)
+    assert made.connection.shared_memory == (request.param == "shared")
+    yield made
+    made.close()
+
+
 @pytest.mark.parametrize(("width", "height"), [(1920, 1080), (3840, 2160)])
 def test_frames_beyond_grpcs_default_limit_cross(
     engine_client: FfiClient, width: int, height: int
 ) -> None:
-    """A 4K RGBA frame is 33 MB: it must cross both ways intact."""
+    """A 4K RGBA frame is 33 MB: it must cross both ways intact, shared or inline."""
     pixels = np.zeros((height, width, 4), np.uint8)
     pixels[..., 0] = np.arange(width, dtype=np.uint32) % 256
     pixels[..., 3] = 255

@@ -1,0 +1,148 @@
+"""Large blobs through /dev/shm: used only when both sides see it, never left behind, and
+refused clearly when a name is wrong."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+
+import numpy as np
+import pytest
+
+from lkemu.bindings import FfiClient
+from lkemu.bindings.connection import EngineConnection
+from lkemu.bindings.embedded import EmbeddedEngine
+from lkemu.bindings.pointers import collect_inputs
+from lkemu.engine import shared_blobs
+from lkemu.proto import engine_pb2, ffi_pb2, video_frame_pb2
+
+T = video_frame_pb2.VideoBufferType
+WIDTH, HEIGHT = 1920, 1080
+
+pytestmark = pytest.mark.skipif(not shared_blobs.available(), reason="no writable /dev/shm")
+
+
+def _blobs_of(pid: int) -> set[str]:
+    prefix = f"lkemu-blob-{pid}-"
+    return {name for name in os.listdir(shared_blobs.SHARED_DIR) if name.startswith(prefix)}
+
+
+def _video_pipeline(request_fn, width: int = WIDTH, height: int = HEIGHT) -> int:  # type: ignore[no-untyped-def]
+    """A source, its track and an RGBA stream; returns the source handle."""
+    new = ffi_pb2.FfiRequest()
+    new.new_video_source.type = video_frame_pb2.VIDEO_SOURCE_NATIVE
+    new.new_video_source.resolution.width, new.new_video_source.resolution.height = width, height
+    source = request_fn(new).new_video_source.source.handle.id
+    track = ffi_pb2.FfiRequest()
+    track.create_video_track.name, track.create_video_track.source_handle = "cam", source
+    track_handle = request_fn(track).create_video_track.track.handle.id
+    stream = ffi_pb2.FfiRequest()
+    stream.new_video_stream.track_handle = track_handle
+    stream.new_video_stream.type = video_frame_pb2.VIDEO_STREAM_NATIVE
+    stream.new_video_stream.format = T.RGBA
+    request_fn(stream)
+    return source
+
+
+def _capture_request(source: int, pixels: np.ndarray, timestamp_us: int) -> ffi_pb2.FfiRequest:
+    request = ffi_pb2.FfiRequest()
+    capture = request.capture_video_frame
+    capture.source_handle, capture.timestamp_us = source, timestamp_us
+    info = capture.buffer
+    info.type, info.height, info.width = T.RGBA, pixels.shape[0], pixels.shape[1]
+    info.data_ptr = pixels.ctypes.data
+    return request
+
+
+def _gradient() -> np.ndarray:
+    pixels = np.zeros((HEIGHT, WIDTH, 4), np.uint8)
+    pixels[..., 0] = np.arange(WIDTH) % 256
+    pixels[..., 1] = (np.arange(HEIGHT) % 256)[:, None]
+    pixels[..., 3] = 255
+    return pixels
+
+
+async def test_1080p_frames_arrive_through_shared_memory(virtual_engine: EmbeddedEngine) -> None:
+    client = FfiClient(address=virtual_engine.address, local_lane=False)
+    try:
+        assert client.connection.shared_memory
+        queue = client.queue.subscribe(
+            filter_fn=lambda e: e.WhichOneof("message") == "video_stream_event"
+        )
+        source = _video_pipeline(client.request)
+        pixels = _gradient()
+        for index in range(3):
+            client.request(_capture_request(source, pixels, (index + 1) * 33_333))
+        for index in range(3):
+            event = await asyncio.wait_for(queue.get(), 10)
+            received = event.video_stream_event.frame_received
+            assert received.timestamp_us == (index + 1) * 33_333
+            info = received.buffer.info
+            data = np.frombuffer(ctypes.string_at(info.data_ptr, WIDTH * HEIGHT * 4), np.uint8)
+            difference = np.abs(data.reshape(HEIGHT, WIDTH, 4).astype(int) - pixels.astype(int))
+            assert difference.mean() < 2  # through I420 and back
+            client.drop_handle(received.buffer.handle.id)
+        assert client.memory.owners() == 0
+        assert not _blobs_of(os.getpid()) and not _blobs_of(virtual_engine.process.pid)
+    finally:
+        client.close()
+
+
+def test_blobs_nobody_read_are_removed_with_the_session(virtual_engine: EmbeddedEngine) -> None:
+    """A client that never reads its events (no event stream at all) and goes away."""
+    connection = EngineConnection.connect(virtual_engine.address)
+    connection.open_session(False, "test", "0")
+    assert connection.shared_memory
+
+    def request(message: ffi_pb2.FfiRequest) -> ffi_pb2.FfiResponse:
+        reply = connection.request(message.SerializePartialToString())
+        assert reply.handle, reply.error
+        return ffi_pb2.FfiResponse.FromString(reply.response)
+
+    source = _video_pipeline(request)
+    pixels = _gradient()
+    for index in range(2):
+        capture = _capture_request(source, pixels, index)
+        raw = capture.SerializePartialToString()
+        reply = connection.request(raw, collect_inputs(capture, True))
+        assert reply.handle, reply.error
+    engine_pid = virtual_engine.process.pid
+    assert len(_blobs_of(engine_pid)) >= 1  # frames written for a reader that never came
+    assert not _blobs_of(os.getpid())  # the engine took the captured frames
+    connection.close_session()
+    connection.close()
+    assert not _blobs_of(engine_pid)
+
+
+def test_bad_shared_names_are_refused(client: FfiClient) -> None:
+    for name in ("../../etc/passwd", "lkemu-blob-1/../x", "other"):
+        with pytest.raises(ValueError):
+            shared_blobs.take(name)
+    # A call naming a shared blob that is not there: a clear failure, and the engine serves on.
+    request = ffi_pb2.FfiRequest()
+    request.video_convert.dst_type = T.BGRA
+    info = request.video_convert.buffer
+    info.type, info.width, info.height, info.data_ptr = T.RGBA, 640, 480, 0x10000
+    missing = engine_pb2.Blob(address=0x10000, shared_name="lkemu-blob-0-missing")
+    reply = client.connection.request(request.SerializeToString(), [missing])
+    assert reply.handle == 0
+    assert "shared client memory could not be read" in reply.error
+    assert "lkemu-blob-0-missing" in reply.error
+    new = ffi_pb2.FfiRequest()
+    new.new_audio_resampler.SetInParent()
+    assert client.request(new).new_audio_resampler.resampler.handle.id
+
+
+def test_an_engine_that_cannot_read_the_probe_keeps_blobs_inline(
+    engine: EmbeddedEngine,
+) -> None:
+    connection = EngineConnection.connect(engine.address)
+    try:
+        request = engine_pb2.OpenSessionRequest(
+            sdk="test", shared_probe="lkemu-blob-0-nothing-here", shared_token=b"x" * 16
+        )
+        opened = connection._engine.OpenSession(request)
+        assert not opened.shared_memory
+    finally:
+        connection.close()
