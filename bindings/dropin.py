@@ -169,8 +169,12 @@ class EmulatedLibrary:
         for engine_event in self.connection.events():
             payload = engine_event.event
             if engine_event.outputs:
-                event = ffi_pb2.FfiEvent.FromString(payload)
-                self.memory.apply(event, list(engine_event.outputs))
+                try:
+                    event = ffi_pb2.FfiEvent.FromString(payload)
+                    self.memory.apply(event, list(engine_event.outputs))
+                except Exception as error:  # one lost event must not stop the others
+                    self._log_error(f"lkemu: an engine event could not be delivered: {error!r}")
+                    continue
                 payload = event.SerializeToString()
             self._deliver(payload)
         if self.connection.lost:

@@ -233,9 +233,13 @@ class FfiClient:
         for batch in self.connection.event_batches():
             ready = []
             for engine_event in batch:
-                event = ffi_pb2.FfiEvent.FromString(engine_event.event)
-                if engine_event.outputs:
-                    self.memory.apply(event, list(engine_event.outputs))
+                try:
+                    event = ffi_pb2.FfiEvent.FromString(engine_event.event)
+                    if engine_event.outputs:
+                        self.memory.apply(event, list(engine_event.outputs))
+                except Exception as error:  # one lost event must not stop the others
+                    logger.error("an engine event could not be delivered: %r", error)
+                    continue
                 which = event.WhichOneof("message")
                 if which == "logs":
                     self._log(event)

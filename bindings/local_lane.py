@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 from lkemu.engine import dispatch
 from lkemu.engine.errors import MemoryFault
-from lkemu.engine.memory import Memory
+from lkemu.engine.memory import Buffer, Memory
 from lkemu.engine.runtime import EngineRuntime
 from lkemu.engine.session import Session
 from lkemu.proto import ffi_pb2
@@ -42,7 +42,6 @@ _USERS = {
     "apm_process_reverse_stream": "apm_handle",
     "apm_set_stream_delay": "apm_handle",
 }
-LOCAL_REQUESTS = frozenset(_MAKERS | set(_USERS))
 
 
 def enabled() -> bool:
@@ -68,7 +67,7 @@ class LocalMemory(Memory):
 
     def hand_out(
         self,
-        data: bytes | bytearray,
+        data: Buffer,
         owner_handle: int,
         *,
         lent: bool = False,

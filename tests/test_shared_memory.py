@@ -146,3 +146,34 @@ def test_an_engine_that_cannot_read_the_probe_keeps_blobs_inline(
         assert not opened.shared_memory
     finally:
         connection.close()
+
+
+async def test_a_blob_that_cannot_be_read_loses_one_event_not_the_stream(
+    virtual_engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client = FfiClient(address=virtual_engine.address, local_lane=False)
+    try:
+        queue = client.queue.subscribe(
+            filter_fn=lambda e: e.WhichOneof("message") == "video_stream_event"
+        )
+        source = _video_pipeline(client.request)
+        pixels = _gradient()
+        real_take = shared_blobs.take
+        failures = []
+
+        def take_once_failing(name: str):  # type: ignore[no-untyped-def]
+            if not failures:
+                failures.append(name)
+                shared_blobs.discard(name)
+                raise FileNotFoundError(name)
+            return real_take(name)
+
+        monkeypatch.setattr("lkemu.bindings.pointers.shared_blobs.take", take_once_failing)
+        client.request(_capture_request(source, pixels, 1))
+        client.request(_capture_request(source, pixels, 2))
+        event = await asyncio.wait_for(queue.get(), 10)
+        assert failures
+        assert event.video_stream_event.frame_received.timestamp_us == 2
+        client.drop_handle(event.video_stream_event.frame_received.buffer.handle.id)
+    finally:
+        client.close()
