@@ -115,9 +115,11 @@ class EmulatedLibrary:
             return self._answer(local.handle, local.response.SerializeToString(),
                                 response_out, size_out)  # fmt: skip
         try:
-            reply = self.connection.request(
-                raw, collect_inputs(request, self.connection.shared_memory) if request else []
-            )
+            inputs = collect_inputs(request, self.connection.shared_memory) if request else []
+        except Exception:
+            inputs = []  # the engine then says which memory it is missing
+        try:
+            reply = self.connection.request(raw, inputs)
         except EngineUnavailable as error:
             self._log_error(str(error))
             return INVALID_HANDLE

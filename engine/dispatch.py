@@ -149,11 +149,11 @@ def execute(
     try:
         request = ffi_pb2.FfiRequest.FromString(call.request)
     except DecodeError as error:
-        return fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
+        return _fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
     try:
         name, response = run(Call(runtime, session, memory), request)
     except RequestFailed as failed:
-        return fail(session, failed.name, failed.message, failed.kind)
+        return _fail(session, failed.name, failed.message, failed.kind)
     return engine_pb2.FfiReply(
         handle=runtime.handles.next_id(),
         response=response.SerializeToString(),
@@ -162,7 +162,7 @@ def execute(
     )
 
 
-def fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
+def _fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
     # The native core answers handle 0 and logs the reason; the log reaches the client as a
     # LogBatch event when it captures logs. The reply carries it too, for typed errors.
     session.log(ffi_pb2.LOG_ERROR, message, target="livekit_ffi::cabi")

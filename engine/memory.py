@@ -19,11 +19,11 @@ from lkemu.proto import engine_pb2
 from . import shared_blobs
 from .errors import MemoryFault
 
-# Engine addresses live in their own range so they never look like a small integer, and
-# are aligned like real allocations.
 # What a read gives: the shipped bytes, or a map of a shared blob's pages.
 Buffer = bytes | bytearray | mmap.mmap
 
+# Engine addresses live in their own range so they never look like a small integer, and
+# are aligned like real allocations.
 _ENGINE_ADDRESS_BASE = 0x7E00_0000_0000
 _ALIGN = 64
 _cursor = _ENGINE_ADDRESS_BASE
