@@ -16,7 +16,7 @@ from lkemu.proto import audio_frame_pb2, ffi_pb2
 
 RATE_IN, RATE_OUT = 44100, 16000
 AUDIO = (np.random.default_rng(3).standard_normal(RATE_IN) * 3000).astype(np.int16)
-PUSH_MS = [10, 100]
+PUSH_MS = [10, 100, 1000]
 
 
 def _group(push_ms: int) -> str:
