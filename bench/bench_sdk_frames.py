@@ -9,12 +9,9 @@ process's CPU per frame. The native core and lkemu's real clock are paced at rea
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
-import pytest
+from sdk_child import VARIANTS, run_child
 
 FRAMES = 2000
 
@@ -55,29 +52,12 @@ CHILD = textwrap.dedent(
 ).replace("FRAMES", str(FRAMES))
 
 
-def _run(variant: str, clock: str = "real") -> tuple[float, float]:
-    env = dict(os.environ, LKEMU_CLOCK=clock)
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, variant], capture_output=True, text=True, env=env, timeout=300
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-2000:])
-    fps, cpu_us = (float(v) for v in done.stdout.split()[-2:])
-    return fps, cpu_us
-
-
-@pytest.mark.parametrize(
-    ("variant", "clock"),
-    [("native", "real"), ("lkemu", "real"), ("lkemu", "virtual")],
-    ids=["native", "lkemu-real", "lkemu-virtual"],
-)
+@VARIANTS
 def test_sdk_frames_per_second(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
-    if variant == "native":
-        pytest.importorskip("livekit.rtc", reason="livekit (native) not installed")
     result: dict[str, float] = {}
 
     def once() -> None:
-        result["fps"], result["cpu_us"] = _run(variant, clock)
+        result["fps"], result["cpu_us"] = run_child(CHILD, variant, clock, 2)
 
     benchmark.group = "SDK AudioStream frames (48 kHz mono, 10 ms), 2,000 frames"
     benchmark.pedantic(once, rounds=1)

@@ -11,12 +11,9 @@ captured per second, and the client process's CPU per received frame.
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
-import pytest
+from sdk_child import VARIANTS, run_child
 
 FRAMES = 150
 LIMIT_S = 20.0
@@ -73,29 +70,14 @@ CHILD = (
 )
 
 
-def _run(variant: str, clock: str) -> tuple[float, float, float]:
-    env = dict(os.environ, LKEMU_CLOCK=clock)
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, variant], capture_output=True, text=True, env=env, timeout=300
-    )
-    if done.returncode != 0:
-        raise RuntimeError(done.stderr[-2000:])
-    received, captured, cpu_ms = (float(v) for v in done.stdout.split()[-3:])
-    return received, captured, cpu_ms
-
-
-@pytest.mark.parametrize(
-    ("variant", "clock"),
-    [("native", "real"), ("lkemu", "real"), ("lkemu", "virtual")],
-    ids=["native", "lkemu-real", "lkemu-virtual"],
-)
+@VARIANTS
 def test_sdk_video_1080p_frames_per_second(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
-    if variant == "native":
-        pytest.importorskip("livekit.rtc", reason="livekit (native) not installed")
     result: dict[str, float] = {}
 
     def once() -> None:
-        result["received"], result["captured"], result["cpu_ms"] = _run(variant, clock)
+        result["received"], result["captured"], result["cpu_ms"] = run_child(
+            CHILD, variant, clock, 3
+        )
 
     benchmark.group = "SDK video 1080p RGBA source -> RGBA stream"
     benchmark.pedantic(once, rounds=1)

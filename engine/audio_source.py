@@ -29,6 +29,8 @@ if TYPE_CHECKING:
     from .tracks import LocalAudioTrack
 
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
+# 10 ms chunks a virtual source plays at once: bigger blocks mean fewer, larger event
+# batches (measured 20-100: 35 best; 100 loses the overlap of engine and client).
 VIRTUAL_BLOCK_CHUNKS = 35
 
 
@@ -143,7 +145,7 @@ class AudioSource:
         """The virtual clock: play as fast as consumers take it."""
         while not self.closed:
             if self._queued >= self.chunk and self._sinks_ready():
-                # Up to 100 ms at once: sinks cut it into 10 ms frames again, and their
+                # Up to 350 ms at once: sinks cut it into 10 ms frames again, and their
                 # stateful DSP gives the same samples whatever the block size.
                 chunks = min(self._queued // self.chunk, VIRTUAL_BLOCK_CHUNKS)
                 self._play(self._take_chunk(chunks))
