@@ -12,7 +12,7 @@ import numpy as np
 
 from lkemu.proto import audio_frame_pb2
 
-from .dsp.polyphase import StreamingResampler, remix, to_int16
+from .dsp.polyphase import StreamingResampler, remix, to_int16, to_int16_bytes
 from .errors import InvalidRequest
 from .memory import Buffer
 
@@ -68,15 +68,11 @@ class SoxResampler:
             return samples.reshape(self.channels, -1).T
         return samples.reshape(-1, self.channels)
 
-    def _bytes(self, frames: np.ndarray) -> bytes:
-        out = to_int16(frames)
-        return (out.T if self.planar_out else out).tobytes()
+    def push(self, data: Buffer) -> bytearray:
+        return to_int16_bytes(self._resampler.push(self._frames(data)), self.planar_out)
 
-    def push(self, data: Buffer) -> bytes:
-        return self._bytes(self._resampler.push(self._frames(data)))
-
-    def flush(self) -> bytes:
-        return self._bytes(self._resampler.flush())
+    def flush(self) -> bytearray:
+        return to_int16_bytes(self._resampler.flush(), self.planar_out)
 
 
 def on_new_audio_resampler(
@@ -127,8 +123,12 @@ def on_new_sox_resampler(
     return response
 
 
-def _lend(call: Call, handle: int, data: bytes, response: audio_frame_pb2.PushSoxResamplerResponse
-          | audio_frame_pb2.FlushSoxResamplerResponse) -> None:  # fmt: skip
+def _lend(
+    call: Call,
+    handle: int,
+    data: bytearray,
+    response: audio_frame_pb2.PushSoxResamplerResponse | audio_frame_pb2.FlushSoxResamplerResponse,
+) -> None:
     response.size = len(data)
     response.output_ptr = call.memory.hand_out(data, handle, lent=True) if data else 0
 

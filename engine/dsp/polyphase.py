@@ -8,10 +8,21 @@ chunks of any size gives exactly what one push of the whole signal gives.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from math import gcd
 
 import numpy as np
 from scipy import signal
+
+# SciPy's C++ kernel behind `csr_matrix @ x`, called directly: the public operator's checks
+# cost more than the arithmetic of a 10 ms push. A plan is a sparse matrix whose row n holds
+# output n's filter branch at the columns of its input window.
+from scipy.sparse._sparsetools import csr_matvec
+
+try:  # the ufunc itself: np.clip's Python wrapper costs three times the clipping
+    from numpy._core.umath import clip as _clip  # type: ignore[attr-defined]
+except ImportError:  # NumPy 1.x
+    from numpy.core.umath import clip as _clip  # type: ignore[no-redef]
 
 # Taps per polyphase branch by quality; more taps, steeper anti-alias filter.
 TAPS_BY_QUALITY = {"quick": 8, "low": 16, "medium": 24, "high": 32, "very_high": 48}
@@ -32,6 +43,15 @@ def _design(up: int, down: int, taps: int) -> np.ndarray:
     branches = prototype.reshape(taps, up).T.astype(np.float64)
     branches.flags.writeable = False  # shared by every resampler of this ratio
     return branches
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A CSR matrix's three arrays: row n's entries are [starts[n], starts[n+1])."""
+
+    starts: np.ndarray
+    columns: np.ndarray
+    weights: np.ndarray
 
 
 class StreamingResampler:
@@ -63,8 +83,9 @@ class StreamingResampler:
         self._reversed_filter = (
             self._branches[0][::-1].copy() if self._branches is not None else np.zeros(0)
         )
-        # The last `taps` input frames, zeros before the first push.
-        self._history = np.zeros((self.taps, channels), dtype=np.float64)
+        # The last `taps` input frames, channel by channel (each channel's samples contiguous,
+        # as the sparse kernel wants them); zeros before the first push.
+        self._history = np.zeros((channels, self.taps), dtype=np.float64)
         self._consumed = 0  # input frames received so far
         self._produced = 0  # output frames computed so far
         self._compensate = compensate_delay
@@ -74,7 +95,7 @@ class StreamingResampler:
         self._shift = delay_up % self.down if compensate_delay else 0
         self._skip = delay_up // self.down if compensate_delay and not self.passthrough else 0
         self._emitted = 0  # output frames returned so far
-        self._plans: dict[tuple[int, int, int], tuple[np.ndarray, np.ndarray]] = {}
+        self._plans: dict[tuple[int, int, int], _Plan] = {}
         self._block = max(self.down, input_rate // 10)  # 100 ms of input (measured best)
 
     @property
@@ -83,10 +104,11 @@ class StreamingResampler:
         return 0.0 if self.passthrough else (self.taps * self.up - 2) / 2 / self.down
 
     def push(self, frames: np.ndarray) -> np.ndarray:
-        """Frames in, as many output frames as the input so far determines; shape (n, ch)."""
-        frames = np.asarray(frames, dtype=np.float64).reshape(-1, self.channels)
+        """Frames in (any real dtype), as many output frames as the input so far determines;
+        float64 of shape (n, ch)."""
+        frames = np.asarray(frames).reshape(-1, self.channels)
         if self.passthrough:
-            return frames
+            return frames.astype(np.float64)
         if len(frames) > 2 * self._block:
             # Long pushes in blocks: their gather plans repeat (cached) and stay in cache,
             # and chunked output equals one-shot output exactly.
@@ -97,29 +119,31 @@ class StreamingResampler:
         return self._push(frames)
 
     def _push(self, frames: np.ndarray) -> np.ndarray:
-        buffer = np.concatenate([self._history, frames])
+        # (channels, taps + n): column c holds absolute input index c - taps + consumed.
+        buffer = np.concatenate((self._history, frames.T), axis=1, dtype=np.float64)
         total = self._consumed + len(frames)
         # Output n needs input index floor(n*down/up) to exist: n*down < total*up.
         last = -(-(total * self.up - self._shift) // self.down)  # first n not computable yet
         count = last - self._produced
         if count > 0:
             # Output n sits at upsampled position n*down + shift: its newest input sample and
-            # its filter phase. Buffer row r holds absolute input index r - taps + consumed.
+            # its filter phase.
             position = self._produced * self.down + self._shift
-            first_row = position // self.up - self._consumed + self.taps
+            first_column = position // self.up - self._consumed + self.taps
             if self.up == 1:
-                out = self._decimate(buffer, first_row, count)
+                out = self._decimate(buffer, first_column, count)
             else:
-                window, weights = self._plan(first_row, position % self.up, count)
-                if self.channels == 1:  # a flat take is about twice as fast as 2-D indexing
-                    out = np.einsum("nt,nt->n", weights, buffer[:, 0].take(window))[:, None]
-                else:
-                    out = np.einsum("nt,ntc->nc", weights, buffer.take(window, axis=0))
+                plan = self._plan(first_column, position % self.up, count)
+                planar = np.zeros((self.channels, count))
+                for channel, samples in zip(planar, buffer, strict=True):  # out += plan @ in
+                    csr_matvec(count, buffer.shape[1], plan.starts, plan.columns, plan.weights,
+                               samples, channel)  # fmt: skip
+                out = planar.T
         else:
             out = np.zeros((0, self.channels))
         self._produced = last
         self._consumed = total
-        self._history = buffer[-self.taps :]
+        self._history = buffer[:, -self.taps :]
         if self._skip:
             dropped = min(self._skip, len(out))
             out = out[dropped:]
@@ -127,38 +151,42 @@ class StreamingResampler:
         self._emitted += len(out)
         return out
 
-    def _plan(self, first_row: int, first_phase: int, count: int) -> tuple[np.ndarray, np.ndarray]:
-        """Gather indices and per-output filter branches for `count` outputs from the one
-        whose newest input is buffer row `first_row`, at filter phase `first_phase`.
+    def _plan(self, first_column: int, first_phase: int, count: int) -> _Plan:
+        """The sparse matrix taking a channel's buffer to `count` outputs, from the one whose
+        newest input is buffer column `first_column`, at filter phase `first_phase`.
 
         Pushes of a steady size repeat the same pattern (10 ms of 44.1 kHz is 160 outputs at
         16 kHz starting at the same phase every time), so plans are cached by that pattern.
         """
-        key = (first_row, first_phase, count)
+        key = (first_column, first_phase, count)
         plan = self._plans.get(key)
         if plan is None:
             position = np.arange(count, dtype=np.int64) * self.down + first_phase
-            rows = first_row + position // self.up
-            window = rows[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
+            newest = first_column + position // self.up
+            window = newest[:, None] - np.arange(self.taps)[None, :]  # (n, taps), newest first
             assert self._branches is not None
-            plan = (window, np.ascontiguousarray(self._branches[position % self.up]))
+            plan = _Plan(
+                starts=np.arange(0, count * self.taps + 1, self.taps, dtype=np.int32),
+                columns=window.astype(np.int32).reshape(-1),
+                weights=self._branches[position % self.up].reshape(-1),
+            )
             if len(self._plans) < 64:
                 self._plans[key] = plan
         return plan
 
-    def _decimate(self, buffer: np.ndarray, first_row: int, count: int) -> np.ndarray:
+    def _decimate(self, buffer: np.ndarray, first_column: int, count: int) -> np.ndarray:
         """Integer decimation (up == 1): one filter, windows at a fixed stride, no gather.
 
         The windows are a strided view of the buffer, so nothing is copied before the dot.
         """
-        start = first_row - self.taps + 1  # the window starting here ends at `first_row`
-        rows, channels = buffer.strides
+        start = first_column - self.taps + 1  # the window starting here ends at first_column
+        channels, columns = buffer.strides
         # (count, channels, taps) over the buffer, no copy; as_strided directly because
         # sliding_window_view's checks cost more than the arithmetic at 10 ms blocks.
         chosen = np.lib.stride_tricks.as_strided(
-            buffer[start:],
+            buffer[:, start:],
             shape=(count, self.channels, self.taps),
-            strides=(rows * self.down, channels, rows),
+            strides=(columns * self.down, channels, columns),
             writeable=False,
         )
         return chosen @ self._reversed_filter  # (count, ch, taps) @ (taps,)
@@ -178,11 +206,19 @@ class StreamingResampler:
 
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    # Three ufuncs rather than np.clip, whose Python wrapper costs more than a 10 ms block.
-    rounded = np.rint(samples)
-    np.maximum(rounded, -32768, out=rounded)
-    np.minimum(rounded, 32767, out=rounded)
-    return rounded.astype(np.int16)
+    return _clip(np.rint(samples), -32768.0, 32767.0).astype(np.int16)
+
+
+def to_int16_bytes(samples: np.ndarray, planar: bool = False) -> bytearray:
+    """(n, ch) samples as int16 bytes, interleaved or planar (channel after channel), built
+    in a bytearray so whoever hands it out can lend it without another copy."""
+    frames, channels = samples.shape
+    out = bytearray(2 * frames * channels)
+    shape = (channels, frames) if planar else (frames, channels)
+    target = np.frombuffer(out, dtype=np.int16).reshape(shape)
+    rounded = _clip(np.rint(samples), -32768.0, 32767.0)
+    np.copyto(target, rounded.T if planar else rounded, casting="unsafe")
+    return out
 
 
 def remix(frames: np.ndarray, channels_out: int) -> np.ndarray:
