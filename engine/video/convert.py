@@ -68,9 +68,9 @@ def convert(image: VideoImage, dst: int, flip_y: bool = False) -> VideoImage:
         return VideoImage(src, image.width, image.height, planes=planes)
     y, u, v = _yuv_planes(image)
     if dst == T.I420:
+        if flip_y:  # native flips the source (a negative height), then scales its chroma
+            y, u, v = y[::-1], u[::-1], v[::-1]
         planes = [_to_8bit(y), *(_chroma_to_420(_to_8bit(c), src) for c in (u, v))]
-        if flip_y:
-            planes = [p[::-1] for p in planes]
         return VideoImage(T.I420, image.width, image.height, planes=[p.copy() for p in planes])
     packed = _yuv420_to_packed(y, u, v, src, dst, flip_y)
     if packed is not None:
@@ -96,18 +96,54 @@ def _to_8bit(plane: np.ndarray) -> np.ndarray:
 
 
 def _chroma_to_420(plane: np.ndarray, kind: int) -> np.ndarray:
-    """Chroma of a 4:2:2 or 4:4:4 image brought to 4:2:0 by box averaging."""
+    """Chroma of a 4:2:2 or 4:4:4 image brought to 4:2:0's size, as libyuv's I4xxToI420
+    does it: ScalePlane with its bilinear filter."""
     if kind in (T.I420, T.I420A, T.I010, T.NV12):
         return plane
-    wide = plane.astype(np.uint16)
-    if wide.shape[0] % 2:
-        wide = np.concatenate([wide, wide[-1:]])
+    height, width = plane.shape
     if kind == T.I422:
-        return ((wide[0::2] + wide[1::2] + 1) >> 1).astype(np.uint8)
-    if wide.shape[1] % 2:
-        wide = np.concatenate([wide, wide[:, -1:]], axis=1)
-    total = wide[0::2, 0::2] + wide[0::2, 1::2] + wide[1::2, 0::2] + wide[1::2, 1::2]
-    return ((total + 2) >> 2).astype(np.uint8)
+        width *= 2  # 4:2:2 chroma is already half as wide as the picture
+    return _scale_plane_down(plane, (height + 1) // 2, (width + 1) // 2)
+
+
+def _scale_plane_down(plane: np.ndarray, dst_h: int, dst_w: int) -> np.ndarray:
+    """libyuv's ScalePlane(kFilterBilinear) for the sizes chroma subsampling asks for (each
+    side halved, rounded up): an exact halving is a 2x2 box; otherwise rows and columns are
+    sampled on a 16.16 fixed-point grid centred on the destination pixels and blended with
+    their next neighbour (ScalePlaneVertical when only the height changes, else
+    ScalePlaneBilinearDown)."""
+    src_h, src_w = plane.shape
+    if (src_h, src_w) == (dst_h, dst_w):
+        return plane
+    if 2 * dst_h == src_h and 2 * dst_w == src_w:  # ScalePlaneDown2, box
+        wide = plane.astype(np.uint16)
+        total = wide[0::2, 0::2] + wide[0::2, 1::2] + wide[1::2, 0::2] + wide[1::2, 1::2]
+        return ((total + 2) >> 2).astype(np.uint8)
+    # ScaleFilterReduce: one source row or an unchanged height filters columns only.
+    blend_rows = src_h > 1 and dst_h != src_h and src_w > 1
+    step_y = (src_h << 16) // dst_h
+    ys = (step_y >> 1) - 32768 + step_y * np.arange(dst_h, dtype=np.int64)
+    if dst_w == src_w:  # ScalePlaneVertical
+        last = ((src_h - 1) << 16) - 1 if src_h > 1 else 0
+        return _blend_rows(plane, np.minimum(ys, last), blend_rows)
+    rows = _blend_rows(plane, np.minimum(ys, (src_h - 1) << 16), blend_rows).astype(np.int32)
+    step_x = (src_w << 16) // dst_w
+    xs = (step_x >> 1) - 32768 + step_x * np.arange(dst_w, dtype=np.int64)
+    left = rows[:, xs >> 16]
+    right = rows[:, np.minimum((xs >> 16) + 1, src_w - 1)]
+    # ScaleFilterCols' BLENDER: a + (f * (b - a) + 0x8000) >> 16, f the 16-bit fraction.
+    return (left + (((xs & 0xFFFF) * (right - left) + 0x8000) >> 16)).astype(np.uint8)
+
+
+def _blend_rows(plane: np.ndarray, ys: np.ndarray, blend: bool) -> np.ndarray:
+    """InterpolateRow: row y >> 16 blended with the next by the 8-bit fraction of y."""
+    top = ys >> 16
+    rows = plane[top].astype(np.int32)
+    if not blend:
+        return rows.astype(np.uint8)
+    fraction = ((ys >> 8) & 255)[:, None]
+    below = plane[np.minimum(top + 1, plane.shape[0] - 1)]
+    return ((rows * (256 - fraction) + below * fraction + 128) >> 8).astype(np.uint8)
 
 
 def _rgb_of(image: VideoImage) -> np.ndarray:
