@@ -369,7 +369,6 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
         return None
     words = pixels.view(np.uint32)[..., 0]  # one 32-bit word per pixel
     order = CHANNEL_ORDER[image.kind]
-    shifts = (8 * order[0], 8 * order[1], 8 * order[2])
     # The three planes end to end in one bytearray: handed out as it is (layout.to_bytes).
     quarter = (height // 2) * (width // 2)
     backing = np.frombuffer(bytearray(height * width + 2 * quarter), np.uint8)
@@ -381,7 +380,7 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
     def strip(top: int) -> None:
         bottom = min(height, top + rows)
         half = slice(top // 2, bottom // 2)
-        _strip_to_i420(words[top:bottom], shifts, y[top:bottom], u[half], v[half])
+        _strip_to_i420(words[top:bottom], order, y[top:bottom], u[half], v[half])
 
     _each_strip(strip, range(0, height, rows))
     return [y, u, v]
@@ -389,53 +388,61 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
 
 def _strip_to_i420(
     words: np.ndarray,
-    shifts: tuple[int, int, int],
+    order: tuple[int, int, int, int | None],
     y: np.ndarray,
     u: np.ndarray,
     v: np.ndarray,
 ) -> None:
+    """One strip of 32-bit pixels to I420 with _rgb_to_i420's arithmetic, two colours per
+    word: R and B sit two bytes apart in every 4-byte type, so masking the word leaves each
+    in a 16-bit lane, and one multiplication by (k_low + k_high << 16) leaves
+    k_high * low + k_low * high in the upper lane. Every lane sum stays below 2**16."""
     height, width = words.shape
-    word = _scratch("word", (height, width), np.uint32)
-    channels = [_scratch(name, (height, width), np.uint16) for name in ("r", "g", "b")]
-    for channel, shift in zip(channels, shifts, strict=True):
-        np.right_shift(words, shift, out=word)
-        np.bitwise_and(word, 0xFF, out=channel, casting="unsafe")
-    r, g, b = channels
-    # Y = (66 R + 129 G + 25 B + 0x1080) >> 8 stays below 2**16.
-    luma = _scratch("luma16", (height, width), np.uint16)
-    term = _scratch("term16", (height, width), np.uint16)
-    np.multiply(r, 66, out=luma)
-    np.multiply(g, 129, out=term)
+    r_at, g_at, b_at = order[:3]
+    if g_at == 2:  # ARGB, ABGR: the colours one byte down, as in RGBA and BGRA
+        shifted = _scratch("shifted", (height, width), np.uint32)
+        np.right_shift(words, 8, out=shifted)
+        words, r_at, b_at = shifted, r_at - 1, b_at - 1
+    red_low = r_at == 0
+    rb = _scratch("rb", (height, width), np.uint32)  # R and B in their lanes
+    np.bitwise_and(words, 0x00FF00FF, out=rb)
+    g = _scratch("g", (height, width), np.uint32)  # G << 8
+    np.bitwise_and(words, 0x0000FF00, out=g)
+    # Y = (66 R + 129 G + 25 B + 0x1080) >> 8, from the upper lane.
+    luma = _scratch("luma", (height, width), np.uint32)
+    np.multiply(rb, (25 + (66 << 16)) if red_low else (66 + (25 << 16)), out=luma)
+    term = _scratch("term", (height, width), np.uint32)
+    np.multiply(g, 129 << 8, out=term)
     luma += term
-    np.multiply(b, 25, out=term)
-    luma += term
-    luma += 0x1080
-    luma >>= 8
+    luma += 0x1080 << 16
+    luma >>= 24
     np.copyto(y, luma, casting="unsafe")
-    # 2x2 sums: a 16-bit row read as 32-bit words holds two neighbours per word.
+    # 2x2 sums, rows first (whole rows add fastest), then neighbours; lanes stay < 1024.
     quarter = (height // 2, width // 2)
-    pair = _scratch("pair", (height, width // 2), np.uint32)
-    low = _scratch("low", (height, width // 2), np.uint32)
+    rows = _scratch("rows", (height // 2, width), np.uint32)
     sums = []
-    for index, channel in enumerate(channels):
-        packed = channel.view(np.uint32)
-        np.bitwise_and(packed, 0xFFFF, out=low)
-        np.right_shift(packed, 16, out=pair)
-        pair += low
-        total = _scratch(f"sum{index}", quarter, np.int32)
-        np.add(pair[0::2], pair[1::2], out=total, casting="unsafe")
-        total += 2
-        total >>= 2
+    for name, colour in (("rb_sum", rb), ("g_sum", g)):
+        np.add(colour[0::2], colour[1::2], out=rows)
+        total = _scratch(name, quarter, np.uint32)
+        np.add(rows[:, 0::2], rows[:, 1::2], out=total)
         sums.append(total)
-    ar, ag, ab = sums
-    chroma = _scratch("chroma", quarter, np.int32)
-    part = _scratch("part", quarter, np.int32)
-    for plane, (cr, cg, cb) in ((u, (-38, -74, 112)), (v, (112, -94, -18))):
-        np.multiply(ar, cr, out=chroma)
-        np.multiply(ag, cg, out=part)
-        chroma += part
-        np.multiply(ab, cb, out=part)
-        chroma += part
-        chroma += 0x8080
-        chroma >>= 8
+    rb_avg, g_avg = sums
+    rb_avg += 0x0002_0002  # (sum + 2) >> 2 in each lane
+    rb_avg >>= 2
+    rb_avg &= 0x00FF_00FF
+    g_avg += 2 << 8
+    g_avg >>= 10
+    g_avg ^= 0xFF  # 255 - G: its coefficients are negative in both U and V
+    # U = (112 B - 74 G - 38 R + 0x8080) >> 8 = (112 B + 38 (255 - R) + 74 (255 - G) + 4336) >> 8
+    # V = (112 R - 94 G - 18 B + 0x8080) >> 8 = (112 R + 18 (255 - B) + 94 (255 - G) + 1786) >> 8
+    chroma = _scratch("chroma", quarter, np.uint32)
+    green = _scratch("green", quarter, np.uint32)
+    for plane, kept_low, other_k, green_k in ((u, not red_low, 38, 74), (v, red_low, 18, 94)):
+        # Complement the other colour; the kept one (coefficient 112) goes to the top lane.
+        np.bitwise_xor(rb_avg, 0x00FF_0000 if kept_low else 0x0000_00FF, out=chroma)
+        chroma *= (other_k + (112 << 16)) if kept_low else (112 + (other_k << 16))
+        np.multiply(g_avg, green_k << 16, out=green)
+        chroma += green
+        chroma += (0x8080 - 255 * (other_k + green_k)) << 16
+        chroma >>= 24
         np.copyto(plane, chroma, casting="unsafe")
