@@ -55,12 +55,15 @@ class LocalMemory(Memory):
         super().__init__()
         self._client = client_memory
 
-    def read(self, address: int, size: int) -> bytes:
+    def read(self, address: int, size: int) -> Buffer:
+        """The caller's bytes where they are, read-only: no copy (8 MB for a 1080p RGBA
+        frame). Safe because the request ends before the caller goes on, as natively, and
+        handlers copy whatever they keep."""
         if size == 0:
             return b""
         if address == 0:
             raise MemoryFault("null data pointer")
-        return ctypes.string_at(address, size)
+        return memoryview((ctypes.c_char * size).from_address(address)).cast("B").toreadonly()
 
     def write_in_place(self, address: int, data: bytes) -> None:
         ctypes.memmove(address, data, len(data))

@@ -19,8 +19,9 @@ from lkemu.proto import engine_pb2
 from . import shared_blobs
 from .errors import MemoryFault
 
-# What a read gives: the shipped bytes, or a map of a shared blob's pages.
-Buffer = bytes | bytearray | mmap.mmap
+# What a read gives: the shipped bytes, a map of a shared blob's pages, or (in the client's
+# own process) a read-only view of the caller's memory.
+Buffer = bytes | bytearray | mmap.mmap | memoryview
 
 # Engine addresses live in their own range so they never look like a small integer, and
 # are aligned like real allocations.

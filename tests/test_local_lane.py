@@ -11,7 +11,8 @@ import pytest
 
 from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.bindings.embedded import EmbeddedEngine
-from lkemu.bindings.local_lane import LOCAL_HANDLE_BASE
+from lkemu.bindings.local_lane import LOCAL_HANDLE_BASE, LocalMemory
+from lkemu.bindings.pointers import ClientMemory
 from lkemu.proto import audio_frame_pb2, ffi_pb2
 
 
@@ -123,3 +124,14 @@ def test_lent_output_lives_until_the_next_call(both: tuple[FfiClient, FfiClient]
     assert local.memory.owners() == 1  # the lent output buffer
     local.drop_handle(handle)
     assert local.memory.owners() == 0
+
+
+def test_the_lane_reads_the_callers_memory_in_place_and_never_writes_it() -> None:
+    caller = np.arange(16, dtype=np.uint8)
+    view = LocalMemory(ClientMemory()).read(caller.ctypes.data, caller.nbytes)
+    caller[0] = 200  # no copy: the caller's bytes as they are now
+    assert bytes(view) == caller.tobytes()
+    with pytest.raises(TypeError):
+        view[0] = 1  # type: ignore[index]
+    with pytest.raises(ValueError, match="read-only"):
+        np.frombuffer(view, np.uint8)[0] = 1
