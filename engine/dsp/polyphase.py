@@ -110,7 +110,7 @@ class StreamingResampler:
         if self.passthrough:
             return frames.astype(np.float64)
         if len(frames) > 2 * self._block:
-            # Long pushes in blocks: their gather plans repeat (cached) and stay in cache,
+            # Long pushes in blocks: their plans repeat (cached) and stay in cache,
             # and chunked output equals one-shot output exactly.
             block = self._block
             return np.concatenate(
@@ -205,8 +205,13 @@ class StreamingResampler:
         return tail
 
 
+def _rounded(samples: np.ndarray) -> np.ndarray:
+    """Rounded to the nearest integer and clipped to int16's range, still float."""
+    return _clip(np.rint(samples), -32768.0, 32767.0)
+
+
 def to_int16(samples: np.ndarray) -> np.ndarray:
-    return _clip(np.rint(samples), -32768.0, 32767.0).astype(np.int16)
+    return _rounded(samples).astype(np.int16)
 
 
 def to_int16_bytes(samples: np.ndarray, planar: bool = False) -> bytearray:
@@ -216,7 +221,7 @@ def to_int16_bytes(samples: np.ndarray, planar: bool = False) -> bytearray:
     out = bytearray(2 * frames * channels)
     shape = (channels, frames) if planar else (frames, channels)
     target = np.frombuffer(out, dtype=np.int16).reshape(shape)
-    rounded = _clip(np.rint(samples), -32768.0, 32767.0)
+    rounded = _rounded(samples)
     np.copyto(target, rounded.T if planar else rounded, casting="unsafe")
     return out
 

@@ -119,7 +119,8 @@ def _scale_plane_down(plane: np.ndarray, dst_h: int, dst_w: int) -> np.ndarray:
         wide = plane.astype(np.uint16)
         total = wide[0::2, 0::2] + wide[0::2, 1::2] + wide[1::2, 0::2] + wide[1::2, 1::2]
         return ((total + 2) >> 2).astype(np.uint8)
-    # ScaleFilterReduce: one source row or an unchanged height filters columns only.
+    # ScaleFilterReduce: one source row or an unchanged height blend columns only, one
+    # source column takes the nearest rows.
     blend_rows = src_h > 1 and dst_h != src_h and src_w > 1
     step_y = (src_h << 16) // dst_h
     ys = (step_y >> 1) - 32768 + step_y * np.arange(dst_h, dtype=np.int64)
