@@ -116,9 +116,7 @@ def _scale_plane_down(plane: np.ndarray, dst_h: int, dst_w: int) -> np.ndarray:
     if (src_h, src_w) == (dst_h, dst_w):
         return plane
     if 2 * dst_h == src_h and 2 * dst_w == src_w:  # ScalePlaneDown2, box
-        wide = plane.astype(np.uint16)
-        total = wide[0::2, 0::2] + wide[0::2, 1::2] + wide[1::2, 0::2] + wide[1::2, 1::2]
-        return ((total + 2) >> 2).astype(np.uint8)
+        return _box_average(plane.astype(np.uint16)).astype(np.uint8)
     # ScaleFilterReduce: one source row or an unchanged height blend columns only, one
     # source column takes the nearest rows.
     blend_rows = src_h > 1 and dst_h != src_h and src_w > 1
@@ -139,12 +137,17 @@ def _scale_plane_down(plane: np.ndarray, dst_h: int, dst_w: int) -> np.ndarray:
 def _blend_rows(plane: np.ndarray, ys: np.ndarray, blend: bool) -> np.ndarray:
     """InterpolateRow: row y >> 16 blended with the next by the 8-bit fraction of y."""
     top = ys >> 16
-    rows = plane[top].astype(np.int32)
     if not blend:
-        return rows.astype(np.uint8)
+        return plane[top]
     fraction = ((ys >> 8) & 255)[:, None]
+    rows = plane[top].astype(np.int32)
     below = plane[np.minimum(top + 1, plane.shape[0] - 1)]
     return ((rows * (256 - fraction) + below * fraction + 128) >> 8).astype(np.uint8)
+
+
+def _box_average(plane: np.ndarray) -> np.ndarray:
+    """Each 2x2 block's rounded mean, in the plane's (wide enough) integer type."""
+    return (plane[0::2, 0::2] + plane[0::2, 1::2] + plane[1::2, 0::2] + plane[1::2, 1::2] + 2) >> 2
 
 
 def _rgb_of(image: VideoImage) -> np.ndarray:
@@ -176,9 +179,7 @@ def _rgb_to_i420(rgba: np.ndarray) -> list[np.ndarray]:
     channels = []
     for plane in (r, g, b):
         full = np.pad(plane, ((0, padded_h - height), (0, padded_w - width)), mode="edge")
-        channels.append(
-            (full[0::2, 0::2] + full[0::2, 1::2] + full[1::2, 0::2] + full[1::2, 1::2] + 2) >> 2
-        )
+        channels.append(_box_average(full))
     ar, ag, ab = channels
     u = ((112 * ab - 74 * ag - 38 * ar + 0x8080) >> 8).astype(np.uint8)
     v = ((112 * ar - 94 * ag - 18 * ab + 0x8080) >> 8).astype(np.uint8)
