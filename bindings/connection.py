@@ -12,7 +12,7 @@ from typing import Any
 
 import grpc
 
-from lkemu.engine import shared_blobs
+from lkemu.engine.wire import shared_blobs
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 # Must match the engine's limits: video frames exceed gRPC's 4 MB default.
@@ -61,7 +61,7 @@ _HELLO, _CALL, _DROP = 1, 2, 3
 
 
 class FastLane:
-    """Blocking framed socket for requests and drops (see lkemu.engine.fastlane)."""
+    """Blocking framed socket for requests and drops (see lkemu.engine.core.fastlane)."""
 
     def __init__(self, address: str, session_id: int) -> None:
         if address.startswith("unix:"):
@@ -105,7 +105,7 @@ class EngineConnection:
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
         self._fast: FastLane | None = None
-        # Large blobs travel as files under /dev/shm (lkemu.engine.shared_blobs).
+        # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs).
         self.shared_memory = False
 
     @classmethod

@@ -19,11 +19,12 @@ import os
 import threading
 from dataclasses import dataclass
 
-from lkemu.engine import dispatch
-from lkemu.engine.errors import MemoryFault
-from lkemu.engine.memory import Buffer, Memory
-from lkemu.engine.runtime import EngineRuntime
-from lkemu.engine.session import Session
+from lkemu.engine.core import dispatch
+from lkemu.engine.core.call import Call
+from lkemu.engine.core.errors import MemoryFault
+from lkemu.engine.core.memory import Buffer, Memory
+from lkemu.engine.core.runtime import EngineRuntime
+from lkemu.engine.core.session import Session
 from lkemu.proto import ffi_pb2
 
 from .pointers import ClientMemory
@@ -111,7 +112,7 @@ class LocalLane:
         return handle >= LOCAL_HANDLE_BASE and self._runtime.handles.exists(handle)
 
     def execute(self, request: ffi_pb2.FfiRequest) -> LocalReply:
-        call = dispatch.Call(self._runtime, self._session, LocalMemory(self._memory))
+        call = Call(self._runtime, self._session, LocalMemory(self._memory))
         try:
             if request.WhichOneof("message") == "video_convert":
                 name, response = dispatch.run(call, request)  # stateless: no lock

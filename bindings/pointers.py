@@ -20,7 +20,7 @@ from typing import Any
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
-from lkemu.engine import shared_blobs
+from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 
@@ -169,7 +169,7 @@ _REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
 
 def collect_inputs(request: Message, shared: bool = False) -> list[Blob]:
     """Read the client memory a request points at; with `shared`, large regions go into
-    shared memory files rather than into the message (lkemu.engine.shared_blobs)."""
+    shared memory files rather than into the message (lkemu.engine.wire.shared_blobs)."""
     blobs = []
     for message, _ in _walk(request):
         region = _REGIONS.get(message.DESCRIPTOR.name)

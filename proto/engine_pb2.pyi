@@ -155,7 +155,14 @@ class InfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class EngineInfo(_message.Message):
-    __slots__ = ("engine_version", "protocol_version", "clock", "sessions", "implemented_requests", "unimplemented_requests", "pid")
+    __slots__ = ("engine_version", "protocol_version", "clock", "sessions", "implemented_requests", "unimplemented_requests", "pid", "partial_requests")
+    class PartialRequestsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     PROTOCOL_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLOCK_FIELD_NUMBER: _ClassVar[int]
@@ -163,6 +170,7 @@ class EngineInfo(_message.Message):
     IMPLEMENTED_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     UNIMPLEMENTED_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     PID_FIELD_NUMBER: _ClassVar[int]
+    PARTIAL_REQUESTS_FIELD_NUMBER: _ClassVar[int]
     engine_version: str
     protocol_version: str
     clock: str
@@ -170,7 +178,8 @@ class EngineInfo(_message.Message):
     implemented_requests: _containers.RepeatedScalarFieldContainer[str]
     unimplemented_requests: _containers.RepeatedScalarFieldContainer[str]
     pid: int
-    def __init__(self, engine_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., clock: _Optional[str] = ..., sessions: _Optional[int] = ..., implemented_requests: _Optional[_Iterable[str]] = ..., unimplemented_requests: _Optional[_Iterable[str]] = ..., pid: _Optional[int] = ...) -> None: ...
+    partial_requests: _containers.ScalarMap[str, str]
+    def __init__(self, engine_version: _Optional[str] = ..., protocol_version: _Optional[str] = ..., clock: _Optional[str] = ..., sessions: _Optional[int] = ..., implemented_requests: _Optional[_Iterable[str]] = ..., unimplemented_requests: _Optional[_Iterable[str]] = ..., pid: _Optional[int] = ..., partial_requests: _Optional[_Mapping[str, str]] = ...) -> None: ...
 
 class HandleCountsRequest(_message.Message):
     __slots__ = ("session_id",)
@@ -387,5 +396,19 @@ class SimulateReconnectRequest(_message.Message):
     def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ...) -> None: ...
 
 class SimulateReconnectReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class InjectRequestFaultRequest(_message.Message):
+    __slots__ = ("request_name", "times", "message")
+    REQUEST_NAME_FIELD_NUMBER: _ClassVar[int]
+    TIMES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    request_name: str
+    times: int
+    message: str
+    def __init__(self, request_name: _Optional[str] = ..., times: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class InjectRequestFaultReply(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...

@@ -334,6 +334,11 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
                 _registered_method=True)
+        self.InjectRequestFault = channel.unary_unary(
+                '/lkemu.engine.EngineControl/InjectRequestFault',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -399,6 +404,14 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def InjectRequestFault(self, request, context):
+        """Fault injection: the async work of the next `times` requests of a kind fails inside
+        the engine, as a bug would; their callbacks still answer, with the error set.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -451,6 +464,11 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.SimulateReconnect,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.SerializeToString,
+            ),
+            'InjectRequestFault': grpc.unary_unary_rpc_method_handler(
+                    servicer.InjectRequestFault,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -723,6 +741,33 @@ class EngineControl:
             '/lkemu.engine.EngineControl/SimulateReconnect',
             lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InjectRequestFault(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/InjectRequestFault',
+            lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.FromString,
             options,
             channel_credentials,
             insecure,

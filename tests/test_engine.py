@@ -17,9 +17,9 @@ import pytest
 from lkemu.bindings import EngineUnavailable, FfiClient, FfiHandle, FfiRequestError
 from lkemu.bindings.connection import EngineConnection
 from lkemu.bindings.embedded import EmbeddedEngine
-from lkemu.engine.dispatch import REQUEST_NAMES
-from lkemu.engine.errors import InvalidRequest
-from lkemu.engine.handles import HandleTable
+from lkemu.engine.core.dispatch import REQUEST_NAMES
+from lkemu.engine.core.errors import InvalidRequest
+from lkemu.engine.core.handles import HandleTable
 from lkemu.proto import engine_pb2, ffi_pb2
 
 

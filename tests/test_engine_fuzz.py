@@ -6,7 +6,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from lkemu.bindings import FfiClient, FfiRequestError
-from lkemu.engine.dispatch import REQUEST_NAMES
+from lkemu.engine.core.dispatch import REQUEST_NAMES
 from lkemu.proto import ffi_pb2
 
 _SETTINGS = settings(

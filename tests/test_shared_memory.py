@@ -14,7 +14,7 @@ from lkemu.bindings import FfiClient
 from lkemu.bindings.connection import EngineConnection
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.bindings.pointers import collect_inputs
-from lkemu.engine import shared_blobs
+from lkemu.engine.wire import shared_blobs
 from lkemu.proto import engine_pb2, ffi_pb2, video_frame_pb2
 
 T = video_frame_pb2.VideoBufferType

@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from lkemu.engine.tokens import KeyPair, TokenError, verify
+from lkemu.engine.rooms.tokens import KeyPair, TokenError, verify
 
 api = pytest.importorskip("livekit.api", reason="livekit-api (parity extra) not installed")
 

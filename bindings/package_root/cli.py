@@ -10,7 +10,7 @@ import sys
 
 
 def _serve(args: argparse.Namespace) -> int:
-    from lkemu.engine.server import AddressError, check_local_address, serve
+    from lkemu.engine.core.server import AddressError, check_local_address, serve
 
     try:
         check_local_address(args.address)

@@ -11,7 +11,7 @@ import pytest
 
 from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.bindings.embedded import EmbeddedEngine
-from lkemu.engine import shared_blobs
+from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 
 T = video_frame_pb2.VideoBufferType

@@ -1,0 +1,126 @@
+"""From request to handler, and from a handler's result or failure to the reply.
+
+This is the only module that imports the areas of the protocol: importing them registers
+their handlers (engine/core/registry.py), so the import graph points one way, from here to
+the areas and from the areas to core.
+"""
+
+from __future__ import annotations
+
+import logging
+import traceback
+
+from google.protobuf.message import DecodeError
+
+from lkemu.proto import engine_pb2, ffi_pb2
+
+from ..local import audio_processing, resamplers, video_conversion
+from ..media import (
+    audio_filter,
+    audio_source,
+    audio_stream,
+    tracks,
+    video_source,
+    video_stream,
+)
+from ..rooms import connection, data, health, local_participant, media, participant_streams
+from . import lifecycle
+from .call import Call
+from .errors import FfiError, NotImplementedInLkemu
+from .memory import Memory
+from .registry import HANDLERS, status
+from .runtime import EngineRuntime
+from .session import Session
+from .spec import REQUESTS
+
+logger = logging.getLogger("lkemu.engine")
+
+AREAS = (
+    lifecycle,
+    audio_source,
+    audio_stream,
+    audio_filter,
+    tracks,
+    video_source,
+    video_stream,
+    resamplers,
+    audio_processing,
+    video_conversion,
+    connection,
+    local_participant,
+    media,
+    data,
+    health,
+    participant_streams,
+)
+
+REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)
+
+
+def implemented_requests() -> list[str]:
+    """Kinds with a handler, partial ones included."""
+    return [name for name in REQUEST_NAMES if name in HANDLERS]
+
+
+def coverage() -> list[tuple[str, str, str]]:
+    """(request kind, status, what is missing) for every kind, in protocol order."""
+    return [(name, *status(name)) for name in REQUEST_NAMES]
+
+
+class RequestFailed(Exception):
+    """A request that ends in handle 0: its name (if it had one), message and kind."""
+
+    def __init__(self, name: str, message: str, kind: int) -> None:
+        super().__init__(message)
+        self.name, self.message, self.kind = name, message, kind
+
+
+def run(call: Call, request: ffi_pb2.FfiRequest) -> tuple[str, ffi_pb2.FfiResponse]:
+    """Run one decoded request: its name and response, or RequestFailed."""
+    name = request.WhichOneof("message")
+    if name is None:
+        raise RequestFailed("", "message is empty", engine_pb2.INVALID_REQUEST)
+    call.name = name
+    try:
+        registered = HANDLERS.get(name)
+        if registered is None:
+            raise NotImplementedInLkemu(name)
+        result = registered.handler(call, getattr(request, name))
+        response = ffi_pb2.FfiResponse()
+        getattr(response, registered.spec.response_field).CopyFrom(result)
+    except FfiError as error:
+        raise RequestFailed(name, f"failed to handle request {name}: {error}", error.kind) from None
+    except Exception as error:  # a bug in lkemu: report it, keep serving
+        logger.error("handler %s crashed:\n%s", name, traceback.format_exc())
+        raise RequestFailed(
+            name, f"lkemu internal error in {name}: {error!r}", engine_pb2.INTERNAL
+        ) from None
+    return name, response
+
+
+def execute(
+    runtime: EngineRuntime, session: Session, call: engine_pb2.FfiCall
+) -> engine_pb2.FfiReply:
+    """Decode, run and encode one request; every failure becomes a reply with handle 0."""
+    memory = Memory(call.inputs, session.share)  # first: it takes any shared input files
+    try:
+        request = ffi_pb2.FfiRequest.FromString(call.request)
+    except DecodeError as error:
+        return _fail(session, "", f"failed to decode request: {error}", engine_pb2.DECODE)
+    try:
+        name, response = run(Call(runtime, session, memory), request)
+    except RequestFailed as failed:
+        return _fail(session, failed.name, failed.message, failed.kind)
+    return engine_pb2.FfiReply(
+        handle=runtime.handles.next_id(),
+        response=response.SerializeToString(),
+        outputs=memory.outputs,
+        request_name=name,
+    )
+
+
+def _fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
+    # The native core answers handle 0 and logs the reason; the log reaches the client as a
+    # LogBatch event when it captures logs. The reply carries it too, for typed errors.
+    session.log(ffi_pb2.LOG_ERROR, message, target="livekit_ffi::cabi")
+    return engine_pb2.FfiReply(handle=0, error=message, error_kind=kind, request_name=name)

@@ -1,0 +1,116 @@
+"""Memory behind the protocol's *_ptr fields, across the process boundary.
+
+A request's pointers name client memory: the client ships those bytes as INPUT blobs and
+handlers read them here. In-place results are written back (IN_PLACE blobs the client
+copies into its own memory). Buffers the engine hands out get an engine address and travel
+as OWNED blobs (kept by the client until the owner handle is dropped) or LENT blobs (valid
+until the owner's next call); the client rewrites the *_ptr fields to its own copies.
+"""
+
+from __future__ import annotations
+
+import mmap
+from collections.abc import Callable, Iterable
+
+import numpy as np
+
+from lkemu.proto import engine_pb2
+
+from ..wire import shared_blobs
+from .errors import MemoryFault
+
+# What a read gives: the shipped bytes, a map of a shared blob's pages, or (in the client's
+# own process) a read-only view of the caller's memory.
+Buffer = bytes | bytearray | mmap.mmap | memoryview
+
+# Engine addresses live in their own range so they never look like a small integer, and
+# are aligned like real allocations.
+_ENGINE_ADDRESS_BASE = 0x7E00_0000_0000
+_ALIGN = 64
+_cursor = _ENGINE_ADDRESS_BASE
+
+
+def _next_engine_address(size: int) -> int:
+    # The engine runs on one event loop thread, so a plain cursor is enough.
+    global _cursor
+    address = _cursor
+    _cursor += max(_ALIGN, -(-size // _ALIGN) * _ALIGN)
+    return address
+
+
+class Memory:
+    """The memory one request (or one event) reads and produces.
+
+    `share`: how this session puts a large output in shared memory (Session.share), or
+    None to ship every output inside the message.
+    """
+
+    def __init__(
+        self,
+        inputs: Iterable[engine_pb2.Blob] = (),
+        share: Callable[[Buffer], str] | None = None,
+    ) -> None:
+        self._inputs: list[tuple[int, Buffer]] = []
+        self._lost: list[str] = []
+        for blob in inputs:
+            if not blob.shared_name:
+                self._inputs.append((blob.address, blob.data))
+                continue
+            try:
+                self._inputs.append((blob.address, shared_blobs.take(blob.shared_name)))
+            except (OSError, ValueError) as error:
+                self._lost.append(f"{blob.shared_name} ({error})")
+        self._share = share
+        self.outputs: list[engine_pb2.Blob] = []
+
+    def read(self, address: int, size: int) -> Buffer:
+        if size == 0:
+            return b""
+        if address == 0:
+            raise MemoryFault("null data pointer")
+        for start, data in self._inputs:
+            offset = address - start
+            if offset >= 0 and offset + size <= len(data):
+                return data[offset : offset + size] if offset or size != len(data) else data
+        if self._lost:
+            raise MemoryFault(f"shared client memory could not be read: {', '.join(self._lost)}")
+        raise MemoryFault(
+            f"no client memory shipped for {size} bytes at {address:#x} "
+            "(the client must send what its *_ptr fields point at)"
+        )
+
+    def read_array(self, address: int, count: int, dtype: type = np.int16) -> np.ndarray:
+        itemsize = np.dtype(dtype).itemsize
+        return np.frombuffer(self.read(address, count * itemsize), dtype=dtype)
+
+    def write_in_place(self, address: int, data: bytes) -> None:
+        self.outputs.append(
+            engine_pb2.Blob(address=address, data=data, kind=engine_pb2.Blob.IN_PLACE)
+        )
+
+    def hand_out(
+        self,
+        data: Buffer,
+        owner_handle: int,
+        *,
+        lent: bool = False,
+        detached: bool = False,
+    ) -> int:
+        """Place `data` at a new engine address owned by `owner_handle`; returns the address.
+
+        `detached`: the engine does not store `owner_handle` (nothing is left to free on its
+        side once the bytes are shipped), so the client drops it without a round trip. That
+        is what keeps received frames cheap: one event each, no drop call.
+        """
+        address = _next_engine_address(len(data))
+        kind = engine_pb2.Blob.LENT if lent else engine_pb2.Blob.OWNED
+        blob = engine_pb2.Blob(
+            address=address, kind=kind, owner_handle=owner_handle, detached=detached
+        )
+        if self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
+            blob.shared_name = self._share(data)
+        else:
+            # a protobuf bytes field takes nothing but bytes
+            blob.data = data if isinstance(data, bytes) else bytes(data)
+        self.outputs.append(blob)
+        return address

@@ -1,0 +1,316 @@
+"""The wire layer: lkemu's gRPC services over the engine runtime.
+
+Everything runs on one asyncio loop, so engine state needs no locks. The server binds to
+loopback or a Unix socket only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import logging
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
+
+import grpc
+from grpc_health.v1 import health, health_pb2, health_pb2_grpc
+
+from lkemu import __version__
+from lkemu.proto import engine_pb2, engine_pb2_grpc
+
+from ..rooms import control as room_control
+from ..wire import shared_blobs
+from ..wire.limits import GRPC_OPTIONS
+from . import dispatch
+from .fastlane import FastLane
+from .runtime import EngineRuntime
+from .session import Session
+from .spec import PROTOCOL_VERSION, REQUESTS
+
+logger = logging.getLogger("lkemu.engine")
+
+MAX_EVENTS_PER_BATCH = 256
+T = TypeVar("T")
+
+SERVICE_NAMES = ("lkemu.engine.FfiEngine", "lkemu.engine.EngineControl")
+
+
+class AddressError(ValueError):
+    pass
+
+
+def check_local_address(address: str) -> str:
+    """Accept `unix:PATH` or a loopback host:port; refuse anything reachable from outside."""
+    if address.startswith("unix:"):
+        return address
+    host, sep, port = address.rpartition(":")
+    if not sep or not port.isdigit():
+        raise AddressError(f"address must be HOST:PORT or unix:PATH, got {address!r}")
+    bare = host.strip("[]")
+    if bare != "localhost":
+        try:
+            ip = ipaddress.ip_address(bare)
+        except ValueError as error:
+            raise AddressError(f"not a loopback address: {host!r}") from error
+        if not ip.is_loopback:
+            raise AddressError(f"lkemu serves on loopback only, not {host}")
+    return address
+
+
+class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
+    def __init__(self, runtime: EngineRuntime, fast_lane: str = "") -> None:
+        self.runtime = runtime
+        self.fast_lane = fast_lane
+
+    def _session(self, session_id: int) -> Session | None:
+        return self.runtime.sessions.get(session_id)
+
+    async def OpenSession(
+        self, request: engine_pb2.OpenSessionRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.OpenSessionResponse:
+        session = self.runtime.open_session(request.capture_logs, request.sdk, request.sdk_version)
+        session.shared_memory = _sees_probe(request)
+        logger.info("session %d opened (%s %s, pid %d, shared memory %s)", session.id,
+                    request.sdk, request.sdk_version, request.client_pid,
+                    "on" if session.shared_memory else "off")  # fmt: skip
+        return engine_pb2.OpenSessionResponse(
+            session_id=session.id,
+            engine_version=__version__,
+            clock=self.runtime.clock,
+            fast_lane=self.fast_lane,
+            shared_memory=session.shared_memory,
+        )
+
+    async def Request(
+        self, request: engine_pb2.FfiCall, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.FfiReply:
+        session = self._session(request.session_id)
+        if session is None:
+            return engine_pb2.FfiReply(
+                error=f"no session {request.session_id}: open one first (or it was closed)",
+                error_kind=engine_pb2.NO_SESSION,
+            )
+        return dispatch.execute(self.runtime, session, request)
+
+    async def DropHandle(
+        self, request: engine_pb2.DropHandleRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.DropHandleResponse:
+        existed = self.runtime.drop_handle(request.session_id, request.handle)
+        return engine_pb2.DropHandleResponse(existed=existed)
+
+    async def Events(
+        self, request: engine_pb2.EventsRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[engine_pb2.EventBatch]:
+        session = self._session(request.session_id)
+        if session is None:
+            await context.abort(grpc.StatusCode.NOT_FOUND, f"no session {request.session_id}")
+            return
+        queue = session.events
+        try:
+            while True:
+                event = await queue.get()
+                if event is None:
+                    return
+                batch = engine_pb2.EventBatch()
+                batch.events.append(event)
+                ended = False
+                while not queue.empty() and len(batch.events) < MAX_EVENTS_PER_BATCH:
+                    more = queue.get_nowait()
+                    if more is None:
+                        ended = True
+                        break
+                    batch.events.append(more)
+                yield batch
+                session.drained()
+                if ended:
+                    return
+        finally:
+            # The stream ends when the client goes away: nothing it owned survives it.
+            released = self.runtime.close_session(session.id)
+            if released:
+                logger.info("session %d gone, %d handles released", session.id, released)
+
+    async def CloseSession(
+        self, request: engine_pb2.CloseSessionRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.CloseSessionResponse:
+        released = self.runtime.close_session(request.session_id)
+        return engine_pb2.CloseSessionResponse(released_handles=released)
+
+
+class EngineControlService(engine_pb2_grpc.EngineControlServicer):
+    def __init__(self, runtime: EngineRuntime) -> None:
+        self.runtime = runtime
+
+    async def Info(
+        self, request: engine_pb2.InfoRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.EngineInfo:
+        rows = dispatch.coverage()
+        return engine_pb2.EngineInfo(
+            engine_version=__version__,
+            protocol_version=PROTOCOL_VERSION,
+            clock=self.runtime.clock,
+            sessions=len(self.runtime.sessions),
+            implemented_requests=[name for name, state, _ in rows if state != "not implemented"],
+            unimplemented_requests=[name for name, state, _ in rows if state == "not implemented"],
+            partial_requests={name: missing for name, state, missing in rows if state == "partial"},
+            pid=os.getpid(),
+        )
+
+    async def CountHandles(
+        self, request: engine_pb2.HandleCountsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.HandleCounts:
+        counts = self.runtime.handles.count(request.session_id)
+        return engine_pb2.HandleCounts(total=sum(counts.values()), by_type=dict(counts))
+
+    # Rooms (engine/rooms/control.py): a refused request aborts with its reason.
+
+    async def _run(self, context: grpc.aio.ServicerContext, work: Callable[[], T]) -> T:
+        try:
+            return work()
+        except room_control.ControlError as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise  # abort raises; this keeps type checkers informed
+
+    async def ListRooms(
+        self, request: engine_pb2.ListRoomsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ListRoomsReply:
+        return room_control.list_rooms(self.runtime)
+
+    async def ListParticipants(
+        self, request: engine_pb2.ListParticipantsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ListParticipantsReply:
+        return await self._run(
+            context, lambda: room_control.list_participants(self.runtime, request.room)
+        )
+
+    async def InjectParticipant(
+        self, request: engine_pb2.InjectParticipantRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.InjectParticipantReply:
+        return await self._run(
+            context, lambda: room_control.inject_participant(self.runtime, request)
+        )
+
+    async def RemoveParticipant(
+        self, request: engine_pb2.RemoveParticipantRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.RemoveParticipantReply:
+        await self._run(
+            context,
+            lambda: room_control.remove_participant(
+                self.runtime, request.room, request.identity, request.reason
+            ),
+        )
+        return engine_pb2.RemoveParticipantReply()
+
+    async def CloseRoom(
+        self, request: engine_pb2.CloseRoomRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.CloseRoomReply:
+        count = await self._run(
+            context, lambda: room_control.close_room(self.runtime, request.room)
+        )
+        return engine_pb2.CloseRoomReply(disconnected=count)
+
+    async def UpdateRoomMetadata(
+        self, request: engine_pb2.UpdateRoomMetadataRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.UpdateRoomMetadataReply:
+        await self._run(
+            context,
+            lambda: room_control.update_room_metadata(self.runtime, request.room, request.metadata),
+        )
+        return engine_pb2.UpdateRoomMetadataReply()
+
+    async def SetConnectionQuality(
+        self, request: engine_pb2.SetConnectionQualityRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetConnectionQualityReply:
+        await self._run(
+            context,
+            lambda: room_control.set_connection_quality(
+                self.runtime, request.room, request.identity, request.quality
+            ),
+        )
+        return engine_pb2.SetConnectionQualityReply()
+
+    async def SimulateReconnect(
+        self, request: engine_pb2.SimulateReconnectRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SimulateReconnectReply:
+        await self._run(
+            context,
+            lambda: room_control.simulate_reconnect(self.runtime, request.room, request.identity),
+        )
+        return engine_pb2.SimulateReconnectReply()
+
+    async def InjectRequestFault(
+        self, request: engine_pb2.InjectRequestFaultRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.InjectRequestFaultReply:
+        spec = REQUESTS.get(request.request_name)
+        if spec is None or spec.callback is None:
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"{request.request_name!r} is not an async request kind",
+            )
+        message = request.message or "fault injected by the control service"
+        self.runtime.faults.add(request.request_name, max(1, request.times), message)
+        return engine_pb2.InjectRequestFaultReply()
+
+
+async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:
+    """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given)."""
+    check_local_address(address)
+    runtime = EngineRuntime(clock=clock)
+    server = grpc.aio.server(options=GRPC_OPTIONS)
+    service = FfiEngineService(runtime)
+    engine_pb2_grpc.add_FfiEngineServicer_to_server(service, server)
+    engine_pb2_grpc.add_EngineControlServicer_to_server(EngineControlService(runtime), server)
+    health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
+    health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
+    port = server.add_insecure_port(address)
+    bound = address if address.startswith("unix:") else f"{address.rpartition(':')[0]}:{port}"
+    await server.start()
+    fast_lane = FastLane(runtime)
+    service.fast_lane = await fast_lane.start(bound)
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    watchdog = loop.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
+
+    # The first line on stdout is the contract with whoever spawned us.
+    print(f"lkemu engine serving on {bound} (clock {clock}, pid {os.getpid()})", flush=True)
+    await stop.wait()
+    if watchdog is not None:
+        watchdog.cancel()
+    for name in ("", *SERVICE_NAMES):
+        await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
+    await runtime.shutdown()
+    await fast_lane.stop()
+    await server.stop(grace=1.0)
+    if address.startswith("unix:"):
+        path = address.removeprefix("unix:").removeprefix("//")
+        for leftover in (path, path + ".fast"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+    print("lkemu engine stopped", file=sys.stderr, flush=True)
+
+
+async def _watch_parent(parent_pid: int, stop: asyncio.Event) -> None:
+    # An embedded engine must not outlive the process that spawned it, even after kill -9.
+    while True:
+        await asyncio.sleep(0.5)
+        if os.getppid() != parent_pid:
+            stop.set()
+            return
+
+
+def _sees_probe(request: engine_pb2.OpenSessionRequest) -> bool:
+    """Whether the client's probe file reads back here: the same /dev/shm on both sides."""
+    if not request.shared_probe or not request.shared_token:
+        return False
+    try:
+        return bytes(shared_blobs.take(request.shared_probe)) == request.shared_token
+    except (OSError, ValueError):
+        return False

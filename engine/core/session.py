@@ -1,0 +1,96 @@
+"""One client process attached to the engine: its event stream, logs and lifetime."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterable
+
+from lkemu.proto import engine_pb2, ffi_pb2
+
+from ..wire import shared_blobs
+from .memory import Buffer
+
+_SHARED_NAMES_CHECK = 64
+
+
+class Session:
+    def __init__(self, session_id: int, capture_logs: bool, sdk: str, sdk_version: str) -> None:
+        self.id = session_id
+        self.capture_logs = capture_logs
+        self.sdk = sdk
+        self.sdk_version = sdk_version
+        # None is the end-of-stream marker for the Events call.
+        self.events: asyncio.Queue[engine_pb2.EngineEvent | None] = asyncio.Queue()
+        # After dispose the native core has no callback any more: events are dropped.
+        self.disposed = False
+        self.closed = False
+        # Called once when the client has read the backlog down (virtual-clock backpressure).
+        self._drain_callbacks: list[Callable[[], None]] = []
+        # Large outputs go through /dev/shm once the client proved it sees the same one.
+        self.shared_memory = False
+        self._shared_names: set[str] = set()
+
+    @property
+    def share(self) -> Callable[[Buffer], str] | None:
+        """How Memory puts a large output in shared memory for this client, if it can."""
+        return self._write_shared if self.shared_memory else None
+
+    def _write_shared(self, data: Buffer) -> str:
+        name = shared_blobs.write(data)
+        self._shared_names.add(name)
+        if len(self._shared_names) > _SHARED_NAMES_CHECK:
+            # The client removes what it reads; forget those, keep what may still be unread.
+            self._shared_names = {n for n in self._shared_names if shared_blobs.exists(n)}
+        return name
+
+    def backlog(self) -> int:
+        """Events emitted and not yet sent to the client."""
+        return self.events.qsize()
+
+    def call_when_drained(self, callback: Callable[[], None]) -> None:
+        self._drain_callbacks.append(callback)
+
+    def drained(self) -> None:
+        """The event stream sent what was queued: wake whoever waits for room."""
+        callbacks, self._drain_callbacks = self._drain_callbacks, []
+        for callback in callbacks:
+            callback()
+
+    def emit(
+        self,
+        event: ffi_pb2.FfiEvent,
+        outputs: Iterable[engine_pb2.Blob] = (),
+        *,
+        force: bool = False,
+    ) -> None:
+        if self.closed or (self.disposed and not force):
+            return
+        self.events.put_nowait(
+            engine_pb2.EngineEvent(event=event.SerializeToString(), outputs=outputs)
+        )
+
+    def answer(self, name: str, async_id: int, error: str | None = None) -> None:
+        """Emit the callback event `name` of an async request: its id, and an error if any."""
+        event = ffi_pb2.FfiEvent()
+        callback = getattr(event, name)
+        callback.async_id = async_id
+        if error is not None:
+            callback.error = error
+        self.emit(event)
+
+    def log(self, level: int, message: str, target: str = "lkemu") -> None:
+        """A log record as the native core sends it when logs are captured (LogBatch)."""
+        if not self.capture_logs:
+            return
+        event = ffi_pb2.FfiEvent()
+        event.logs.records.add(level=level, target=target, message=message)
+        self.emit(event)
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            for name in self._shared_names:  # written for this client, never read
+                shared_blobs.discard(name)
+            self._shared_names.clear()
+            self.events.put_nowait(None)
+            self.drained()

@@ -1,0 +1,34 @@
+"""video_convert: one buffer in (client memory), a converted owned buffer out.
+
+Conversion errors go in the response's `error` field, as native answers them (there they
+read "invalid request: <src> to <Dst> is not supported").
+"""
+
+from __future__ import annotations
+
+from lkemu.proto import video_frame_pb2
+
+from ..core.call import Call
+from ..core.registry import handles
+from ..video.buffers import read_image, write_owned
+from ..video.convert import ConversionNotImplemented, UnsupportedConversion, convert
+
+
+@handles("video_convert")
+def on_video_convert(
+    call: Call, request: video_frame_pb2.VideoConvertRequest
+) -> video_frame_pb2.VideoConvertResponse:
+    response = video_frame_pb2.VideoConvertResponse()
+    image = read_image(call.memory, request.buffer)
+    try:
+        converted = convert(image, request.dst_type, request.flip_y)
+    except UnsupportedConversion as error:
+        response.error = f"invalid request: {error}"
+        return response
+    except ConversionNotImplemented as error:
+        response.error = str(error)
+        return response
+    handle = call.runtime.handles.next_id()
+    response.buffer.handle.id = handle
+    write_owned(call.memory, converted, handle, response.buffer.info)
+    return response

@@ -1,0 +1,1 @@
+"""Media: audio and video sources, local tracks, streams and audio filter modules."""

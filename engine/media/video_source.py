@@ -1,0 +1,115 @@
+"""Video sources and local video tracks: new_video_source, capture_video_frame,
+create_video_track.
+
+Timestamps: the native core re-stamps a captured frame with its monotonic clock (WebRTC's
+timestamp aligner), so a local stream sees capture times, not the caller's timestamp_us.
+lkemu does the same on the real clock; on the virtual clock the caller's timestamp is kept,
+so runs stay exact. Frame metadata is kept with the frame for rooms to carry; native
+streams on a local track do not receive it.
+
+A captured frame becomes what WebRTC would carry: packed RGB buffers are converted to
+I420 (as the native core's to_libwebrtc_buffer does), planar buffers keep their type. It is
+delivered at once to the streams of every track made from the source, with its timestamp,
+rotation and metadata; there is no queue and no callback (native answers synchronously).
+"""
+
+from __future__ import annotations
+
+import time
+
+from lkemu.proto import track_pb2, video_frame_pb2
+
+from ..core.call import Call, field_or
+from ..core.errors import InvalidRequest, NotImplementedInLkemu
+from ..core.registry import handles
+from ..video.buffers import read_image
+from ..video.convert import convert
+from ..video.layout import PACKED_CHANNELS, T
+from .sinks import CapturedFrame, VideoSink
+from .tracks import LocalTrack
+
+
+class VideoSource:
+    native_type_name = "livekit_ffi::server::video_source::FfiVideoSource"
+
+    def __init__(self, width: int, height: int, is_screencast: bool) -> None:
+        self.width, self.height, self.is_screencast = width, height, is_screencast
+        self.tracks: list[LocalVideoTrack] = []
+
+    def wake(self) -> None:
+        """Video is never held back by its consumers: nothing waits to be woken."""
+
+    def capture(self, frame: CapturedFrame) -> None:
+        for track in list(self.tracks):
+            track.deliver(frame)
+
+    def close(self) -> None:
+        for track in list(self.tracks):
+            track.close()
+
+
+class LocalVideoTrack(LocalTrack):
+    kind = track_pb2.KIND_VIDEO
+    source: VideoSource
+    sinks: list[VideoSink]
+
+    def add_sink(self, sink: VideoSink) -> None:
+        self.sinks.append(sink)
+
+    def remove_sink(self, sink: VideoSink) -> None:
+        if sink in self.sinks:
+            self.sinks.remove(sink)
+
+    def deliver(self, frame: CapturedFrame) -> None:
+        self.sent_units += 1
+        self.sent_bytes += frame.image.nbytes
+        if self.muted:
+            return  # a disabled video track sends no frames
+        for sink in list(self.sinks):
+            sink.on_frame(frame)
+
+
+@handles("new_video_source", partial="VIDEO_SOURCE_ENCODED (encoded video) sources")
+def on_new_video_source(
+    call: Call, request: video_frame_pb2.NewVideoSourceRequest
+) -> video_frame_pb2.NewVideoSourceResponse:
+    if request.type == video_frame_pb2.VIDEO_SOURCE_ENCODED:
+        raise NotImplementedInLkemu("new_video_source", "VIDEO_SOURCE_ENCODED sources")
+    if request.type != video_frame_pb2.VIDEO_SOURCE_NATIVE:
+        raise InvalidRequest("unsupported video source type")
+    resolution = request.resolution
+    source = VideoSource(resolution.width, resolution.height, request.is_screencast)
+    response = video_frame_pb2.NewVideoSourceResponse()
+    response.source.handle.CopyFrom(call.own(source))
+    response.source.info.type = request.type
+    return response
+
+
+@handles("capture_video_frame")
+def on_capture_video_frame(
+    call: Call, request: video_frame_pb2.CaptureVideoFrameRequest
+) -> video_frame_pb2.CaptureVideoFrameResponse:
+    source = call.get(request.source_handle, VideoSource)
+    image = read_image(call.memory, request.buffer)
+    if image.kind in PACKED_CHANNELS:
+        image = convert(image, T.I420)
+    metadata = field_or(request, "metadata", None)
+    if metadata is not None and not metadata.ListFields():
+        metadata = None  # native drops an empty metadata message
+    timestamp = request.timestamp_us
+    if not call.runtime.media_clock.virtual:
+        timestamp = time.monotonic_ns() // 1000
+    source.capture(CapturedFrame(image, timestamp, request.rotation, metadata))
+    return video_frame_pb2.CaptureVideoFrameResponse()
+
+
+@handles("create_video_track")
+def on_create_video_track(
+    call: Call, request: track_pb2.CreateVideoTrackRequest
+) -> track_pb2.CreateVideoTrackResponse:
+    source = call.get(request.source_handle, VideoSource)
+    track = LocalVideoTrack(request.name, source)
+    response = track_pb2.CreateVideoTrackResponse()
+    response.track.handle.CopyFrom(call.own(track))
+    response.track.info.CopyFrom(track.info())
+    return response

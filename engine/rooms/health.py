@@ -1,0 +1,214 @@
+"""How a connection is doing: get_stats, get_session_stats, simulate_scenario, and the
+connection quality lkemu can be told to report.
+
+Statistics are WebRTC's stats objects with figures derived from what actually went through
+the simulated connection: samples and frames sent or received, packets as Opus (20 ms) or
+one per video frame would make them, no loss, no jitter. A track that is not in a room has
+no transceiver and fails as native does.
+
+simulate_scenario plays what a real reconnection shows the SDK: connection state
+reconnecting, `reconnecting`, then connected and `reconnected`; media keeps flowing.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from google.protobuf.message import Message
+
+from lkemu.proto import room_pb2, stats_pb2, track_pb2
+
+from ..core.call import Call, FollowUp
+from ..core.errors import FfiError, InvalidRequest
+from ..core.registry import handles
+from ..media.audio_source import AudioSource
+from ..media.tracks import LocalTrack, Track
+from .media import RemoteTrack
+from .model import Member, RoomView
+
+# The callback error native gives a room request once the room's engine is gone.
+ENGINE_CLOSED = "engine is closed"
+
+
+class RoomGone(FfiError):
+    """The room is no longer connected: the callback's error."""
+
+
+OPUS_PACKET_MS = 20
+OPUS_BYTES_PER_PACKET = 80  # 32 kbit/s
+RTP_HEADER_BYTES = 12
+
+
+def fill_required(message: Message) -> Message:
+    """Give every unset required field its zero value, through nested messages: stats
+    messages are all-required, and lkemu only knows some of their figures."""
+    for field in message.DESCRIPTOR.fields:
+        if field.message_type is not None:
+            if field.is_repeated or field.message_type.GetOptions().map_entry:
+                continue
+            if field.is_required or message.HasField(field.name):
+                fill_required(getattr(message, field.name))
+        elif field.is_required and not message.HasField(field.name):
+            setattr(message, field.name, field.default_value)
+    return message
+
+
+def _rtc(stats: Any, kind: str, sid: str) -> None:
+    stats.rtc.id = f"{kind}_{sid}"
+    stats.rtc.timestamp = int(time.time() * 1000)
+
+
+def _packets(track: Any, units: int) -> tuple[int, int]:
+    """Packets and payload bytes for `units` of the track's media."""
+    if track.kind == track_pb2.KIND_AUDIO:
+        rate = track.source.sample_rate if isinstance(track.source, AudioSource) else 48000
+        packets = units * 1000 // (rate * OPUS_PACKET_MS)
+        return packets, packets * OPUS_BYTES_PER_PACKET
+    return units, units * 2000  # a frame per packet of a modest VP8 stream
+
+
+def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
+    audio = track.kind == track_pb2.KIND_AUDIO
+    kind = "audio" if audio else "video"
+    codec = stats_pb2.RtcStats()
+    _rtc(codec.codec, "codec", track.sid)
+    codec.codec.codec.mime_type = "audio/opus" if audio else "video/VP8"
+    codec.codec.codec.clock_rate = 48000 if audio else 90000
+    codec.codec.codec.channels = 2 if audio else 0
+    codec.codec.codec.payload_type = 111 if audio else 96
+    result = [codec]
+    if isinstance(track, RemoteTrack):
+        packets, payload = _packets(track, track.received_units)
+        inbound = stats_pb2.RtcStats()
+        rtp = inbound.inbound_rtp
+        _rtc(rtp, "inbound", track.sid)
+        rtp.stream.kind = kind
+        rtp.stream.codec_id = codec.codec.rtc.id
+        rtp.received.packets_received = packets
+        rtp.inbound.track_identifier = track.sid
+        rtp.inbound.bytes_received = payload
+        rtp.inbound.header_bytes_received = packets * RTP_HEADER_BYTES
+        if audio:
+            rtp.inbound.total_samples_received = track.received_units
+            rtp.inbound.total_samples_duration = track.received_units / 48000
+        else:
+            rtp.inbound.frames_received = rtp.inbound.frames_decoded = track.received_units
+            rtp.inbound.frames_rendered = track.received_units
+        result.append(inbound)
+    else:
+        assert isinstance(track, LocalTrack)
+        packets, payload = _packets(track, track.sent_units)
+        outbound = stats_pb2.RtcStats()
+        rtp = outbound.outbound_rtp
+        _rtc(rtp, "outbound", track.sid)
+        rtp.stream.kind = kind
+        rtp.stream.codec_id = codec.codec.rtc.id
+        rtp.sent.packets_sent = packets
+        rtp.sent.bytes_sent = payload
+        rtp.outbound.header_bytes_sent = packets * RTP_HEADER_BYTES
+        rtp.outbound.active = True
+        if not audio:
+            rtp.outbound.frames_sent = rtp.outbound.frames_encoded = track.sent_units
+            rtp.outbound.frame_width = track.source.width
+            rtp.outbound.frame_height = track.source.height
+        source = stats_pb2.RtcStats()
+        _rtc(source.media_source, "source", track.sid)
+        source.media_source.source.track_identifier = track.sid
+        source.media_source.source.kind = kind
+        if audio:
+            source.media_source.audio.total_samples_captured = track.sent_units
+        result += [outbound, source]
+    for stats in result:
+        fill_required(stats)
+    return result
+
+
+@handles("get_stats")
+def on_get_stats(call: Call, request: track_pb2.GetStatsRequest) -> track_pb2.GetStatsResponse:
+    track = call.get(request.track_handle, Track)
+
+    async def gather(callback: Any) -> None:
+        in_room = isinstance(track, RemoteTrack) and not track.ended
+        if not (in_room or track.room_handle is not None):
+            raise RoomGone("room failure: no transceiver found for track")
+        callback.stats.extend(track_stats(track))
+
+    return track_pb2.GetStatsResponse(async_id=call.answer_later(request, gather))
+
+
+def _transport(kind: str, view_id: int) -> stats_pb2.RtcStats:
+    stats = stats_pb2.RtcStats()
+    _rtc(stats.transport, f"transport_{kind}", str(view_id))
+    stats.transport.transport.dtls_state = stats_pb2.DTLS_TRANSPORT_CONNECTED
+    stats.transport.transport.ice_state = stats_pb2.ICE_TRANSPORT_CONNECTED
+    return stats
+
+
+@handles("get_session_stats")
+def on_get_session_stats(
+    call: Call, request: room_pb2.GetSessionStatsRequest
+) -> room_pb2.GetSessionStatsResponse:
+    view = call.get(request.room_handle, RoomView)
+
+    async def gather(callback: Any) -> None:
+        member = view.connected_member
+        if member is None:
+            raise RoomGone(ENGINE_CLOSED)
+        result = callback.result
+        result.publisher_stats.append(fill_required(_transport("publisher", view.handle)))
+        for published in member.publications.values():
+            result.publisher_stats.extend(track_stats(published.track))
+        result.subscriber_stats.append(fill_required(_transport("subscriber", view.handle)))
+        for subscription in view.subscriptions.values():
+            result.subscriber_stats.extend(track_stats(subscription.remote))
+
+    return room_pb2.GetSessionStatsResponse(async_id=call.answer_later(request, gather))
+
+
+def set_quality(member: Member, quality: int) -> None:
+    """The server's view of a participant's connection changed: tell the room."""
+    if member.quality == quality:
+        return
+    member.quality = quality
+
+    def fill(e: room_pb2.RoomEvent) -> None:
+        e.connection_quality_changed.participant_identity = member.identity
+        e.connection_quality_changed.quality = quality
+
+    member.view.room.tell_about(member, fill)
+
+
+def reconnect(view: RoomView) -> None:
+    """What the SDK sees of a reconnection that succeeds."""
+    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_RECONNECTING))
+    view.emit(lambda e: e.reconnecting.SetInParent())
+    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED))
+    view.emit(lambda e: e.reconnected.SetInParent())
+
+
+@handles(
+    "simulate_scenario",
+    partial="every scenario plays a resume (reconnecting, then reconnected); a full "
+    "reconnect's republished tracks, node failure, migration and server leave are not "
+    "simulated",
+)
+def on_simulate_scenario(
+    call: Call, request: room_pb2.SimulateScenarioRequest
+) -> room_pb2.SimulateScenarioResponse:
+    if request.scenario not in room_pb2.SimulateScenarioKind.values():
+        raise InvalidRequest("unknown SimulateScenarioKind")
+    view = call.get(request.room_handle, RoomView)
+    scenario = request.scenario
+
+    async def simulate(callback: Any) -> FollowUp | None:
+        if view.connected_member is None:
+            raise RoomGone(ENGINE_CLOSED)
+        # The request only starts the scenario: the reconnection follows its callback.
+        # (SIMULATE_SPEAKER asks the server for a speaker update; lkemu's speakers come
+        # from audio levels, so there is nothing to replay.)
+        if scenario == room_pb2.SIMULATE_SPEAKER:
+            return None
+        return lambda: reconnect(view)
+
+    return room_pb2.SimulateScenarioResponse(async_id=call.answer_later(request, simulate))
