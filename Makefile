@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.lkemu-installed
 
-.PHONY: demo test lint typecheck bench proto clean
+.PHONY: demo test lint typecheck bench proto coverage clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,13 +26,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check engine bindings tools tests bench
 
 typecheck: $(STAMP)
-	$(BIN)/mypy engine bindings tools
+	$(BIN)/mypy engine bindings tools tests
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q
 
 proto: $(STAMP)
 	$(BIN)/python tools/sync_protocol.py
+
+coverage: $(STAMP)
+	$(BIN)/python tools/coverage.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

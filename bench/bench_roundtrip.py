@@ -44,4 +44,4 @@ def test_request_and_drop_native(benchmark, native_rtc) -> None:  # type: ignore
 @pytest.mark.benchmark(group="engine call floor")
 def test_engine_info_call_lkemu(benchmark, lkemu_client: FfiClient) -> None:  # type: ignore[no-untyped-def]
     """The cost of one gRPC unary call to the engine, whatever the request."""
-    benchmark(lkemu_client.connection.info)
+    benchmark(lkemu_client.control.info)

@@ -1,12 +1,14 @@
 """Client side of lkemu: the SDK's FfiClient API over an lkemu engine."""
 
-from .connection import ControlRefused, EngineConnection, EngineUnavailable, FfiRequestError
+from .connection import EngineConnection, EngineUnavailable, FfiRequestError
+from .control import ControlRefused, EngineControl
 from .ffi_client import INVALID_HANDLE, FfiClient, FfiHandle, FfiQueue
 
 __all__ = [
     "INVALID_HANDLE",
     "ControlRefused",
     "EngineConnection",
+    "EngineControl",
     "EngineUnavailable",
     "FfiClient",
     "FfiHandle",

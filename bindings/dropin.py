@@ -17,11 +17,8 @@ from typing import Any
 
 from lkemu.proto import ffi_pb2
 
-from . import local_lane
-from .connection import EngineConnection, EngineUnavailable
-from .embedded import default_address
-from .local_lane import LocalLane
-from .pointers import ClientMemory, collect_inputs
+from .backend import EngineBackend
+from .connection import EngineUnavailable
 
 INVALID_HANDLE = 0
 NATIVE_LIBRARY_NAMES = ("liblivekit_ffi", "livekit_ffi.dll")
@@ -68,10 +65,8 @@ class EmulatedLibrary:
 
     def __init__(self, address: str | None = None) -> None:
         self._address = address
-        self._connection: EngineConnection | None = None
+        self._backend: EngineBackend | None = None
         self._callback: Any = None
-        self.memory = ClientMemory()
-        self.local = LocalLane(self.memory) if local_lane.enabled() else None
         self._capture_logs = False
         # Response bytes stay valid until their handle is dropped, as in the native core.
         self._responses: dict[int, ctypes.Array[ctypes.c_char]] = {}
@@ -83,19 +78,21 @@ class EmulatedLibrary:
         self.livekit_ffi_dispose = _EntryPoint(self._dispose)
 
     @property
-    def connection(self) -> EngineConnection:
-        if self._connection is None:
+    def backend(self) -> EngineBackend:
+        if self._backend is None:
             raise DropInError("livekit_ffi_initialize was not called")
-        return self._connection
+        return self._backend
 
     def _initialize(
         self, callback: Any, capture_logs: bool, sdk: bytes, sdk_version: bytes
     ) -> None:
         self._callback = callback
         self._capture_logs = bool(capture_logs)
-        self._connection = EngineConnection.connect(self._address or default_address())
-        self._connection.open_session(
-            bool(capture_logs), _text(sdk) or "python", _text(sdk_version) or "unknown"
+        self._backend = EngineBackend(
+            self._address,
+            capture_logs=bool(capture_logs),
+            sdk=_text(sdk) or "python",
+            sdk_version=_text(sdk_version) or "unknown",
         )
         self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
         self._events.start()
@@ -103,84 +100,47 @@ class EmulatedLibrary:
     def _request(self, data: Any, length: int, response_out: Any, size_out: Any) -> int:
         raw = ctypes.string_at(data, int(length))
         try:
-            request = ffi_pb2.FfiRequest.FromString(raw)
+            request: ffi_pb2.FfiRequest | None = ffi_pb2.FfiRequest.FromString(raw)
         except Exception:
             request = None  # undecodable: the engine says so, as native would
-        if request is not None and self.local is not None and self.local.takes(request):
-            local = self.local.execute(request)
-            if local.response is None:
-                if self._capture_logs:
-                    self._log_error(local.error, target="livekit_ffi::cabi")
-                return INVALID_HANDLE
-            return self._answer(local.handle, local.response.SerializeToString(),
-                                response_out, size_out)  # fmt: skip
         try:
-            inputs = collect_inputs(request, self.connection.shared_memory) if request else []
-        except Exception:
-            inputs = []  # the engine then says which memory it is missing
-        try:
-            reply = self.connection.request(raw, inputs)
+            reply = self.backend.request(request, raw)
         except EngineUnavailable as error:
             self._log_error(str(error))
             return INVALID_HANDLE
-        if reply.handle == INVALID_HANDLE:
-            return INVALID_HANDLE  # the engine already sent the error log as an event
-        payload = reply.response
-        if reply.outputs:
-            response = ffi_pb2.FfiResponse.FromString(payload)
-            self.memory.apply(response, list(reply.outputs))
-            payload = response.SerializeToString()
-        return self._answer(reply.handle, payload, response_out, size_out)
-
-    def _answer(self, handle: int, payload: bytes, response_out: Any, size_out: Any) -> int:
-        """Hand the SDK its response bytes, valid until it drops `handle`."""
+        if reply.failed:
+            if not reply.logged and self._capture_logs:
+                self._log_error(reply.error, target="livekit_ffi::cabi")
+            return INVALID_HANDLE
+        payload = reply.payload()
         buffer = ctypes.create_string_buffer(payload, len(payload))
         with self._lock:
-            self._responses[handle] = buffer
+            self._responses[reply.handle] = buffer
         _set_pointer(response_out, ctypes.addressof(buffer))
         _set_size(size_out, len(payload))
-        return int(handle)
+        return int(reply.handle)
 
     def _drop_handle(self, handle: Any) -> bool:
         handle_id = int(getattr(handle, "value", handle))
         with self._lock:
             if self._responses.pop(handle_id, None) is not None:
                 return True
-        if self.local is not None and self.local.drop(handle_id):
-            return True
-        if self.memory.release(handle_id):
-            return True
-        try:
-            return self.connection.drop_handle(handle_id)
-        except EngineUnavailable:
-            return False
+        return self.backend.drop(handle_id)
 
     def _dispose(self) -> None:
-        connection = self._connection
-        if connection is None:
+        if self._backend is None:
             return
-        connection.close_session()
-        connection.close()
-        if self.local is not None:
-            self.local.close()
-        self.memory.clear()
+        self._backend.close()
         with self._lock:
             self._responses.clear()
 
     def _pump_events(self) -> None:
-        for engine_event in self.connection.events():
-            payload = engine_event.event
-            if engine_event.outputs:
-                try:
-                    event = ffi_pb2.FfiEvent.FromString(payload)
-                    self.memory.apply(event, list(engine_event.outputs))
-                except Exception as error:  # one lost event must not stop the others
-                    self._log_error(f"lkemu: an engine event could not be delivered: {error!r}")
-                    continue
-                payload = event.SerializeToString()
-            self._deliver(payload)
-        if self.connection.lost:
-            self._log_error(self.connection.lost)
+        backend = self.backend
+        for batch in backend.events(on_lost_event=self._log_error):
+            for incoming in batch:
+                self._deliver(incoming.payload())
+        if backend.connection.lost:
+            self._log_error(backend.connection.lost)
 
     def _deliver(self, payload: bytes) -> None:
         buffer = (ctypes.c_uint8 * max(1, len(payload))).from_buffer_copy(payload or b"\0")

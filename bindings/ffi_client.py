@@ -23,11 +23,11 @@ from google.protobuf.message import Message
 from lkemu import __version__
 from lkemu.proto import ffi_pb2
 
-from . import local_lane as local_lanes
-from .connection import EngineConnection, EngineUnavailable, FfiRequestError
-from .embedded import default_address
+from .backend import EngineBackend
+from .connection import EngineConnection, FfiRequestError
+from .control import EngineControl
 from .local_lane import LocalLane
-from .pointers import ClientMemory, collect_inputs
+from .pointers import ClientMemory
 
 logger = logging.getLogger("lkemu.bindings")
 
@@ -173,11 +173,14 @@ class FfiClient:
         self._pid = os.getpid()
         self._closed = False
         self._queue: FfiQueue[ffi_pb2.FfiEvent] = FfiQueue()
-        self.memory = ClientMemory()
-        use_local = local_lanes.enabled() if local_lane is None else local_lane
-        self.local = LocalLane(self.memory) if use_local else None
-        self.connection = EngineConnection.connect(address or default_address())
-        self.connection.open_session(capture_logs, "lkemu-bindings", __version__)
+        self._backend = EngineBackend(
+            address,
+            capture_logs=capture_logs,
+            sdk="lkemu-bindings",
+            sdk_version=__version__,
+            local_lane=local_lane,
+        )
+        self._control: EngineControl | None = None
         self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
         self._events.start()
         atexit.register(self.close)
@@ -195,51 +198,47 @@ class FfiClient:
     def queue(self) -> FfiQueue[ffi_pb2.FfiEvent]:
         return self._queue
 
+    @property
+    def connection(self) -> EngineConnection:
+        return self._backend.connection
+
+    @property
+    def memory(self) -> ClientMemory:
+        return self._backend.memory
+
+    @property
+    def local(self) -> LocalLane | None:
+        return self._backend.local
+
+    @property
+    def control(self) -> EngineControl:
+        """The engine's control service, on this client's channel."""
+        if self._control is None:
+            connection = self.connection
+            self._control = EngineControl(connection.address, connection.channel,
+                                          owns_channel=False)  # fmt: skip
+        return self._control
+
     def request(self, req: Message) -> ffi_pb2.FfiResponse:
         if self._pid != os.getpid():
             raise RuntimeError("an lkemu FfiClient cannot be used across fork()")
         if not isinstance(req, ffi_pb2.FfiRequest):
             # A request built with another copy of the protocol (livekit.rtc's): same wire.
             req = ffi_pb2.FfiRequest.FromString(req.SerializeToString())
-        if self.local is not None and self.local.takes(req):
-            if self.connection.lost is not None:
-                raise EngineUnavailable(self.connection.lost)
-            local = self.local.execute(req)
-            if local.response is None:
-                raise FfiRequestError(local.name, local.error, local.error_kind)
-            return local.response
         # Partial, like the native decoder (prost), which takes missing required fields as zero.
-        reply = self.connection.request(
-            req.SerializePartialToString(), collect_inputs(req, self.connection.shared_memory)
-        )
-        if reply.handle == INVALID_HANDLE:
-            raise FfiRequestError(reply.request_name, reply.error, reply.error_kind)
-        response = ffi_pb2.FfiResponse.FromString(reply.response)
-        if reply.outputs:
-            self.memory.apply(response, list(reply.outputs))
-        return response
+        reply = self._backend.request(req, req.SerializePartialToString())
+        if reply.failed:
+            raise FfiRequestError(reply.name, reply.error, reply.error_kind)
+        return reply.message()
 
     def drop_handle(self, handle: int) -> bool:
-        if self.local is not None and self.local.drop(handle):
-            return True
-        if self.memory.release(handle):
-            return True  # a detached buffer: the engine holds nothing for it
-        try:
-            return self.connection.drop_handle(handle)
-        except EngineUnavailable:
-            return False
+        return self._backend.drop(handle)
 
     def _pump_events(self) -> None:
-        for batch in self.connection.event_batches():
+        for batch in self._backend.events(on_lost_event=logger.error):
             ready = []
-            for engine_event in batch:
-                try:
-                    event = ffi_pb2.FfiEvent.FromString(engine_event.event)
-                    if engine_event.outputs:
-                        self.memory.apply(event, list(engine_event.outputs))
-                except Exception as error:  # one lost event must not stop the others
-                    logger.error("an engine event could not be delivered: %r", error)
-                    continue
+            for incoming in batch:
+                event = incoming.message()
                 which = event.WhichOneof("message")
                 if which == "logs":
                     self._log(event)
@@ -265,10 +264,6 @@ class FfiClient:
         if self._closed or self._pid != os.getpid():
             return
         self._closed = True
-        self.connection.close_session()
-        self.connection.close()
-        if self.local is not None:
-            self.local.close()
-        self.memory.clear()
+        self._backend.close()
         if FfiClient._instance is self:
             FfiClient._instance = None

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from .connection import EngineConnection
+from .control import EngineControl
 from .embedded import ADDRESS_ENV, EmbeddedEngine
 
 _engine_key = pytest.StashKey[EmbeddedEngine | None]()
@@ -86,9 +86,9 @@ def lkemu_address(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture
-def lkemu_control(lkemu_address: str) -> Iterator[EngineConnection]:
-    """A connection to the engine's control service: info, live handle counts, and the
-    rooms (list, inject a participant, remove one, close a room, inject faults)."""
-    connection = EngineConnection.connect(lkemu_address)
-    yield connection
-    connection.close()
+def lkemu_control(lkemu_address: str) -> Iterator[EngineControl]:
+    """The engine's control service: info, live handle counts, the rooms (list, inject a
+    participant, remove one, close a room, connection faults) and request faults."""
+    control = EngineControl.connect(lkemu_address)
+    yield control
+    control.close()

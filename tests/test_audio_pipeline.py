@@ -256,13 +256,13 @@ def test_impossible_source_formats_are_refused(client: FfiClient) -> None:
 def test_10000_create_drop_cycles_leave_no_handle(lane_client: FfiClient) -> None:
     client = lane_client
     session = client.connection.session_id
-    before = client.connection.count_handles(session).total
+    before = client.control.count_handles(session).total
     request = ffi_pb2.FfiRequest()
     request.new_audio_resampler.SetInParent()
     for _ in range(10_000):
         handle = client.request(request).new_audio_resampler.resampler.handle.id
         assert client.drop_handle(handle)
         assert not client.drop_handle(handle)  # a second drop finds nothing
-    assert client.connection.count_handles(session).total == before
+    assert client.control.count_handles(session).total == before
     assert client.local is None or client.local.count() == 0
     assert client.memory.owners() == 0

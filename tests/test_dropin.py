@@ -156,7 +156,7 @@ async def main():
         await source.capture_frame(rtc.AudioFrame(chunk.tobytes(), 48000, 1, 48000))
     await reader
     await stream.aclose()
-    memory = installed_library().memory
+    memory = installed_library().backend.memory
     print("held", memory.held_bytes(), "owners", memory.owners())
     print("rss_growth_kib", marks[10000] - marks[2000])
 

@@ -16,6 +16,7 @@ import pytest
 
 from lkemu.bindings import EngineUnavailable, FfiClient, FfiHandle, FfiRequestError
 from lkemu.bindings.connection import EngineConnection
+from lkemu.bindings.control import EngineControl
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.engine.core.dispatch import REQUEST_NAMES
 from lkemu.engine.core.errors import InvalidRequest
@@ -46,11 +47,11 @@ def test_every_request_kind_gets_an_answer(client: FfiClient, name: str) -> None
             assert f"{name} is not implemented in lkemu" in str(error)
     else:
         assert response.WhichOneof("message") is not None
-    assert client.connection.info().engine_version
+    assert client.control.info().engine_version
 
 
 def test_info_lists_every_kind_once(client: FfiClient) -> None:
-    info = client.connection.info()
+    info = client.control.info()
     listed = list(info.implemented_requests) + list(info.unimplemented_requests)
     assert sorted(listed) == sorted(REQUEST_NAMES)
     assert "dispose" in info.implemented_requests
@@ -64,7 +65,7 @@ def test_malformed_bytes_are_refused_and_the_engine_keeps_serving(client: FfiCli
     assert "failed to decode request" in reply.error
     reply = client.connection.request(b"")
     assert reply.handle == 0 and reply.error == "message is empty"
-    assert client.connection.info().sessions >= 1
+    assert client.control.info().sessions >= 1
 
 
 def test_failed_requests_are_logged_like_native(
@@ -188,7 +189,7 @@ def test_a_closed_session_releases_its_handles(engine: EmbeddedEngine) -> None:
     made = FfiClient(address=engine.address)
     session = made.connection.session_id
     made.close()
-    observer = EngineConnection.connect(engine.address)
+    observer = EngineControl.connect(engine.address)
     try:
         assert observer.count_handles(session).total == 0
     finally:
@@ -256,7 +257,7 @@ def test_lkemu_address_selects_a_running_engine(engine: EmbeddedEngine) -> None:
     code = (
         "from lkemu.bindings import FfiClient\n"
         "import os\n"
-        "print(FfiClient.instance.connection.info().pid)\n"
+        "print(FfiClient.instance.control.info().pid)\n"
     )
     env = dict(os.environ, LKEMU_ADDRESS=engine.address)
     done = subprocess.run(

@@ -19,7 +19,7 @@ _SETTINGS = settings(
 def test_random_bytes(client: FfiClient, payload: bytes) -> None:
     reply = client.connection.request(payload)
     assert reply.handle == 0 or reply.response
-    assert client.connection.info().sessions >= 1
+    assert client.control.info().sessions >= 1
 
 
 def _fill_handles(message: ffi_pb2.FfiRequest, value: int) -> None:
@@ -47,4 +47,4 @@ def test_any_request_with_any_handle(client: FfiClient, name: str, handle: int) 
         client.request(request)
     except FfiRequestError as error:
         assert error.request_name == name and str(error)
-    assert client.connection.info().sessions >= 1
+    assert client.control.info().sessions >= 1

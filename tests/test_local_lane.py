@@ -51,11 +51,11 @@ def test_local_objects_are_made_here_and_the_engine_holds_nothing(
 ) -> None:
     local, remote = both
     session = local.connection.session_id
-    before = local.connection.count_handles(session).total
+    before = local.control.count_handles(session).total
     handle = _sox(local)
     assert handle >= LOCAL_HANDLE_BASE
     assert _sox(remote) < LOCAL_HANDLE_BASE
-    assert local.connection.count_handles(session).total == before
+    assert local.control.count_handles(session).total == before
     assert local.local is not None and local.local.count() == 1
     assert local.drop_handle(handle)
     assert local.local.count() == 0

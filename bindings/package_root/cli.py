@@ -8,6 +8,8 @@ import logging
 import os
 import sys
 
+from lkemu import __version__
+
 
 def _serve(args: argparse.Namespace) -> int:
     from lkemu.engine.core.server import AddressError, check_local_address, serve
@@ -60,23 +62,32 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from lkemu.bindings.connection import EngineConnection
+    from lkemu.engine.core import coverage
 
     address = args.address or os.environ.get("LKEMU_ADDRESS")
     if not address:
-        print("lkemu info: give --address or set LKEMU_ADDRESS", file=sys.stderr)
-        return 2
-    connection = EngineConnection.connect(address)
+        # No engine named: what this installation's engine answers.
+        from lkemu.engine.core import dispatch
+
+        print(f"lkemu {__version__}, FFI protocol of livekit {coverage.PROTOCOL_VERSION}")
+        print(coverage.render_text(dispatch.coverage()))
+        return 0
+    from lkemu.bindings import EngineControl, EngineUnavailable
+
     try:
-        info = connection.info()
-        counts = connection.count_handles()
-    finally:
-        connection.close()
+        control = EngineControl.connect(address, timeout=args.timeout)
+        try:
+            info = control.info()
+            counts = control.count_handles()
+        finally:
+            control.close()
+    except EngineUnavailable as error:
+        print(f"lkemu info: {error}", file=sys.stderr)
+        return 1
     print(f"engine {info.engine_version} (protocol of livekit {info.protocol_version}), "
           f"clock {info.clock}, pid {info.pid}, {info.sessions} session(s)")  # fmt: skip
-    print(f"requests implemented: {len(info.implemented_requests)}/"
-          f"{len(info.implemented_requests) + len(info.unimplemented_requests)}")  # fmt: skip
     print(f"live handles: {counts.total} {dict(counts.by_type)}")
+    print(coverage.render_text(coverage.rows_from_info(info)))
     return 0
 
 
@@ -103,8 +114,11 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("program", nargs=argparse.REMAINDER)
     run.set_defaults(run=_run)
 
-    info = commands.add_parser("info", help="describe a running engine")
+    info = commands.add_parser(
+        "info", help="request kinds answered (of an engine, with --address or LKEMU_ADDRESS)"
+    )
     info.add_argument("--address", default=None)
+    info.add_argument("--timeout", type=float, default=5.0, help=argparse.SUPPRESS)
     info.set_defaults(run=_info)
     return parser
 

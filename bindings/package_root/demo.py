@@ -149,7 +149,7 @@ def main() -> int:
     client = FfiClient.instance
     spawned = time.perf_counter() - start
     engine = embedded_engine()
-    info = client.connection.info()
+    info = client.control.info()
     where = f"pid {engine.process.pid}" if engine else "LKEMU_ADDRESS"
     print(f"engine {info.engine_version} up at {client.connection.address} ({where}) "
           f"in {spawned * 1000:.0f} ms, clock {info.clock}")  # fmt: skip
@@ -168,7 +168,7 @@ def main() -> int:
     else:
         samples = _timed(create_and_drop, 500)
         print(f"request new_audio_resampler + drop its handle, 500 times: {_us(samples)}")
-        counts = client.connection.count_handles(client.connection.session_id)
+        counts = client.control.count_handles(client.connection.session_id)
         print(f"live handles of this client afterwards: {counts.total}")
 
     _audio_journey(client)

@@ -26,6 +26,7 @@ from ..media import (
 from ..rooms import connection, data, health, local_participant, media, participant_streams
 from . import lifecycle
 from .call import Call
+from .coverage import Row
 from .errors import FfiError, NotImplementedInLkemu
 from .memory import Memory
 from .registry import HANDLERS, status
@@ -62,9 +63,11 @@ def implemented_requests() -> list[str]:
     return [name for name in REQUEST_NAMES if name in HANDLERS]
 
 
-def coverage() -> list[tuple[str, str, str]]:
-    """(request kind, status, what is missing) for every kind, in protocol order."""
-    return [(name, *status(name)) for name in REQUEST_NAMES]
+def coverage() -> list[Row]:
+    """Every request kind's status in this engine, in protocol order."""
+    return [
+        Row(name, *status(name), spec.proto_file, spec.callback) for name, spec in REQUESTS.items()
+    ]
 
 
 class RequestFailed(Exception):

@@ -18,6 +18,7 @@ from typing import Any, TypeVar
 from google.protobuf.message import Message
 
 from .call import Call
+from .coverage import IMPLEMENTED, NOT_IMPLEMENTED, PARTIAL
 from .spec import REQUESTS, RequestSpec
 
 Handler = Callable[[Call, Any], Message]
@@ -63,7 +64,7 @@ def status(name: str) -> tuple[str, str]:
     """A request kind's status (implemented, partial, not implemented) and what is missing."""
     registered = HANDLERS.get(name)
     if registered is None:
-        return "not implemented", ""
+        return NOT_IMPLEMENTED, ""
     if registered.missing:
-        return "partial", registered.missing
-    return "implemented", ""
+        return PARTIAL, registered.missing
+    return IMPLEMENTED, ""

@@ -147,7 +147,7 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
     async def Info(
         self, request: engine_pb2.InfoRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.EngineInfo:
-        rows = dispatch.coverage()
+        rows = [(row.name, row.status, row.missing) for row in dispatch.coverage()]
         return engine_pb2.EngineInfo(
             engine_version=__version__,
             protocol_version=PROTOCOL_VERSION,

@@ -1,0 +1,156 @@
+"""What both client front ends share: lkemu's own FfiClient and the drop-in's emulated
+library. One backend per client process: the engine connection and its session, the local
+lane, and the client memory behind the protocol's pointers. Requests, handle drops and the
+event pump are written here once; the front ends only differ in how they hand results to
+their caller (a message and exceptions, or bytes and handle 0 with an error log).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from lkemu.proto import engine_pb2, ffi_pb2
+
+from . import local_lane as local_lanes
+from .connection import EngineConnection, EngineUnavailable
+from .embedded import default_address
+from .local_lane import LocalLane
+from .pointers import ClientMemory, collect_inputs
+
+logger = logging.getLogger("lkemu.bindings")
+
+INVALID_HANDLE = 0
+
+
+@dataclass(slots=True)
+class Reply:
+    """The answer to one request. A failed one has handle 0 and its error; `logged` says
+    whether the engine already sent the error log (as native does) or the caller must."""
+
+    name: str
+    handle: int
+    error: str = ""
+    error_kind: int = 0
+    logged: bool = False
+    _message: ffi_pb2.FfiResponse | None = None
+    _payload: bytes | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.handle == INVALID_HANDLE
+
+    def message(self) -> ffi_pb2.FfiResponse:
+        if self._message is None:
+            self._message = ffi_pb2.FfiResponse.FromString(self._payload or b"")
+        return self._message
+
+    def payload(self) -> bytes:
+        """The response's bytes: untouched from the engine when nothing was rewritten."""
+        if self._payload is None:
+            self._payload = self.message().SerializeToString()
+        return self._payload
+
+
+@dataclass(slots=True)
+class Incoming:
+    """One event from the engine, decoded only if someone asks for the message."""
+
+    _message: ffi_pb2.FfiEvent | None = None
+    _payload: bytes | None = None
+
+    def message(self) -> ffi_pb2.FfiEvent:
+        if self._message is None:
+            self._message = ffi_pb2.FfiEvent.FromString(self._payload or b"")
+        return self._message
+
+    def payload(self) -> bytes:
+        if self._payload is None:
+            self._payload = self.message().SerializeToString()
+        return self._payload
+
+
+class EngineBackend:
+    def __init__(
+        self,
+        address: str | None,
+        *,
+        capture_logs: bool,
+        sdk: str,
+        sdk_version: str,
+        local_lane: bool | None = None,
+    ) -> None:
+        """`local_lane`: run process-local requests here (lkemu.bindings.local_lane);
+        default: on unless LKEMU_LOCAL_LANE=0."""
+        self.memory = ClientMemory()
+        use_local = local_lanes.enabled() if local_lane is None else local_lane
+        self.local = LocalLane(self.memory) if use_local else None
+        self.connection = EngineConnection.connect(address or default_address())
+        self.connection.open_session(capture_logs, sdk, sdk_version)
+
+    def request(self, request: ffi_pb2.FfiRequest | None, data: bytes) -> Reply:
+        """Answer one request: `data` is its encoding, `request` its decoding (None when it
+        does not decode: the engine then refuses it as native would). EngineUnavailable if
+        the engine is gone."""
+        if request is not None and self.local is not None and self.local.takes(request):
+            if self.connection.lost is not None:
+                raise EngineUnavailable(self.connection.lost)
+            local = self.local.execute(request)
+            if local.response is None:
+                return Reply(local.name, INVALID_HANDLE, local.error, local.error_kind)
+            return Reply(local.name, local.handle, _message=local.response)
+        try:
+            inputs = collect_inputs(request, self.connection.shared_memory) if request else []
+        except Exception:
+            inputs = []  # memory that cannot be read: the engine says which is missing
+        reply = self.connection.request(data, inputs)
+        if reply.handle == INVALID_HANDLE:
+            return Reply(
+                reply.request_name, INVALID_HANDLE, reply.error, reply.error_kind, logged=True
+            )
+        if not reply.outputs:
+            return Reply(reply.request_name, reply.handle, _payload=reply.response)
+        response = ffi_pb2.FfiResponse.FromString(reply.response)
+        self.memory.apply(response, list(reply.outputs))
+        return Reply(reply.request_name, reply.handle, _message=response)
+
+    def drop(self, handle: int) -> bool:
+        """Drop a handle wherever it lives: the local lane, a buffer held here, the engine."""
+        if self.local is not None and self.local.drop(handle):
+            return True
+        if self.memory.release(handle):
+            return True  # a detached buffer: the engine holds nothing for it
+        try:
+            return self.connection.drop_handle(handle)
+        except EngineUnavailable:
+            return False
+
+    def events(self, on_lost_event: Callable[[str], None]) -> Iterator[list[Incoming]]:
+        """The session's events in the bursts the engine sent them, with the memory they
+        hand out placed here, until the session ends. An event whose memory cannot be
+        placed is reported to `on_lost_event` and skipped: the others still arrive."""
+        for batch in self.connection.event_batches():
+            ready = []
+            for engine_event in batch:
+                try:
+                    ready.append(self._incoming(engine_event))
+                except Exception as error:
+                    on_lost_event(f"lkemu: an engine event could not be delivered: {error!r}")
+            if ready:
+                yield ready
+
+    def _incoming(self, engine_event: engine_pb2.EngineEvent) -> Incoming:
+        if not engine_event.outputs:
+            return Incoming(_payload=engine_event.event)
+        event = ffi_pb2.FfiEvent.FromString(engine_event.event)
+        self.memory.apply(event, list(engine_event.outputs))
+        return Incoming(_message=event)
+
+    def close(self) -> None:
+        """End the session: the engine releases every handle this client still holds."""
+        self.connection.close_session()
+        self.connection.close()
+        if self.local is not None:
+            self.local.close()
+        self.memory.clear()

@@ -1,0 +1,139 @@
+"""The engine's control service from a client: what a LiveKit server's RoomService does,
+plus what only a simulation can do (participants the engine plays, faults), and the
+engine's own info and handle counts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import grpc
+
+from lkemu.engine.wire.limits import GRPC_OPTIONS
+from lkemu.proto import engine_pb2, engine_pb2_grpc
+
+from .connection import EngineUnavailable, unavailable
+
+
+class ControlRefused(RuntimeError):
+    """The engine's control service refused a request; the message says why."""
+
+    def __init__(self, method: str, reason: str) -> None:
+        super().__init__(f"{method}: {reason}")
+        self.method, self.reason = method, reason
+
+
+class EngineControl:
+    """A client of one engine's EngineControl service."""
+
+    def __init__(self, address: str, channel: grpc.Channel, *, owns_channel: bool) -> None:
+        self.address = address
+        self._channel = channel
+        self._owns_channel = owns_channel
+        self._stub = engine_pb2_grpc.EngineControlStub(channel)
+
+    @classmethod
+    def connect(cls, address: str, timeout: float = 10.0) -> EngineControl:
+        """Its own channel to the engine at `address`, waited for up to `timeout`."""
+        channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+        control = cls(address, channel, owns_channel=True)
+        control.wait_ready(timeout)
+        return control
+
+    def wait_ready(self, timeout: float) -> None:
+        # One call that waits for the channel, rather than channel_ready_future, whose
+        # connectivity watcher makes every channel.close() wait ~200 ms.
+        try:
+            self._stub.Info(engine_pb2.InfoRequest(), wait_for_ready=True, timeout=timeout)
+        except grpc.RpcError:
+            self.close()
+            raise EngineUnavailable(
+                f"no lkemu engine answered at {self.address} within {timeout:g} s"
+            ) from None
+
+    def _call(self, method: str, request: Any) -> Any:
+        try:
+            return getattr(self._stub, method)(request)
+        except grpc.RpcError as error:
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.FAILED_PRECONDITION:
+                raise ControlRefused(method, str(error.details())) from None
+            raise unavailable(self.address, error) from None
+
+    def info(self) -> engine_pb2.EngineInfo:
+        return self._call("Info", engine_pb2.InfoRequest())
+
+    def count_handles(self, session_id: int = 0) -> engine_pb2.HandleCounts:
+        request = engine_pb2.HandleCountsRequest(session_id=session_id)
+        return self._call("CountHandles", request)
+
+    # Rooms (engine/rooms/control.py).
+
+    def list_rooms(self) -> list[engine_pb2.RoomSummary]:
+        return list(self._call("ListRooms", engine_pb2.ListRoomsRequest()).rooms)
+
+    def list_participants(self, room: str) -> list[engine_pb2.ParticipantSummary]:
+        request = engine_pb2.ListParticipantsRequest(room=room)
+        return list(self._call("ListParticipants", request).participants)
+
+    def inject_participant(
+        self,
+        room: str,
+        identity: str,
+        *,
+        wav: bytes | None = None,
+        signal: engine_pb2.GeneratedSignal | None = None,
+        name: str = "",
+        metadata: str = "",
+        loop: bool = False,
+        start_immediately: bool = False,
+    ) -> engine_pb2.InjectParticipantReply:
+        """A participant the engine plays, publishing `wav` (16-bit PCM WAV bytes) or a
+        generated `signal` as its microphone; by default it starts on its first subscriber."""
+        request = engine_pb2.InjectParticipantRequest(
+            room=room,
+            identity=identity,
+            name=name,
+            metadata=metadata,
+            loop=loop,
+            start_immediately=start_immediately,
+        )
+        if wav is not None:
+            request.wav = wav
+        if signal is not None:
+            request.signal.CopyFrom(signal)
+        return self._call("InjectParticipant", request)
+
+    def remove_participant(self, room: str, identity: str, reason: int = 0) -> None:
+        request = engine_pb2.RemoveParticipantRequest(room=room, identity=identity, reason=reason)
+        self._call("RemoveParticipant", request)
+
+    def close_room(self, room: str) -> int:
+        request = engine_pb2.CloseRoomRequest(room=room)
+        return int(self._call("CloseRoom", request).disconnected)
+
+    def update_room_metadata(self, room: str, metadata: str) -> None:
+        request = engine_pb2.UpdateRoomMetadataRequest(room=room, metadata=metadata)
+        self._call("UpdateRoomMetadata", request)
+
+    def set_connection_quality(self, room: str, identity: str, quality: int) -> None:
+        request = engine_pb2.SetConnectionQualityRequest(
+            room=room, identity=identity, quality=quality
+        )
+        self._call("SetConnectionQuality", request)
+
+    def simulate_reconnect(self, room: str, identity: str) -> None:
+        request = engine_pb2.SimulateReconnectRequest(room=room, identity=identity)
+        self._call("SimulateReconnect", request)
+
+    # Faults.
+
+    def inject_request_fault(self, request_name: str, times: int = 1, message: str = "") -> None:
+        """Make the async work of the next `times` requests of a kind fail in the engine,
+        as a bug would: their callbacks answer with the error set."""
+        request = engine_pb2.InjectRequestFaultRequest(
+            request_name=request_name, times=times, message=message
+        )
+        self._call("InjectRequestFault", request)
+
+    def close(self) -> None:
+        if self._owns_channel:
+            self._channel.close()
