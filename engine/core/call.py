@@ -100,9 +100,6 @@ class Call:
         if follow_up is not None:
             follow_up()
 
-    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        self.runtime.spawn(self.session, work)
-
 
 def _set_error(callback: Message, message: str) -> bool:
     """A failed callback carries its error and nothing else. Some callbacks (disconnect's,

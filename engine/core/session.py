@@ -69,15 +69,6 @@ class Session:
             engine_pb2.EngineEvent(event=event.SerializeToString(), outputs=outputs)
         )
 
-    def answer(self, name: str, async_id: int, error: str | None = None) -> None:
-        """Emit the callback event `name` of an async request: its id, and an error if any."""
-        event = ffi_pb2.FfiEvent()
-        callback = getattr(event, name)
-        callback.async_id = async_id
-        if error is not None:
-            callback.error = error
-        self.emit(event)
-
     def log(self, level: int, message: str, target: str = "lkemu") -> None:
         """A log record as the native core sends it when logs are captured (LogBatch)."""
         if not self.capture_logs:

@@ -377,7 +377,7 @@ def on_set_track_subscription_permissions(
     member.permissions.all_allowed = bool(request.all_participants_allowed)
     member.permissions.by_identity = {
         p.participant_identity: (
-            None if p.HasField("allow_all") and p.allow_all else frozenset(p.allowed_track_sids)
+            None if field_or(p, "allow_all", False) else frozenset(p.allowed_track_sids)
         )
         for p in request.permissions
     }
