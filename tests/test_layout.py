@@ -73,7 +73,7 @@ def test_the_import_graph_of_the_engine_has_no_cycle() -> None:
         path.append(module)
         for target in sorted(GRAPH[module]):
             if state.get(target) == 1:
-                cycle = path[path.index(target) :] + [target]
+                cycle = [*path[path.index(target) :], target]
                 pytest.fail("import cycle: " + " -> ".join(cycle))
             if target not in state:
                 visit(target)
