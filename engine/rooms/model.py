@@ -333,6 +333,7 @@ def withdraw(member: Member, sid: str) -> None:
     published = member.publications.pop(sid, None)
     if published is None:
         return
+    published.track.room_handle = None  # unpublished: no transceiver any more (get_stats)
     if published.meter is not None:
         published.track.remove_sink(published.meter)
         published.meter.on_end()

@@ -104,9 +104,7 @@ async def test_handle_zero_and_a_wrong_kind_are_refused(
     )
 
 
-async def test_dropping_a_handle_releases_it_once(
-    runtime: EngineRuntime, session: Session
-) -> None:
+async def test_dropping_a_handle_releases_it_once(runtime: EngineRuntime, session: Session) -> None:
     source = _new_source(runtime, session)
     stored = runtime.handles.get(source, AudioSource, session.id)
     queued_events(session)

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from lkemu.engine.core import dispatch
+from lkemu.engine.core.memory import Memory
 from lkemu.engine.core.runtime import EngineRuntime
 from lkemu.engine.core.session import Session
 from lkemu.engine.media.audio_source import AudioSource
@@ -169,9 +170,7 @@ async def test_a_stream_converts_to_its_own_format_and_frame_size(
 ) -> None:
     source = _source(runtime, session, sample_rate=48000, num_channels=2)
     track = _track(runtime, session, source)
-    stream = _stream(
-        runtime, session, track, sample_rate=16000, num_channels=1, frame_size_ms=20
-    )
+    stream = _stream(runtime, session, track, sample_rate=16000, num_channels=1, frame_size_ms=20)
     done = await _capture(runtime, session, source, _ramp(14400, 2))  # 300 ms
     assert not done.HasField("error")
     received, sizes = await _read_frames(session, stream, 4800)
@@ -246,8 +245,9 @@ async def test_dropping_the_track_ends_its_streams(
     streams = [_stream(runtime, session, track), _stream(runtime, session, track)]
     assert runtime.drop_handle(session.id, track)
     ended = [
-        (await next_event(session, lambda e: e.audio_stream_event.HasField("eos")))
-        .event.audio_stream_event.stream_handle
+        (
+            await next_event(session, lambda e: e.audio_stream_event.HasField("eos"))
+        ).event.audio_stream_event.stream_handle
         for _ in streams
     ]
     assert sorted(ended) == sorted(streams)
@@ -290,7 +290,7 @@ async def test_a_captured_video_frame_reaches_a_local_stream_as_i420(
     )
     stream = run(runtime, session, request).stream.handle.id
     rgba = np.full((height, width, 4), 255, dtype=np.uint8)
-    memory = dispatch.Memory(inputs=[engine_pb2.Blob(address=INPUT_ADDRESS, data=rgba.tobytes())])
+    memory = Memory(inputs=[engine_pb2.Blob(address=INPUT_ADDRESS, data=rgba.tobytes())])
     buffer = {
         "type": video_frame_pb2.RGBA,
         "width": width,
