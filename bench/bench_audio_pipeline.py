@@ -15,38 +15,17 @@ from engine_usage import engine_cpu_seconds, engine_rss_kib
 
 from lkemu.bindings import FfiClient
 from lkemu.bindings.embedded import EmbeddedEngine
-from lkemu.proto import audio_frame_pb2, ffi_pb2
+from lkemu.proto import ffi_pb2
+from tests.helpers import new_source, new_stream, new_track
 
 SECONDS = 10.0
 
 
-def _request(client: FfiClient, fill) -> ffi_pb2.FfiResponse:  # type: ignore[no-untyped-def]
-    request = ffi_pb2.FfiRequest()
-    fill(request)
-    return client.request(request)
-
-
 def _pipeline(client: FfiClient, rate_out: int, frame_ms: int) -> tuple[int, int, int]:
-    def source(r: ffi_pb2.FfiRequest) -> None:
-        r.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-        r.new_audio_source.sample_rate, r.new_audio_source.num_channels = 48000, 1
-
-    source_handle = _request(client, source).new_audio_source.source.handle.id
-
-    def track(r: ffi_pb2.FfiRequest) -> None:
-        r.create_audio_track.name, r.create_audio_track.source_handle = "t", source_handle
-
-    track_handle = _request(client, track).create_audio_track.track.handle.id
-
-    def stream(r: ffi_pb2.FfiRequest) -> None:
-        s = r.new_audio_stream
-        s.track_handle, s.type = track_handle, audio_frame_pb2.AUDIO_STREAM_NATIVE
-        s.sample_rate, s.num_channels = rate_out, 1
-        if frame_ms:
-            s.frame_size_ms = frame_ms
-
-    stream_handle = _request(client, stream).new_audio_stream.stream.handle.id
-    return source_handle, track_handle, stream_handle
+    """A 48 kHz mono source, its track and a mono stream of it: their handles."""
+    source = new_source(client)
+    track = new_track(client, source, "t")
+    return source, track, new_stream(client, track, rate_out, 1, frame_ms)
 
 
 async def _run_journey(client: FfiClient, audio: np.ndarray, capture_ms: int) -> int:

@@ -10,55 +10,26 @@ import asyncio
 import time
 import uuid
 
-import jwt
 import pytest
 from engine_usage import engine_cpu_seconds, engine_rss_kib
 
 from lkemu.bindings import FfiClient
 from lkemu.bindings.embedded import EmbeddedEngine
-from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2
+from lkemu.bindings.ffi_client import EventQueue
+from lkemu.proto import ffi_pb2
+from tests.helpers import Peer, make_token, new_stream
 
 WINDOW_S = 2.0
 
 
-def _token(identity: str, room: str) -> str:
-    claims = {"iss": "devkey", "sub": identity, "video": {"roomJoin": True, "room": room}}
-    return jwt.encode(claims, "secret", algorithm="HS256")
-
-
-async def _callback(client: FfiClient, queue, request: ffi_pb2.FfiRequest, name: str):  # type: ignore[no-untyped-def]
-    async_id = getattr(client.request(request), name).async_id
-    event = await asyncio.wait_for(
-        queue.wait_for(
-            lambda e: e.WhichOneof("message") == name and getattr(e, name).async_id == async_id
-        ),
-        10,
-    )
-    return getattr(event, name)
-
-
-async def _join_and_publish(client: FfiClient, queue, room: str, identity: str) -> int:  # type: ignore[no-untyped-def]
+async def _join_and_publish(
+    client: FfiClient, events: EventQueue[ffi_pb2.FfiEvent], room: str, identity: str
+) -> int:
     """Connect `identity` and publish a microphone; its room handle."""
-    request = ffi_pb2.FfiRequest()
-    request.connect.url = "ws://lkemu"
-    request.connect.token = _token(identity, room)
-    request.connect.options.auto_subscribe = True
-    connected = await _callback(client, queue, request, "connect")
-    request = ffi_pb2.FfiRequest()
-    request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-    request.new_audio_source.sample_rate = 48000
-    request.new_audio_source.num_channels = 1
-    source = client.request(request).new_audio_source.source.handle.id
-    request = ffi_pb2.FfiRequest()
-    request.create_audio_track.name = "mic"
-    request.create_audio_track.source_handle = source
-    track = client.request(request).create_audio_track.track.handle.id
-    request = ffi_pb2.FfiRequest()
-    request.publish_track.local_participant_handle = connected.result.local_participant.handle.id
-    request.publish_track.track_handle = track
-    request.publish_track.options.source = track_pb2.SOURCE_MICROPHONE
-    await _callback(client, queue, request, "publish_track")
-    return int(connected.result.room.handle.id)
+    peer = Peer(client, events, timeout=10)
+    await peer.connect(make_token(identity, room))
+    await peer.publish_microphone()
+    return peer.room
 
 
 @pytest.mark.parametrize("participants", [2, 5, 10, 20])
@@ -87,11 +58,7 @@ def test_room_of_n_publishers_real_clock_lkemu(benchmark, participants: int) -> 
             if room_event.room_handle == agent and room_event.HasField("track_subscribed"):
                 subscribed.append(room_event.track_subscribed.track.handle.id)
         for track in subscribed:
-            request = ffi_pb2.FfiRequest()
-            stream = request.new_audio_stream
-            stream.track_handle, stream.type = track, audio_frame_pb2.AUDIO_STREAM_NATIVE
-            stream.sample_rate, stream.num_channels, stream.frame_size_ms = 16000, 1, 20
-            client.request(request)
+            new_stream(client, track, 16000, 1, 20)
         cpu_before = engine_cpu_seconds(pid)
         frames, end = 0, time.monotonic() + WINDOW_S
         while time.monotonic() < end:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -56,7 +57,7 @@ def virtual_client(virtual_engine: EmbeddedEngine) -> Iterator[FfiClient]:
     made.close()
 
 
-def pytest_ignore_collect(collection_path, config):  # type: ignore[no-untyped-def]
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
     # tests/sdk is the SDK-level parity suite: it loads livekit.rtc (natively or on lkemu)
     # and so runs in its own pytest processes, started by tests/test_dropin.py.
     import os

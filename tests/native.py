@@ -14,10 +14,10 @@ import sys
 import tempfile
 import textwrap
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
+from numpy.typing import ArrayLike
 
 _WRAPPER = """
 import sys, numpy as np
@@ -53,12 +53,19 @@ def require_native() -> None:
         pytest.skip(reason)
 
 
-def run_native(scenario: str, timeout: float = 120.0, **inputs: Any) -> dict[str, np.ndarray]:
-    """Run `scenario` against the native library; skips the test if it is unavailable."""
+def run_native(
+    scenario: str, timeout: float = 120.0, /, **inputs: ArrayLike
+) -> dict[str, np.ndarray]:
+    """Run `scenario` against the native library; skips the test if it is unavailable.
+
+    Every keyword is an input array (scenario and timeout are positional only).
+    """
     require_native()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
-        np.savez(folder / "in.npz", **{k: np.asarray(v) for k, v in inputs.items()})
+        arrays = {key: np.asarray(value) for key, value in inputs.items()}
+        # mypy matches **arrays against savez's keyword allow_pickle too: the keys are names.
+        np.savez(folder / "in.npz", **arrays)  # type: ignore[arg-type]
         (folder / "scenario.py").write_text(textwrap.dedent(scenario))
         done = subprocess.run(
             [

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import ctypes
 import itertools
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -13,94 +13,16 @@ from hypothesis import strategies as st
 
 from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.proto import audio_frame_pb2, ffi_pb2
-
-
-def new_source(
-    client: FfiClient, rate: int = 48000, channels: int = 1, queue_ms: int = 1000
-) -> int:
-    request = ffi_pb2.FfiRequest()
-    request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-    request.new_audio_source.sample_rate = rate
-    request.new_audio_source.num_channels = channels
-    request.new_audio_source.queue_size_ms = queue_ms
-    return client.request(request).new_audio_source.source.handle.id
-
-
-def new_track(client: FfiClient, source: int, name: str = "mic") -> int:
-    request = ffi_pb2.FfiRequest()
-    request.create_audio_track.name = name
-    request.create_audio_track.source_handle = source
-    return client.request(request).create_audio_track.track.handle.id
-
-
-def new_stream(client: FfiClient, track: int, rate: int, channels: int, frame_ms: int = 0) -> int:
-    request = ffi_pb2.FfiRequest()
-    request.new_audio_stream.track_handle = track
-    request.new_audio_stream.type = audio_frame_pb2.AUDIO_STREAM_NATIVE
-    request.new_audio_stream.sample_rate = rate
-    request.new_audio_stream.num_channels = channels
-    if frame_ms:
-        request.new_audio_stream.frame_size_ms = frame_ms
-    return client.request(request).new_audio_stream.stream.handle.id
-
-
-def capture_request(
-    source: int, samples: np.ndarray, rate: int, channels: int
-) -> ffi_pb2.FfiRequest:
-    request = ffi_pb2.FfiRequest()
-    request.capture_audio_frame.source_handle = source
-    buffer = request.capture_audio_frame.buffer
-    buffer.data_ptr = samples.ctypes.data
-    buffer.num_channels = channels
-    buffer.sample_rate = rate
-    buffer.samples_per_channel = len(samples) // channels
-    return request
-
-
-async def capture(
-    client: FfiClient, source: int, samples: np.ndarray, rate: int, channels: int
-) -> str:
-    """Capture and wait for the callback, as the SDK does; returns its error ('' if none)."""
-    samples = np.ascontiguousarray(samples, dtype=np.int16)
-    queue = client.queue.subscribe(
-        filter_fn=lambda e: e.WhichOneof("message") == "capture_audio_frame"
-    )
-    try:
-        response = client.request(capture_request(source, samples, rate, channels))
-        async_id = response.capture_audio_frame.async_id
-        event = await queue.wait_for(lambda e: e.capture_audio_frame.async_id == async_id)
-        return event.capture_audio_frame.error
-    finally:
-        client.queue.unsubscribe(queue)
-
-
-def read_frame(client: FfiClient, event: ffi_pb2.FfiEvent) -> np.ndarray:
-    owned = event.audio_stream_event.frame_received.frame
-    count = owned.info.samples_per_channel * owned.info.num_channels
-    data = np.ctypeslib.as_array((ctypes.c_int16 * count).from_address(owned.info.data_ptr)).copy()
-    client.drop_handle(owned.handle.id)
-    return data
-
-
-async def collect(
-    client: FfiClient,
-    queue,
-    stream: int,
-    frames: int,  # type: ignore[no-untyped-def]
-) -> list[ffi_pb2.FfiEvent]:
-    got = []
-    while len(got) < frames:
-        event = await asyncio.wait_for(queue.get(), timeout=10)
-        if event.audio_stream_event.stream_handle == stream:
-            got.append(event)
-    return got
-
-
-def stream_queue(client: FfiClient):  # type: ignore[no-untyped-def]
-    return client.queue.subscribe(
-        filter_fn=lambda e: e.WhichOneof("message") == "audio_stream_event"
-    )
-
+from tests.helpers import (
+    capture,
+    capture_request,
+    collect,
+    new_source,
+    new_stream,
+    new_track,
+    read_frame,
+    stream_queue,
+)
 
 RATES = [8000, 16000, 24000, 44100, 48000]
 
@@ -225,7 +147,9 @@ async def test_request_async_id_is_honoured(client: FfiClient) -> None:
     ],
     ids=["stream-type", "filter-without-room", "rate-0"],
 )  # fmt: skip
-def test_stream_errors_leave_the_engine_serving(client: FfiClient, mutate, message: str) -> None:  # type: ignore[no-untyped-def]
+def test_stream_errors_leave_the_engine_serving(
+    client: FfiClient, mutate: Callable[[ffi_pb2.FfiRequest], object], message: str
+) -> None:
     source = new_source(client)
     track = new_track(client, source)
     request = ffi_pb2.FfiRequest()

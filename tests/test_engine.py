@@ -135,7 +135,12 @@ def test_ffi_handle_dispose_is_idempotent(
 ) -> None:
     drops: list[int] = []
     monkeypatch.setattr(FfiClient, "_instance", client)
-    monkeypatch.setattr(client, "drop_handle", lambda h: drops.append(h) or True)
+
+    def drop_handle(handle: int) -> bool:
+        drops.append(handle)
+        return True
+
+    monkeypatch.setattr(client, "drop_handle", drop_handle)
     handle = FfiHandle(77)
     handle.dispose()
     handle.dispose()

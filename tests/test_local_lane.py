@@ -13,7 +13,8 @@ from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.bindings.local_lane import LOCAL_HANDLE_BASE, LocalMemory
 from lkemu.bindings.pointers import ClientMemory
-from lkemu.proto import audio_frame_pb2, ffi_pb2
+from lkemu.proto import ffi_pb2
+from tests.helpers import new_source
 
 
 @pytest.fixture
@@ -75,11 +76,8 @@ def test_both_lanes_give_the_same_samples(both: tuple[FfiClient, FfiClient]) -> 
 
 
 def test_both_lanes_refuse_alike(both: tuple[FfiClient, FfiClient]) -> None:
-    source = ffi_pb2.FfiRequest()
-    source.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-    source.new_audio_source.sample_rate, source.new_audio_source.num_channels = 48000, 1
     for client in both:
-        client_source = client.request(source).new_audio_source.source.handle.id
+        client_source = new_source(client)
         samples = np.zeros(480, np.int16)
         # An engine object where a resampler belongs: the engine answers, as native does.
         push = ffi_pb2.FfiRequest()
@@ -132,6 +130,6 @@ def test_the_lane_reads_the_callers_memory_in_place_and_never_writes_it() -> Non
     caller[0] = 200  # no copy: the caller's bytes as they are now
     assert bytes(view) == caller.tobytes()
     with pytest.raises(TypeError):
-        view[0] = 1  # type: ignore[index]
+        view[0] = 1
     with pytest.raises(ValueError, match="read-only"):
         np.frombuffer(view, np.uint8)[0] = 1

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from google.protobuf import descriptor_pb2
 
 pytest.importorskip("livekit.rtc._proto.ffi_pb2", reason="livekit (parity extra) not installed")
 
+from livekit.rtc._proto import audio_frame_pb2 as upstream_audio
 from livekit.rtc._proto import ffi_pb2 as upstream_ffi
 
 from lkemu.proto import ffi_pb2
@@ -52,7 +55,9 @@ def test_own_package_and_file_names_so_both_load_in_one_process() -> None:
     ],
     ids=["field-number", "field-type", "missing-field"],
 )
-def test_comparison_catches_a_changed_field(mutate) -> None:  # type: ignore[no-untyped-def]
+def test_comparison_catches_a_changed_field(
+    mutate: Callable[[descriptor_pb2.FileDescriptorProto], object],
+) -> None:
     ours, theirs = next((o, t) for o, t in protocol_pairs() if t.name == "audio_frame.proto")
     mutated = descriptor_pb2.FileDescriptorProto()
     mutated.CopyFrom(ours)
@@ -63,7 +68,7 @@ def test_comparison_catches_a_changed_field(mutate) -> None:  # type: ignore[no-
 def test_bytes_cross_both_ways_unchanged() -> None:
     theirs = upstream_ffi.FfiRequest()
     theirs.new_audio_stream.track_handle = 7
-    theirs.new_audio_stream.type = 0
+    theirs.new_audio_stream.type = upstream_audio.AUDIO_STREAM_NATIVE
     theirs.new_audio_stream.sample_rate = 16000
     theirs.new_audio_stream.num_channels = 1
     theirs.new_audio_stream.frame_size_ms = 20

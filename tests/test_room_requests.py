@@ -11,19 +11,13 @@ import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import jwt
 import numpy as np
 import pytest
 
 from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2
-
-
-def _token(identity: str, room: str, **grant: Any) -> str:
-    video = {"roomJoin": True, "room": room, **grant}
-    claims = {"iss": "devkey", "sub": identity, "video": video}
-    return jwt.encode(claims, "secret", algorithm="HS256")
+from tests.helpers import Peer, make_token, new_source, new_track
 
 
 @pytest.fixture
@@ -33,69 +27,11 @@ def second_client(engine: EmbeddedEngine) -> Iterator[FfiClient]:
     made.close()
 
 
-class Peer:
-    """One participant, through one client: its room and local participant handles."""
-
-    def __init__(self, client: FfiClient) -> None:
-        self.client = client
-        self.events = client.queue.subscribe()
-        self.room = self.local = 0
-
-    async def call(self, request: ffi_pb2.FfiRequest, callback: str) -> Any:
-        name = request.WhichOneof("message")
-        response = self.client.request(request)
-        async_id = getattr(
-            response, name if name != "edit_chat_message" else "send_chat_message"
-        ).async_id
-        event = await asyncio.wait_for(
-            self.events.wait_for(
-                lambda e: (
-                    e.WhichOneof("message") == callback
-                    and getattr(e, callback).async_id == async_id
-                )
-            ),
-            5,
-        )
-        return getattr(event, callback)
-
-    async def connect(self, token: str) -> None:
-        request = ffi_pb2.FfiRequest()
-        request.connect.url = "ws://lkemu"
-        request.connect.token = token
-        request.connect.options.auto_subscribe = True
-        done = await self.call(request, "connect")
-        assert not done.HasField("error"), done.error
-        self.room = done.result.room.handle.id
-        self.local = done.result.local_participant.handle.id
-
-    async def room_event(self, kind: str) -> Any:
-        event = await asyncio.wait_for(
-            self.events.wait_for(lambda e: e.room_event.WhichOneof("message") == kind), 5
-        )
-        return getattr(event.room_event, kind)
-
-    async def publish_microphone(self) -> tuple[int, Any]:
-        request = ffi_pb2.FfiRequest()
-        request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-        request.new_audio_source.sample_rate = 48000
-        request.new_audio_source.num_channels = 1
-        source = self.client.request(request).new_audio_source.source.handle.id
-        request = ffi_pb2.FfiRequest()
-        request.create_audio_track.name = "mic"
-        request.create_audio_track.source_handle = source
-        track = self.client.request(request).create_audio_track.track.handle.id
-        request = ffi_pb2.FfiRequest()
-        request.publish_track.local_participant_handle = self.local
-        request.publish_track.track_handle = track
-        request.publish_track.options.source = track_pb2.SOURCE_MICROPHONE
-        return source, await self.call(request, "publish_track")
-
-
 async def _pair(client: FfiClient, second: FfiClient, **user_grant: Any) -> tuple[Peer, Peer]:
     room = f"req-{uuid.uuid4().hex[:8]}"
     agent, user = Peer(client), Peer(second)
-    await agent.connect(_token("agent", room))
-    await user.connect(_token("user", room, **user_grant))
+    await agent.connect(make_token("agent", room))
+    await user.connect(make_token("user", room, **user_grant))
     return agent, user
 
 
@@ -173,27 +109,13 @@ async def test_a_disabled_remote_track_plays_silence(
     assert await peak_of_next_frames(40) > 4000
     with pytest.raises(FfiRequestError, match="not a remote track"):
         request = ffi_pb2.FfiRequest()
-        request.enable_remote_track.track_handle = client.request(
-            _local_track_request(client)
-        ).create_audio_track.track.handle.id
+        request.enable_remote_track.track_handle = new_track(client, new_source(client), "t")
         client.request(request)
-
-
-def _local_track_request(client: FfiClient) -> ffi_pb2.FfiRequest:
-    request = ffi_pb2.FfiRequest()
-    request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
-    request.new_audio_source.sample_rate = 48000
-    request.new_audio_source.num_channels = 1
-    source = client.request(request).new_audio_source.source.handle.id
-    request = ffi_pb2.FfiRequest()
-    request.create_audio_track.name = "t"
-    request.create_audio_track.source_handle = source
-    return request
 
 
 async def test_stats_of_a_track_outside_a_room_fail_as_native(client: FfiClient) -> None:
     peer = Peer(client)
-    track = client.request(_local_track_request(client)).create_audio_track.track.handle.id
+    track = new_track(client, new_source(client), "t")
     request = ffi_pb2.FfiRequest()
     request.get_stats.track_handle = track
     done = await peer.call(request, "get_stats")
@@ -228,8 +150,8 @@ async def test_publish_sources_and_hidden_grants(
     try:
         room_name = f"req-{uuid.uuid4().hex[:8]}"
         watcher = Peer(client)
-        await watcher.connect(_token("watcher", room_name))
-        await hidden.connect(_token("recorder", room_name, hidden=True))
+        await watcher.connect(make_token("watcher", room_name))
+        await hidden.connect(make_token("recorder", room_name, hidden=True))
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(watcher.room_event("participant_connected"), 0.3)
     finally:

@@ -16,7 +16,7 @@ import pytest
 
 from lkemu.bindings.embedded import EmbeddedEngine
 
-pytest.importorskip("livekit.api", reason="livekit-api (parity extra) not installed")
+pytest.importorskip("livekit.rtc", reason="livekit (parity extra) not installed")
 ROOT = Path(__file__).resolve().parent.parent
 
 COMMON = """
@@ -24,11 +24,8 @@ import asyncio, sys
 import numpy as np
 import lkemu
 lkemu.install()
-from livekit import api, rtc
-
-def token(identity):
-    grants = api.VideoGrants(room_join=True, room="duo")
-    return api.AccessToken("devkey", "secret").with_identity(identity).with_grants(grants).to_jwt()
+from livekit import rtc
+from tests.helpers import make_token
 
 AUDIO = np.random.default_rng(11).integers(-20000, 20000, 480000, dtype=np.int16)
 """
@@ -40,7 +37,7 @@ async def main():
     room = rtc.Room()
     ready = asyncio.Event()
     room.on("data_received", lambda packet: ready.set())
-    await room.connect("ws://lkemu", token("publisher"))
+    await room.connect("ws://lkemu", make_token("publisher", "duo"))
     source = rtc.AudioSource(48000, 1)
     track = rtc.LocalAudioTrack.create_audio_track("mic", source)
     await room.local_participant.publish_track(track, rtc.TrackPublishOptions())
@@ -65,7 +62,7 @@ async def main():
     room = rtc.Room()
     subscribed = asyncio.Queue()
     room.on("track_subscribed", lambda track, pub, p: subscribed.put_nowait(track))
-    await room.connect("ws://lkemu", token("subscriber"))
+    await room.connect("ws://lkemu", make_token("subscriber", "duo"))
     print("connected", flush=True)
     track = await asyncio.wait_for(subscribed.get(), 30)
     stream = rtc.AudioStream(track, sample_rate=48000, num_channels=1)

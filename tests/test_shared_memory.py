@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import mmap
 import os
+from collections.abc import Callable
 
 import numpy as np
 import pytest
@@ -28,7 +30,11 @@ def _blobs_of(pid: int) -> set[str]:
     return {name for name in os.listdir(shared_blobs.SHARED_DIR) if name.startswith(prefix)}
 
 
-def _video_pipeline(request_fn, width: int = WIDTH, height: int = HEIGHT) -> int:  # type: ignore[no-untyped-def]
+def _video_pipeline(
+    request_fn: Callable[[ffi_pb2.FfiRequest], ffi_pb2.FfiResponse],
+    width: int = WIDTH,
+    height: int = HEIGHT,
+) -> int:
     """A source, its track and an RGBA stream; returns the source handle."""
     new = ffi_pb2.FfiRequest()
     new.new_video_source.type = video_frame_pb2.VIDEO_SOURCE_NATIVE
@@ -159,9 +165,9 @@ async def test_a_blob_that_cannot_be_read_loses_one_event_not_the_stream(
         source = _video_pipeline(client.request)
         pixels = _gradient()
         real_take = shared_blobs.take
-        failures = []
+        failures: list[str] = []
 
-        def take_once_failing(name: str):  # type: ignore[no-untyped-def]
+        def take_once_failing(name: str) -> mmap.mmap | bytearray:
             if not failures:
                 failures.append(name)
                 shared_blobs.discard(name)

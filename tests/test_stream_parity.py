@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 
 from lkemu.bindings import FfiClient
-from tests.native import run_native
-from tests.test_audio_pipeline import (
+from tests.helpers import (
     capture,
     collect,
     new_source,
@@ -18,6 +17,7 @@ from tests.test_audio_pipeline import (
     read_frame,
     stream_queue,
 )
+from tests.native import run_native
 
 NATIVE_STREAM = """
 import asyncio

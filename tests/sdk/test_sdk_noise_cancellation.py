@@ -11,23 +11,22 @@ import uuid
 
 import numpy as np
 import pytest
-from livekit import api, rtc
+from livekit import rtc
+
+from tests.helpers import make_token
 
 nc = pytest.importorskip("livekit.plugins.noise_cancellation", reason="plugin not installed")
 pytestmark = [pytest.mark.lkemu_only]
 
 
-def _token(identity: str, room: str) -> str:
-    grants = api.VideoGrants(room_join=True, room=room)
-    return api.AccessToken("devkey", "secret").with_identity(identity).with_grants(grants).to_jwt()
-
-
-async def _received_level_db(room_name: str, noise_cancellation: object) -> float:
+async def _received_level_db(
+    room_name: str, noise_cancellation: rtc.NoiseCancellationOptions | None
+) -> float:
     agent, user = rtc.Room(), rtc.Room()
-    subscribed: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    subscribed: asyncio.Queue[rtc.Track] = asyncio.Queue()
     agent.on("track_subscribed", lambda track, pub, p: subscribed.put_nowait(track))
-    await agent.connect("ws://lkemu", _token("agent", room_name))
-    await user.connect("ws://lkemu", _token("user", room_name))
+    await agent.connect("ws://lkemu", make_token("agent", room_name))
+    await user.connect("ws://lkemu", make_token("user", room_name))
     source = rtc.AudioSource(48000, 1)
     await user.local_participant.publish_track(
         rtc.LocalAudioTrack.create_audio_track("mic", source), rtc.TrackPublishOptions()

@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
+from typing import TypeVar
 
 import pytest
-from livekit import api, rtc
+from livekit import rtc
+
+from tests.helpers import make_token
 
 URL = os.environ.get("LIVEKIT_URL", "ws://localhost:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
@@ -21,28 +24,26 @@ SECRET = os.environ.get("LIVEKIT_API_SECRET", "secret")
 pytestmark = [] if os.environ.get("LIVEKIT_URL") else [pytest.mark.lkemu_only]
 
 
-def _token(identity: str, room: str, **grants: object) -> str:
-    video = api.VideoGrants(room_join=True, room=room, can_update_own_metadata=True, **grants)
-    return (
-        api.AccessToken(KEY, SECRET)
-        .with_identity(identity)
-        .with_name(identity.title())
-        .with_grants(video)
-        .to_jwt()
+T = TypeVar("T")
+
+
+def _token(identity: str, room: str) -> str:
+    return make_token(
+        identity, room, api_key=KEY, secret=SECRET, name=identity.title(), canUpdateOwnMetadata=True
     )
 
 
-async def _next(queue: asyncio.Queue, timeout: float = 5.0):  # type: ignore[no-untyped-def,type-arg]
+async def _next(queue: asyncio.Queue[T], timeout: float = 5.0) -> T:
     return await asyncio.wait_for(queue.get(), timeout)
 
 
 async def test_room_life_cycle() -> None:
     room_name = f"room-{uuid.uuid4().hex[:8]}"
     agent, user = rtc.Room(), rtc.Room()
-    joined: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
-    left: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
-    data: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
-    changes: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    joined: asyncio.Queue[rtc.RemoteParticipant] = asyncio.Queue()
+    left: asyncio.Queue[rtc.RemoteParticipant] = asyncio.Queue()
+    data: asyncio.Queue[rtc.DataPacket] = asyncio.Queue()
+    changes: asyncio.Queue[tuple[str, object]] = asyncio.Queue()
     agent.on("participant_connected", joined.put_nowait)
     agent.on("participant_disconnected", left.put_nowait)
     agent.on("data_received", data.put_nowait)
@@ -64,7 +65,7 @@ async def test_room_life_cycle() -> None:
     await user.local_participant.publish_data(b"hello", topic="chat", reliable=True)
     packet = await _next(data)
     assert (packet.data, packet.topic) == (b"hello", "chat")
-    assert packet.participant.identity == "user"
+    assert packet.participant is not None and packet.participant.identity == "user"
 
     await user.local_participant.set_metadata("busy")
     await user.local_participant.set_name("Someone")
@@ -73,7 +74,7 @@ async def test_room_life_cycle() -> None:
     assert seen == [("md", "busy"), ("name", "Someone"), ("attrs", {"lang": "fr"})]
     assert agent.remote_participants["user"].attributes == {"lang": "fr"}
 
-    tracks: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    tracks: asyncio.Queue[str] = asyncio.Queue()
     for name in ("track_published", "track_subscribed", "track_muted", "track_unmuted",
                  "track_unsubscribed", "track_unpublished"):  # fmt: skip
         agent.on(name, lambda *args, n=name: tracks.put_nowait(n))
@@ -101,10 +102,7 @@ async def test_room_life_cycle() -> None:
 async def test_a_bad_token_is_refused() -> None:
     room = rtc.Room()
     with pytest.raises(rtc.ConnectError, match=r"signature|invalid|unauthorized"):
-        await room.connect(
-            URL, api.AccessToken(KEY, "not-the-secret").with_identity("x")
-            .with_grants(api.VideoGrants(room_join=True, room="r")).to_jwt()
-        )  # fmt: skip
+        await room.connect(URL, make_token("x", "r", api_key=KEY, secret="not-the-secret"))
 
 
 async def test_a_subscriber_hears_the_publisher() -> None:
@@ -113,7 +111,7 @@ async def test_a_subscriber_hears_the_publisher() -> None:
 
     room_name = f"room-{uuid.uuid4().hex[:8]}"
     agent, user = rtc.Room(), rtc.Room()
-    subscribed: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    subscribed: asyncio.Queue[tuple[rtc.Track, rtc.RemoteParticipant]] = asyncio.Queue()
     agent.on("track_subscribed", lambda track, pub, p: subscribed.put_nowait((track, p)))
     await agent.connect(URL, _token("agent", room_name))
     await user.connect(URL, _token("user", room_name))

@@ -12,14 +12,12 @@ import wave
 
 import numpy as np
 import pytest
-from livekit import api, rtc
+from livekit import rtc
+
+from lkemu.bindings import ControlRefused, EngineControl
+from tests.helpers import make_token
 
 pytestmark = [pytest.mark.lkemu_only]
-
-
-def _token(identity: str, room: str) -> str:
-    grants = api.VideoGrants(room_join=True, room=room)
-    return api.AccessToken("devkey", "secret").with_identity(identity).with_grants(grants).to_jwt()
 
 
 def _wav(samples: np.ndarray, rate: int) -> bytes:
@@ -32,12 +30,14 @@ def _wav(samples: np.ndarray, rate: int) -> bytes:
     return out.getvalue()
 
 
-async def test_an_injected_participant_plays_a_wav_file_to_the_agent(lkemu_control) -> None:  # type: ignore[no-untyped-def]
+async def test_an_injected_participant_plays_a_wav_file_to_the_agent(
+    lkemu_control: EngineControl,
+) -> None:
     room_name = f"ctl-{uuid.uuid4().hex[:8]}"
     agent = rtc.Room()
-    subscribed: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    subscribed: asyncio.Queue[tuple[rtc.Track, rtc.RemoteParticipant]] = asyncio.Queue()
     agent.on("track_subscribed", lambda track, pub, p: subscribed.put_nowait((track, p)))
-    await agent.connect("ws://lkemu", _token("agent", room_name))
+    await agent.connect("ws://lkemu", make_token("agent", room_name))
 
     rng = np.random.default_rng(7)
     sent = (rng.standard_normal(24000) * 4000).astype(np.int16)  # 0.5 s at 48 kHz
@@ -72,21 +72,21 @@ async def test_an_injected_participant_plays_a_wav_file_to_the_agent(lkemu_contr
     await agent.disconnect()
 
 
-async def test_server_side_actions_reach_the_agent(lkemu_control) -> None:  # type: ignore[no-untyped-def]
+async def test_server_side_actions_reach_the_agent(lkemu_control: EngineControl) -> None:
     room_name = f"ctl-{uuid.uuid4().hex[:8]}"
     agent, user = rtc.Room(), rtc.Room()
-    events: asyncio.Queue = asyncio.Queue()  # type: ignore[type-arg]
+    events: asyncio.Queue[tuple[object, ...]] = asyncio.Queue()
     agent.on("room_metadata_changed", lambda old, new: events.put_nowait(("metadata", new)))
     agent.on("connection_quality_changed",
              lambda p, q: events.put_nowait(("quality", p.identity, q)))  # fmt: skip
     agent.on("participant_disconnected",
              lambda p: events.put_nowait(("left", p.identity, p.disconnect_reason)))  # fmt: skip
     agent.on("disconnected", lambda reason: events.put_nowait(("disconnected", reason)))
-    await agent.connect("ws://lkemu", _token("agent", room_name))
-    await user.connect("ws://lkemu", _token("user", room_name))
+    await agent.connect("ws://lkemu", make_token("agent", room_name))
+    await user.connect("ws://lkemu", make_token("user", room_name))
 
     async def next_event() -> tuple[object, ...]:
-        return await asyncio.wait_for(events.get(), 5)  # type: ignore[no-any-return]
+        return await asyncio.wait_for(events.get(), 5)
 
     lkemu_control.update_room_metadata(room_name, "recording")
     assert await next_event() == ("metadata", "recording")
@@ -98,8 +98,6 @@ async def test_server_side_actions_reach_the_agent(lkemu_control) -> None:  # ty
     assert lkemu_control.close_room(room_name) == 1
     assert await next_event() == ("disconnected", rtc.DisconnectReason.ROOM_DELETED)
     assert not agent.isconnected()
-
-    from lkemu.bindings import ControlRefused
 
     with pytest.raises(ControlRefused, match="no room named"):
         lkemu_control.list_participants(room_name)

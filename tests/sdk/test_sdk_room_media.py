@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from livekit import api, rtc
+from livekit import rtc
+from livekit.rtc.room import EventTypes
+
+from tests.helpers import make_token
 
 URL = os.environ.get("LIVEKIT_URL", "ws://localhost:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
@@ -25,14 +28,13 @@ pytestmark = [] if os.environ.get("LIVEKIT_URL") else [pytest.mark.lkemu_only]
 
 
 def _token(identity: str, room: str, **grants: Any) -> str:
-    video = api.VideoGrants(room_join=True, room=room, **grants)
-    return api.AccessToken(KEY, SECRET).with_identity(identity).with_grants(video).to_jwt()
+    return make_token(identity, room, api_key=KEY, secret=SECRET, **grants)
 
 
 class Events:
     """Room events of the given names, queued as (name, args)."""
 
-    def __init__(self, room: rtc.Room, *names: str) -> None:
+    def __init__(self, room: rtc.Room, *names: EventTypes) -> None:
         self.queue: asyncio.Queue[tuple[str, tuple[Any, ...]]] = asyncio.Queue()
         for name in names:
             room.on(name, lambda *args, n=name: self.queue.put_nowait((n, args)))
@@ -241,8 +243,8 @@ async def test_video_with_frame_metadata_through_a_room() -> None:
 async def test_grants_limit_publishing_and_subscribing() -> None:
     room_name = f"grants-{uuid.uuid4().hex[:8]}"
     listener, talker, mute = rtc.Room(), rtc.Room(), rtc.Room()
-    await listener.connect(URL, _token("listener", room_name, can_subscribe=False))
-    await mute.connect(URL, _token("mute", room_name, can_publish=False))
+    await listener.connect(URL, _token("listener", room_name, canSubscribe=False))
+    await mute.connect(URL, _token("mute", room_name, canPublish=False))
     await talker.connect(URL, _token("talker", room_name))
     try:
         events = Events(listener, "track_published", "track_subscribed")

@@ -61,6 +61,6 @@ async def test_video_stream_carries_frames_timestamps_and_metadata() -> None:
 
 
 @pytest.mark.parametrize("bad", [rtc.VideoBufferType.ABGR])
-def test_unsupported_conversion_raises(bad: int) -> None:
+def test_unsupported_conversion_raises(bad: rtc.VideoBufferType.ValueType) -> None:
     with pytest.raises(Exception, match="not supported"):
         _gradient_rgba().convert(bad)

@@ -13,6 +13,7 @@ from lkemu.bindings import FfiClient, FfiRequestError
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
+from tests.helpers import new_source, new_track
 
 T = video_frame_pb2.VideoBufferType
 
@@ -85,13 +86,7 @@ def test_stream_errors(client: FfiClient) -> None:
     source = _source(client)
     with pytest.raises(FfiRequestError, match=r"handle is not a .*FfiTrack"):
         _stream(client, source)
-    audio = ffi_pb2.FfiRequest()
-    audio.new_audio_source.type, audio.new_audio_source.sample_rate = 0, 48000
-    audio_source = client.request(audio).new_audio_source.source.handle.id
-    audio_track = ffi_pb2.FfiRequest()
-    audio_track.create_audio_track.name = "mic"
-    audio_track.create_audio_track.source_handle = audio_source
-    track = client.request(audio_track).create_audio_track.track.handle.id
+    track = new_track(client, new_source(client))
     with pytest.raises(FfiRequestError, match="not a video track"):
         _stream(client, track)
 
