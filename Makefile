@@ -25,8 +25,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check engine bindings tools tests bench
 	$(BIN)/ruff format --check engine bindings tools tests bench
 
+# mypy cannot follow the editable install's package mapping (lkemu.engine is engine/, ...),
+# so it checks the package through a tree of links laid out as installed.
+TYPECHECK_ROOT := $(VENV)/typecheck
 typecheck: $(STAMP)
-	$(BIN)/mypy engine bindings tools tests
+	rm -rf $(TYPECHECK_ROOT) && mkdir -p $(TYPECHECK_ROOT)/lkemu
+	ln -s $(CURDIR)/bindings/package_root/* $(TYPECHECK_ROOT)/lkemu/
+	for part in engine bindings proto; do ln -s $(CURDIR)/$$part $(TYPECHECK_ROOT)/lkemu/$$part; done
+	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy -p lkemu -p tests -p tools
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q
