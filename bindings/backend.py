@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from lkemu.proto import engine_pb2, ffi_pb2
 
 from . import local_lane as local_lanes
+from .client_files import apply_file_writes
 from .connection import EngineConnection, EngineUnavailable
 from .embedded import default_address
 from .local_lane import LocalLane
@@ -144,7 +145,8 @@ class EngineBackend:
         if not engine_event.outputs:
             return Incoming(_payload=engine_event.event)
         event = ffi_pb2.FfiEvent.FromString(engine_event.event)
-        self.memory.apply(event, list(engine_event.outputs))
+        outputs = apply_file_writes(event, list(engine_event.outputs))
+        self.memory.apply(event, outputs)
         return Incoming(_message=event)
 
     def close(self) -> None:

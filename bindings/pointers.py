@@ -24,6 +24,8 @@ from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 
+from .client_files import read_for_request
+
 
 def _is_pointer(field: FieldDescriptor) -> bool:
     return field.name.endswith("_ptr") and field.type == FieldDescriptor.TYPE_UINT64
@@ -183,6 +185,9 @@ def collect_inputs(request: Message, shared: bool = False) -> list[Blob]:
             blobs.append(Blob(address=address, shared_name=shared_blobs.write(view)))
         else:
             blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
+    if request.DESCRIPTOR.name == "FfiRequest" and request.WhichOneof("message") == "send_file":
+        # The file is the client's: read here, where its path means something.
+        blobs.append(read_for_request(request.send_file.file_path))  # type: ignore[attr-defined]
     return blobs
 
 

@@ -23,30 +23,40 @@ INTERNAL: ErrorKind
 NO_SESSION: ErrorKind
 
 class Blob(_message.Message):
-    __slots__ = ("address", "data", "kind", "owner_handle", "detached", "shared_name")
+    __slots__ = ("address", "data", "kind", "owner_handle", "detached", "shared_name", "path", "error", "directory")
     class Kind(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = ()
         INPUT: _ClassVar[Blob.Kind]
         IN_PLACE: _ClassVar[Blob.Kind]
         OWNED: _ClassVar[Blob.Kind]
         LENT: _ClassVar[Blob.Kind]
+        CLIENT_FILE: _ClassVar[Blob.Kind]
+        FILE_WRITE: _ClassVar[Blob.Kind]
     INPUT: Blob.Kind
     IN_PLACE: Blob.Kind
     OWNED: Blob.Kind
     LENT: Blob.Kind
+    CLIENT_FILE: Blob.Kind
+    FILE_WRITE: Blob.Kind
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     DATA_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     OWNER_HANDLE_FIELD_NUMBER: _ClassVar[int]
     DETACHED_FIELD_NUMBER: _ClassVar[int]
     SHARED_NAME_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    ERROR_FIELD_NUMBER: _ClassVar[int]
+    DIRECTORY_FIELD_NUMBER: _ClassVar[int]
     address: int
     data: bytes
     kind: Blob.Kind
     owner_handle: int
     detached: bool
     shared_name: str
-    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ..., detached: _Optional[bool] = ..., shared_name: _Optional[str] = ...) -> None: ...
+    path: str
+    error: str
+    directory: str
+    def __init__(self, address: _Optional[int] = ..., data: _Optional[bytes] = ..., kind: _Optional[_Union[Blob.Kind, str]] = ..., owner_handle: _Optional[int] = ..., detached: _Optional[bool] = ..., shared_name: _Optional[str] = ..., path: _Optional[str] = ..., error: _Optional[str] = ..., directory: _Optional[str] = ...) -> None: ...
 
 class OpenSessionRequest(_message.Message):
     __slots__ = ("capture_logs", "sdk", "sdk_version", "client_pid", "shared_probe", "shared_token")

@@ -168,6 +168,6 @@ def test_a_handler_annotated_with_another_request_type_is_refused() -> None:
     def wrong(call: object, request: room_pb2.ConnectRequest) -> room_pb2.ConnectResponse:
         return room_pb2.ConnectResponse()
 
-    with pytest.raises(registry.RegistrationError, match="PerformRpcRequest"):
-        registry.handles("perform_rpc")(wrong)
-    assert "perform_rpc" not in registry.HANDLERS
+    with pytest.raises(registry.RegistrationError, match="PublishDataTrackRequest"):
+        registry.handles("publish_data_track")(wrong)
+    assert "publish_data_track" not in registry.HANDLERS

@@ -51,6 +51,8 @@ class Call:
     session: Session
     memory: Memory
     name: str = ""  # the request kind (set by dispatch)
+    # What the async half hands out travels with its callback event (answer_later).
+    callback_memory: Memory | None = None
 
     def get(self, handle: int, kind: type[T]) -> T:
         return self.runtime.handles.get(handle, kind, self.session.id)
@@ -81,6 +83,7 @@ class Call:
     async def _answer(self, callback_field: str, async_id: int, work: AsyncWork) -> None:
         event = ffi_pb2.FfiEvent()
         callback = getattr(event, callback_field)
+        self.callback_memory = Memory(share=self.session.share)
         follow_up = None
         try:
             self.runtime.faults.check(self.name)
@@ -96,16 +99,28 @@ class Call:
             self.session.log(ffi_pb2.LOG_ERROR, message)
             _set_error(callback, message)
         callback.async_id = async_id
-        self.session.emit(event)
+        self.session.emit(event, self.callback_memory.outputs)
         if follow_up is not None:
             follow_up()
 
 
+# The code an RPC callback carries for a failure that is lkemu's own (APPLICATION_ERROR).
+RPC_APPLICATION_ERROR = 1500
+
+
 def _set_error(callback: Message, message: str) -> bool:
-    """A failed callback carries its error and nothing else. Some callbacks (disconnect's,
-    dispose's) have no error field: False, and the log says what went wrong."""
-    callback.Clear()
-    if "error" not in callback.DESCRIPTOR.fields_by_name:
+    """A failed callback carries its error and nothing else: a string, a StreamError's
+    description or an RpcError's message, whichever the callback has. Some callbacks
+    (disconnect's, dispose's) have no error field: False, and the log says what went wrong."""
+    field = callback.DESCRIPTOR.fields_by_name.get("error")
+    if field is None:
         return False
-    callback.error = message  # type: ignore[attr-defined]
+    callback.Clear()
+    holder: Any = callback
+    if field.message_type is None:
+        holder.error = message
+    elif "description" in field.message_type.fields_by_name:  # StreamError
+        holder.error.description = message
+    else:  # RpcError
+        holder.error.code, holder.error.message = RPC_APPLICATION_ERROR, message
     return True

@@ -23,7 +23,16 @@ from ..media import (
     video_source,
     video_stream,
 )
-from ..rooms import connection, data, health, local_participant, media, participant_streams
+from ..rooms import (
+    connection,
+    data,
+    data_streams,
+    health,
+    local_participant,
+    media,
+    participant_streams,
+    rpc,
+)
 from . import lifecycle
 from .call import Call
 from .coverage import Row
@@ -53,6 +62,8 @@ AREAS = (
     data,
     health,
     participant_streams,
+    rpc,
+    data_streams,
 )
 
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)

@@ -17,7 +17,12 @@ import numpy as np
 from lkemu.proto import engine_pb2
 
 from ..wire import shared_blobs
-from .errors import MemoryFault
+from .errors import FfiError, MemoryFault
+
+
+class ClientFileError(FfiError):
+    """A file the client could not read: the text is the I/O error, as native words it."""
+
 
 # What a read gives: the shipped bytes, a map of a shared blob's pages, or (in the client's
 # own process) a read-only view of the caller's memory.
@@ -52,7 +57,11 @@ class Memory:
     ) -> None:
         self._inputs: list[tuple[int, Buffer]] = []
         self._lost: list[str] = []
+        self._files: dict[str, engine_pb2.Blob] = {}
         for blob in inputs:
+            if blob.kind == engine_pb2.Blob.CLIENT_FILE:
+                self._files[blob.path] = blob
+                continue
             if not blob.shared_name:
                 self._inputs.append((blob.address, blob.data))
                 continue
@@ -77,6 +86,24 @@ class Memory:
         raise MemoryFault(
             f"no client memory shipped for {size} bytes at {address:#x} "
             "(the client must send what its *_ptr fields point at)"
+        )
+
+    def read_file(self, path: str) -> bytes:
+        """A file of the client's (send_file), as the client read it: its bytes, or
+        ClientFileError with the I/O error the client met."""
+        blob = self._files.get(path)
+        if blob is None:
+            raise ClientFileError(f"I/O error: the client did not send the file {path!r}")
+        if blob.error:
+            raise ClientFileError(blob.error)
+        return blob.data
+
+    def write_file(self, directory: str, name: str, data: bytes) -> None:
+        """Have the client write `data` to a file of its own (byte_write_to_file)."""
+        self.outputs.append(
+            engine_pb2.Blob(
+                kind=engine_pb2.Blob.FILE_WRITE, directory=directory, path=name, data=data
+            )
         )
 
     def read_array(self, address: int, count: int, dtype: type = np.int16) -> np.ndarray:

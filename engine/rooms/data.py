@@ -19,23 +19,13 @@ from ..core.call import Call, field_or
 from ..core.errors import FfiError
 from ..core.memory import Memory
 from ..core.registry import handles
-from .model import LocalParticipant, Member, RoomView
+from .model import INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, LocalParticipant, Member
 
 NO_DATA_PERMISSION = "does not have permission to publish data (canPublishData)"
 
 
 class NotPermitted(FfiError):
     """The token's grants do not allow this: the callback's error."""
-
-
-def _receivers(view: RoomView, sender: Member, destinations: list[str]) -> list[Member]:
-    """Who gets a packet: everyone else, or the destination identities only."""
-    wanted = set(destinations)
-    return [
-        m
-        for m in list(view.room.members.values())
-        if m is not sender and (not wanted or m.identity in wanted)
-    ]
 
 
 @handles("publish_data")
@@ -51,7 +41,7 @@ def on_publish_data(
     async def publish(callback: Any) -> None:
         if not member.grant_publish_data:
             raise NotPermitted(NO_DATA_PERMISSION)
-        for other in _receivers(view, member, destinations):
+        for other in view.room.receivers(member, destinations):
             memory = Memory()
             buffer_handle = view.runtime.handles.next_id()
 
@@ -81,7 +71,7 @@ def on_publish_transcription(
 
     async def publish(callback: Any) -> None:
         subject = view.room.members.get(about)
-        for other in _receivers(view, member, []):
+        for other in view.room.receivers(member):
             # A receiver names the transcribed participant and track only if it knows them.
 
             def fill(e: room_pb2.RoomEvent, receiver: Member = other) -> None:
@@ -106,7 +96,7 @@ def on_publish_sip_dtmf(
     destinations = list(request.destination_identities)
 
     async def publish(callback: Any) -> None:
-        for other in _receivers(view, member, destinations):
+        for other in view.room.receivers(member, destinations):
 
             def fill(e: room_pb2.RoomEvent) -> None:
                 received = e.data_packet_received
@@ -133,7 +123,7 @@ def _send_chat(
         if not member.grant_publish_data:
             raise NotPermitted(NO_DATA_PERMISSION)
         message = make()
-        for other in _receivers(view, member, destinations):
+        for other in view.room.receivers(member, destinations):
 
             def fill(e: room_pb2.RoomEvent) -> None:
                 e.chat_message.participant_identity = member.identity
@@ -180,3 +170,37 @@ def on_edit_chat_message(
         )
 
     return room_pb2.SendChatMessageResponse(async_id=_send_chat(call, request, make))
+
+
+class DataChannels:
+    """One view's data channel settings (RoomView.state)."""
+
+    def __init__(self, view: object) -> None:
+        self.low_thresholds = {
+            room_pb2.KIND_LOSSY: INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
+            room_pb2.KIND_RELIABLE: INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
+        }
+
+    def peer_left(self, identity: str) -> None:
+        pass
+
+    def closed(self) -> None:
+        pass
+
+
+@handles("set_data_channel_buffered_amount_low_threshold")
+def on_set_data_channel_buffered_amount_low_threshold(
+    call: Call, request: room_pb2.SetDataChannelBufferedAmountLowThresholdRequest
+) -> room_pb2.SetDataChannelBufferedAmountLowThresholdResponse:
+    # Native stores the value and always tells the room, changed or not. lkemu's data
+    # channels never queue (no bandwidth is modelled), so the threshold changes no pacing.
+    view = call.get(request.local_participant_handle, LocalParticipant).view
+    kind, threshold = request.kind, request.threshold
+    view.state(DataChannels).low_thresholds[kind] = threshold
+
+    def changed(e: room_pb2.RoomEvent) -> None:
+        e.data_channel_low_threshold_changed.kind = kind
+        e.data_channel_low_threshold_changed.threshold = threshold
+
+    view.emit(changed)
+    return room_pb2.SetDataChannelBufferedAmountLowThresholdResponse()

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar, cast
 
 from lkemu.proto import ffi_pb2, participant_pb2, room_pb2
 
@@ -25,6 +25,12 @@ from ..media.tracks import LocalTrack, Track
 from .tokens import Identity
 
 RoomEventFill = Callable[[room_pb2.RoomEvent], None]
+
+# What livekit 1.2.1 advertises (livekit-common's DATA_STREAM_V2): RPC and streams between
+# such peers go over data streams, with no 15 KiB payload limit.
+CLIENT_PROTOCOL = 2
+# rtc_session.rs INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, for both data channels.
+INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD = 2 * 1024 * 1024
 
 
 @dataclass
@@ -76,6 +82,7 @@ class Member:
     permissions: SubscriptionPermissions = field(default_factory=SubscriptionPermissions)
     quality: int = room_pb2.QUALITY_EXCELLENT
     audio_level: float = 0.0  # smoothed linear level of its loudest published audio
+    client_protocol: int = CLIENT_PROTOCOL
     sid: str = field(default_factory=lambda: new_sid("PA"))
     joined_at: int = field(default_factory=lambda: int(time.time()))
 
@@ -95,7 +102,7 @@ class Member:
             kind=participant_pb2.PARTICIPANT_KIND_STANDARD,
             disconnect_reason=participant_pb2.UNKNOWN_REASON,
             joined_at=self.joined_at,
-            client_protocol=1,
+            client_protocol=self.client_protocol,
         )
         info.attributes.update(self.attributes)
         return info
@@ -115,8 +122,8 @@ class SimRoom:
             sid=self.sid,
             name=self.name,
             metadata=self.metadata,
-            lossy_dc_buffered_amount_low_threshold=0,
-            reliable_dc_buffered_amount_low_threshold=0,
+            lossy_dc_buffered_amount_low_threshold=INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
+            reliable_dc_buffered_amount_low_threshold=INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
             empty_timeout=300,
             departure_timeout=20,
             max_participants=0,
@@ -135,6 +142,16 @@ class SimRoom:
         for other in list(self.members.values()):
             if member.visible_to(other):
                 other.view.emit(fill)
+
+    def receivers(self, sender: Member, destinations: list[str] | None = None) -> list[Member]:
+        """Who gets what `sender` sends: everyone else, or the destination identities only
+        (a server never echoes a packet to its sender, and drops unknown identities)."""
+        wanted = set(destinations or ())
+        return [
+            m
+            for m in list(self.members.values())
+            if m is not sender and (not wanted or m.identity in wanted)
+        ]
 
     def tell_everyone(self, fill: RoomEventFill) -> None:
         for member in list(self.members.values()):
@@ -195,6 +212,19 @@ class Subscription:
     relay: Relay
 
 
+class ViewState(Protocol):
+    """Per-view state an area keeps (RPC methods, incoming streams): RoomView.state(...)."""
+
+    def peer_left(self, identity: str) -> None:
+        """Another participant left the room."""
+
+    def closed(self) -> None:
+        """This view left the room."""
+
+
+V = TypeVar("V", bound=ViewState)
+
+
 class Follower(Protocol):
     """A stream that follows a participant's track of one source (audio_stream_from_participant)."""
 
@@ -221,6 +251,14 @@ class RoomView:
         self.subscriptions: dict[str, Subscription] = {}  # by track sid
         self.wanted: dict[str, bool] = {}  # set_subscribed choices by track sid
         self.followers: list[Follower] = []
+        self.states: dict[type, ViewState] = {}  # leave() tells them, hence not private
+
+    def state(self, kind: type[V]) -> V:
+        """This view's one `kind` state (made on first use, told when anyone leaves)."""
+        found = self.states.get(kind)
+        if found is None:
+            found = self.states[kind] = cast(Any, kind)(self)
+        return cast(V, found)
 
     @property
     def connected_member(self) -> Member | None:
@@ -366,10 +404,14 @@ def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
     view.followers.clear()
     for sid in list(member.publications):
         withdraw(member, sid)
+    for state in list(view.states.values()):
+        state.closed()
     for other in room.members.values():
         for follower in [f for f in other.view.followers if f.identity == member.identity]:
             other.view.followers.remove(follower)
             follower.finish()
+        for state in list(other.view.states.values()):
+            state.peer_left(member.identity)
         if not member.visible_to(other):
             continue
         other.view.remote_handles.pop(member.identity, None)

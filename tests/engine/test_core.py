@@ -204,19 +204,14 @@ async def test_execute_runs_a_request_and_ships_its_outputs(
 async def test_a_kind_without_handler_is_not_implemented(
     runtime: EngineRuntime, session: Session
 ) -> None:
-    assert "perform_rpc" not in HANDLERS
-    request = request_of(
-        "perform_rpc",
-        local_participant_handle=1,
-        destination_identity="x",
-        method="m",
-        payload="",
-    )
+    assert "publish_data_track" not in HANDLERS
+    request = request_of("publish_data_track", local_participant_handle=1)
     with pytest.raises(dispatch.RequestFailed) as failed:
         run(runtime, session, request)
-    assert failed.value.name == "perform_rpc"
+    assert failed.value.name == "publish_data_track"
     assert failed.value.message == (
-        "failed to handle request perform_rpc: perform_rpc is not implemented in lkemu"
+        "failed to handle request publish_data_track: "
+        "publish_data_track is not implemented in lkemu"
     )
     assert failed.value.kind == engine_pb2.NOT_IMPLEMENTED
 
