@@ -15,8 +15,9 @@ import asyncio
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 from livekit import rtc
@@ -36,6 +37,11 @@ class Trio:
     def __init__(self) -> None:
         self.name = f"msg-{uuid.uuid4().hex[:8]}"
         self.agent, self.user, self.bystander = rtc.Room(), rtc.Room(), rtc.Room()
+        self.tasks: list[asyncio.Task[None]] = []
+
+    def spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run a stream handler's reading (handlers are called synchronously)."""
+        self.tasks.append(asyncio.ensure_future(work))
 
     async def connect(self) -> None:
         for identity, room in self.rooms().items():
@@ -204,7 +210,7 @@ async def test_send_text_to_one_destination_is_not_seen_by_a_third(trio: Trio) -
             async def read() -> None:
                 q.put_nowait((sender, await reader.read_all()))
 
-            asyncio.ensure_future(read())
+            trio.spawn(read())
 
         trio.rooms()[identity].register_text_stream_handler("chat", handler)
 
@@ -226,7 +232,7 @@ async def test_stream_text_of_several_writes_arrives_as_one_text_in_order(trio: 
             text = await reader.read_all()
             done.set_result((text, dict(reader.info.attributes)))
 
-        asyncio.ensure_future(read())
+        trio.spawn(read())
 
     trio.agent.register_text_stream_handler("lk.transcription", handler)
     writer = await trio.user.local_participant.stream_text(
@@ -250,7 +256,7 @@ async def test_send_bytes_of_300_kb_arrives_byte_exact(trio: Trio) -> None:
             chunks = [chunk async for chunk in reader]
             done.set_result((b"".join(chunks), reader.info.name, reader.info.size))
 
-        asyncio.ensure_future(read())
+        trio.spawn(read())
 
     trio.agent.register_byte_stream_handler("blob", handler)
     info = await trio.user.local_participant.send_bytes(
@@ -271,7 +277,7 @@ async def test_send_file_arrives_with_its_name_and_bytes(trio: Trio, tmp_path: P
             data = b"".join([chunk async for chunk in reader])
             done.set_result((data, reader.info.name, reader.info.mime_type))
 
-        asyncio.ensure_future(read())
+        trio.spawn(read())
 
     trio.agent.register_byte_stream_handler("files", handler)
     await trio.user.local_participant.send_file(str(path), topic="files")
@@ -295,7 +301,7 @@ async def test_a_sender_that_leaves_mid_stream_gives_its_reader_an_error(trio: T
             except Exception as error:
                 done.set_result(error)
 
-        asyncio.ensure_future(read())
+        trio.spawn(read())
 
     trio.agent.register_text_stream_handler("half", handler)
     writer = await trio.user.local_participant.stream_text(topic="half")
