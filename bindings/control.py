@@ -13,6 +13,9 @@ from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 from .connection import EngineUnavailable, unavailable
 
+# An RPC error a played participant answers: code, message and data.
+RpcErrorReply = tuple[int, str, str]
+
 
 class ControlRefused(RuntimeError):
     """The engine's control service refused a request; the message says why."""
@@ -123,6 +126,65 @@ class EngineControl:
     def simulate_reconnect(self, room: str, identity: str) -> None:
         request = engine_pb2.SimulateReconnectRequest(room=room, identity=identity)
         self._call("SimulateReconnect", request)
+
+    # Messages from a participant the engine plays (inject_participant, with or without audio).
+
+    def set_rpc_replies(
+        self, room: str, identity: str, replies: dict[str, str | RpcErrorReply]
+    ) -> None:
+        """The RPC methods `identity` answers and what: a payload, or (code, message, data)."""
+        request = engine_pb2.SetRpcRepliesRequest(room=room, identity=identity)
+        for method, reply in replies.items():
+            if isinstance(reply, str):
+                request.replies.add(method=method, payload=reply)
+            else:
+                code, message, data = reply
+                request.replies.add(
+                    method=method, error_code=code, error_message=message, error_data=data
+                )
+        self._call("SetRpcReplies", request)
+
+    def perform_rpc(
+        self,
+        room: str,
+        identity: str,
+        destination: str,
+        method: str,
+        payload: str = "",
+        *,
+        response_timeout_ms: int = 0,
+        max_round_trip_latency_ms: int = 0,
+    ) -> engine_pb2.ControlPerformRpcReply:
+        """A call from `identity` (a front end the engine plays), answered when it ends:
+        the payload, or error_code, error_message and error_data."""
+        request = engine_pb2.ControlPerformRpcRequest(
+            room=room,
+            identity=identity,
+            destination_identity=destination,
+            method=method,
+            payload=payload,
+            response_timeout_ms=response_timeout_ms,
+            max_round_trip_latency_ms=max_round_trip_latency_ms,
+        )
+        return self._call("PerformRpc", request)  # type: ignore[no-any-return]
+
+    def send_text(
+        self,
+        room: str,
+        identity: str,
+        text: str,
+        *,
+        topic: str = "lk.chat",
+        destinations: list[str] | None = None,
+        attributes: dict[str, str] | None = None,
+    ) -> str:
+        """A text stream from `identity` (chat typed by a user, say); its stream id."""
+        request = engine_pb2.ControlSendTextRequest(
+            room=room, identity=identity, topic=topic, text=text,
+            destination_identities=destinations or [],
+        )  # fmt: skip
+        request.attributes.update(attributes or {})
+        return str(self._call("SendText", request).stream_id)
 
     # Faults.
 

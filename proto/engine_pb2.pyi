@@ -422,3 +422,90 @@ class InjectRequestFaultRequest(_message.Message):
 class InjectRequestFaultReply(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class RpcReply(_message.Message):
+    __slots__ = ("method", "payload", "error_code", "error_message", "error_data")
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_DATA_FIELD_NUMBER: _ClassVar[int]
+    method: str
+    payload: str
+    error_code: int
+    error_message: str
+    error_data: str
+    def __init__(self, method: _Optional[str] = ..., payload: _Optional[str] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ..., error_data: _Optional[str] = ...) -> None: ...
+
+class SetRpcRepliesRequest(_message.Message):
+    __slots__ = ("room", "identity", "replies")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    REPLIES_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    replies: _containers.RepeatedCompositeFieldContainer[RpcReply]
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., replies: _Optional[_Iterable[_Union[RpcReply, _Mapping]]] = ...) -> None: ...
+
+class SetRpcRepliesReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ControlPerformRpcRequest(_message.Message):
+    __slots__ = ("room", "identity", "destination_identity", "method", "payload", "response_timeout_ms", "max_round_trip_latency_ms")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    METHOD_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    RESPONSE_TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ROUND_TRIP_LATENCY_MS_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    destination_identity: str
+    method: str
+    payload: str
+    response_timeout_ms: int
+    max_round_trip_latency_ms: int
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., destination_identity: _Optional[str] = ..., method: _Optional[str] = ..., payload: _Optional[str] = ..., response_timeout_ms: _Optional[int] = ..., max_round_trip_latency_ms: _Optional[int] = ...) -> None: ...
+
+class ControlPerformRpcReply(_message.Message):
+    __slots__ = ("payload", "error_code", "error_message", "error_data")
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    ERROR_DATA_FIELD_NUMBER: _ClassVar[int]
+    payload: str
+    error_code: int
+    error_message: str
+    error_data: str
+    def __init__(self, payload: _Optional[str] = ..., error_code: _Optional[int] = ..., error_message: _Optional[str] = ..., error_data: _Optional[str] = ...) -> None: ...
+
+class ControlSendTextRequest(_message.Message):
+    __slots__ = ("room", "identity", "topic", "text", "destination_identities", "attributes")
+    class AttributesEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_FIELD_NUMBER: _ClassVar[int]
+    TEXT_FIELD_NUMBER: _ClassVar[int]
+    DESTINATION_IDENTITIES_FIELD_NUMBER: _ClassVar[int]
+    ATTRIBUTES_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    topic: str
+    text: str
+    destination_identities: _containers.RepeatedScalarFieldContainer[str]
+    attributes: _containers.ScalarMap[str, str]
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., topic: _Optional[str] = ..., text: _Optional[str] = ..., destination_identities: _Optional[_Iterable[str]] = ..., attributes: _Optional[_Mapping[str, str]] = ...) -> None: ...
+
+class ControlSendTextReply(_message.Message):
+    __slots__ = ("stream_id",)
+    STREAM_ID_FIELD_NUMBER: _ClassVar[int]
+    stream_id: str
+    def __init__(self, stream_id: _Optional[str] = ...) -> None: ...

@@ -339,6 +339,21 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.FromString,
                 _registered_method=True)
+        self.SetRpcReplies = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SetRpcReplies',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesReply.FromString,
+                _registered_method=True)
+        self.PerformRpc = channel.unary_unary(
+                '/lkemu.engine.EngineControl/PerformRpc',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcReply.FromString,
+                _registered_method=True)
+        self.SendText = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SendText',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -412,6 +427,26 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetRpcReplies(self, request, context):
+        """Messages from a participant the engine plays: the RPC methods it answers (canned
+        replies), an RPC call it makes (answered when the call ends), a text it sends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PerformRpc(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendText(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -469,6 +504,21 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.InjectRequestFault,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.SerializeToString,
+            ),
+            'SetRpcReplies': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetRpcReplies,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesReply.SerializeToString,
+            ),
+            'PerformRpc': grpc.unary_unary_rpc_method_handler(
+                    servicer.PerformRpc,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcReply.SerializeToString,
+            ),
+            'SendText': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendText,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -768,6 +818,87 @@ class EngineControl:
             '/lkemu.engine.EngineControl/InjectRequestFault',
             lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetRpcReplies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SetRpcReplies',
+            lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SetRpcRepliesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PerformRpc(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/PerformRpc',
+            lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.ControlPerformRpcReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendText(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SendText',
+            lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.FromString,
             options,
             channel_credentials,
             insecure,

@@ -8,7 +8,7 @@ from lkemu.proto import engine_pb2
 class FfiError(Exception):
     """A request the engine refuses; the client gets handle 0 and this message."""
 
-    kind: int = engine_pb2.INVALID_REQUEST
+    kind: engine_pb2.ErrorKind = engine_pb2.INVALID_REQUEST
 
 
 class InvalidRequest(FfiError):

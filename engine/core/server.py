@@ -254,6 +254,26 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
         self.runtime.faults.add(request.request_name, max(1, request.times), message)
         return engine_pb2.InjectRequestFaultReply()
 
+    async def SetRpcReplies(
+        self, request: engine_pb2.SetRpcRepliesRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetRpcRepliesReply:
+        await self._run(context, lambda: room_control.set_rpc_replies(self.runtime, request))
+        return engine_pb2.SetRpcRepliesReply()
+
+    async def PerformRpc(
+        self, request: engine_pb2.ControlPerformRpcRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ControlPerformRpcReply:
+        try:
+            return await room_control.perform_rpc(self.runtime, request)
+        except room_control.ControlError as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise
+
+    async def SendText(
+        self, request: engine_pb2.ControlSendTextRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ControlSendTextReply:
+        return await self._run(context, lambda: room_control.send_text(self.runtime, request))
+
 
 async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:
     """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given)."""

@@ -30,7 +30,7 @@ class AudioSink(Ending, Protocol):
 class CapturedFrame:
     image: VideoImage
     timestamp_us: int
-    rotation: int
+    rotation: video_frame_pb2.VideoRotation
     metadata: video_frame_pb2.FrameMetadata | None
     remote: bool = False  # came through a room (its metadata then reaches streams)
 

@@ -38,7 +38,7 @@ class Track:
     """Any track a handle can name (local or remote, audio or video)."""
 
     native_type_name = "livekit_ffi::server::room::FfiTrack"
-    kind: int = track_pb2.KIND_UNKNOWN
+    kind: track_pb2.TrackKind = track_pb2.KIND_UNKNOWN
     sid: str
     name: str
     muted: bool

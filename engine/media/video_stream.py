@@ -31,7 +31,11 @@ class VideoStream:
     native_type_name = "livekit_ffi::server::video_stream::FfiVideoStream"
 
     def __init__(
-        self, runtime: EngineRuntime, session: Session, track: SinkHost, fmt: int | None
+        self,
+        runtime: EngineRuntime,
+        session: Session,
+        track: SinkHost,
+        fmt: video_frame_pb2.VideoBufferType | None,
     ) -> None:
         self.runtime, self.session, self.track, self.format = runtime, session, track, fmt
         self.handle = 0

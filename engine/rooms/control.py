@@ -16,15 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lkemu.proto import engine_pb2, participant_pb2, room_pb2, track_pb2
+from lkemu.proto import data_stream_pb2, engine_pb2, participant_pb2, room_pb2, track_pb2
 
 from ..core.runtime import EngineRuntime
 from ..dsp import signals
 from ..media.audio_source import AudioSource
 from ..media.tracks import LocalAudioTrack
+from . import rpc
+from .data_streams import send_text_now
 from .health import reconnect, set_quality
 from .media import Relay, offer, publish
 from .model import Member, Rooms, RoomView, SimRoom, join, leave
+from .rpc import RpcEndpoint, RpcOutcome
 from .tokens import Identity, VideoGrant
 
 
@@ -34,17 +37,19 @@ class ControlError(ValueError):
 
 @dataclass
 class InjectedParticipant:
-    """A participant the engine plays: its view, source and the task feeding it."""
+    """A participant the engine plays: its view, and its microphone if it has one (the
+    source and the task feeding it)."""
 
     view: RoomView
-    source: AudioSource
-    track: LocalAudioTrack
+    source: AudioSource | None = None
+    track: LocalAudioTrack | None = None
     feeder: asyncio.Task[None] | None = None
 
     def stop(self) -> None:
         if self.feeder is not None:
             self.feeder.cancel()
-        self.source.close()
+        if self.source is not None:
+            self.source.close()
 
 
 class InjectedParticipants:
@@ -173,13 +178,11 @@ def inject_participant(
     if not request.room or not request.identity:
         raise ControlError("room and identity are required")
     which = request.WhichOneof("audio")
-    if which is None:
-        raise ControlError("give the audio: wav bytes or a generated signal")
-    samples, rate, channels = (
-        _decode_wav(request.wav) if which == "wav" else _generate(request.signal)
-    )
-    if not len(samples):
-        raise ControlError("the audio is empty")
+    audio = None
+    if which is not None:
+        audio = _decode_wav(request.wav) if which == "wav" else _generate(request.signal)
+        if not len(audio[0]):
+            raise ControlError("the audio is empty")
     room = runtime.area(Rooms).get_or_create(request.room)
     view = RoomView(runtime, None, room)
     view.auto_subscribe = False  # it only talks
@@ -190,11 +193,15 @@ def inject_participant(
         grant=VideoGrant(room_join=True, room=request.room, can_subscribe=False),
     )
     member = join(view, who)
+    injected = InjectedParticipant(view)
+    runtime.area(InjectedParticipants).add(room.name, member.identity, injected)
+    if audio is None:
+        return engine_pb2.InjectParticipantReply(participant=summary(member))
+    samples, rate, channels = audio
     source = AudioSource(runtime.media_clock, rate, channels, 1000)
     track = LocalAudioTrack(request.track_name or "microphone", source)
     published = publish(view, member, track, track_pb2.SOURCE_MICROPHONE)
-    injected = InjectedParticipant(view, source, track)
-    runtime.area(InjectedParticipants).add(room.name, member.identity, injected)
+    injected.source, injected.track = source, track
     for other in list(room.members.values()):
         if other is not member:
             offer(other.view, member, published)
@@ -213,6 +220,59 @@ def inject_participant(
     return engine_pb2.InjectParticipantReply(
         participant=summary(member), track_sid=track.sid, samples=len(samples)
     )
+
+
+def _played(runtime: EngineRuntime, room_name: str, identity: str) -> Member:
+    member = _member(runtime, room_name, identity)
+    if member.view.session is not None:
+        raise ControlError(f"{identity!r} is not a participant the engine plays")
+    return member
+
+
+def set_rpc_replies(runtime: EngineRuntime, request: engine_pb2.SetRpcRepliesRequest) -> None:
+    member = _played(runtime, request.room, request.identity)
+    replies = {}
+    for reply in request.replies:
+        if reply.error_code:
+            replies[reply.method] = RpcOutcome(
+                code=reply.error_code, message=reply.error_message, data=reply.error_data
+            )
+        else:
+            replies[reply.method] = RpcOutcome(payload=reply.payload)
+    member.view.state(RpcEndpoint).set_canned(replies)
+
+
+async def perform_rpc(
+    runtime: EngineRuntime, request: engine_pb2.ControlPerformRpcRequest
+) -> engine_pb2.ControlPerformRpcReply:
+    member = _played(runtime, request.room, request.identity)
+    outcome = await rpc.perform(
+        member.view,
+        member,
+        request.destination_identity,
+        request.method,
+        request.payload,
+        request.response_timeout_ms or rpc.DEFAULT_RESPONSE_TIMEOUT_MS,
+        request.max_round_trip_latency_ms or rpc.DEFAULT_MAX_ROUND_TRIP_LATENCY_MS,
+    )
+    return engine_pb2.ControlPerformRpcReply(
+        payload=outcome.payload,
+        error_code=outcome.code,
+        error_message=outcome.message,
+        error_data=outcome.data or "",
+    )
+
+
+def send_text(
+    runtime: EngineRuntime, request: engine_pb2.ControlSendTextRequest
+) -> engine_pb2.ControlSendTextReply:
+    member = _played(runtime, request.room, request.identity)
+    options = data_stream_pb2.StreamTextOptions(
+        topic=request.topic, destination_identities=request.destination_identities
+    )
+    options.attributes.update(request.attributes)
+    header = send_text_now(member.view, member, options, request.text)
+    return engine_pb2.ControlSendTextReply(stream_id=header.stream_id)
 
 
 def remove_participant(runtime: EngineRuntime, room_name: str, identity: str, reason: int) -> None:

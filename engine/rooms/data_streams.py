@@ -424,6 +424,17 @@ def _send_whole(route: Route, header: Header, content: bytes, may_inline: bool) 
     writer.finish()
 
 
+def send_text_now(
+    view: RoomView, member: Member, options: data_stream_pb2.StreamTextOptions, text: str
+) -> Header:
+    """Send a whole text from `member` now (what send_text does once its request is in)."""
+    content = text.encode()
+    header = _text_header(options, len(content))
+    route = Route(view, member, list(options.destination_identities), member.identity)
+    _send_whole(route, header, content, may_inline=not header.text_header.attached_stream_ids)
+    return header
+
+
 @handles("send_text")
 def on_send_text(
     call: Call, request: data_stream_pb2.StreamSendTextRequest

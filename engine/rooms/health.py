@@ -13,7 +13,7 @@ reconnecting, `reconnecting`, then connected and `reconnected`; media keeps flow
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf.message import Message
 
@@ -81,37 +81,37 @@ def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
     if isinstance(track, RemoteTrack):
         packets, payload = _packets(track, track.received_units)
         inbound = stats_pb2.RtcStats()
-        rtp = inbound.inbound_rtp
-        _rtc(rtp, "inbound", track.sid)
-        rtp.stream.kind = kind
-        rtp.stream.codec_id = codec.codec.rtc.id
-        rtp.received.packets_received = packets
-        rtp.inbound.track_identifier = track.sid
-        rtp.inbound.bytes_received = payload
-        rtp.inbound.header_bytes_received = packets * RTP_HEADER_BYTES
+        rtp_in = inbound.inbound_rtp
+        _rtc(rtp_in, "inbound", track.sid)
+        rtp_in.stream.kind = kind
+        rtp_in.stream.codec_id = codec.codec.rtc.id
+        rtp_in.received.packets_received = packets
+        rtp_in.inbound.track_identifier = track.sid
+        rtp_in.inbound.bytes_received = payload
+        rtp_in.inbound.header_bytes_received = packets * RTP_HEADER_BYTES
         if audio:
-            rtp.inbound.total_samples_received = track.received_units
-            rtp.inbound.total_samples_duration = track.received_units / 48000
+            rtp_in.inbound.total_samples_received = track.received_units
+            rtp_in.inbound.total_samples_duration = track.received_units / 48000
         else:
-            rtp.inbound.frames_received = rtp.inbound.frames_decoded = track.received_units
-            rtp.inbound.frames_rendered = track.received_units
+            rtp_in.inbound.frames_received = rtp_in.inbound.frames_decoded = track.received_units
+            rtp_in.inbound.frames_rendered = track.received_units
         result.append(inbound)
     else:
         assert isinstance(track, LocalTrack)
         packets, payload = _packets(track, track.sent_units)
         outbound = stats_pb2.RtcStats()
-        rtp = outbound.outbound_rtp
-        _rtc(rtp, "outbound", track.sid)
-        rtp.stream.kind = kind
-        rtp.stream.codec_id = codec.codec.rtc.id
-        rtp.sent.packets_sent = packets
-        rtp.sent.bytes_sent = payload
-        rtp.outbound.header_bytes_sent = packets * RTP_HEADER_BYTES
-        rtp.outbound.active = True
+        rtp_out = outbound.outbound_rtp
+        _rtc(rtp_out, "outbound", track.sid)
+        rtp_out.stream.kind = kind
+        rtp_out.stream.codec_id = codec.codec.rtc.id
+        rtp_out.sent.packets_sent = packets
+        rtp_out.sent.bytes_sent = payload
+        rtp_out.outbound.header_bytes_sent = packets * RTP_HEADER_BYTES
+        rtp_out.outbound.active = True
         if not audio:
-            rtp.outbound.frames_sent = rtp.outbound.frames_encoded = track.sent_units
-            rtp.outbound.frame_width = track.source.width
-            rtp.outbound.frame_height = track.source.height
+            rtp_out.outbound.frames_sent = rtp_out.outbound.frames_encoded = track.sent_units
+            rtp_out.outbound.frame_width = track.source.width
+            rtp_out.outbound.frame_height = track.source.height
         source = stats_pb2.RtcStats()
         _rtc(source.media_source, "source", track.sid)
         source.media_source.source.track_identifier = track.sid
@@ -167,14 +167,18 @@ def on_get_session_stats(
 
 
 def set_quality(member: Member, quality: int) -> None:
-    """The server's view of a participant's connection changed: tell the room."""
+    """The server's view of a participant's connection changed: tell the room.
+
+    `quality` arrives from the control service as a plain number; the service checks that
+    it is a ConnectionQuality value."""
     if member.quality == quality:
         return
     member.quality = quality
+    level = cast(room_pb2.ConnectionQuality, quality)
 
     def fill(e: room_pb2.RoomEvent) -> None:
         e.connection_quality_changed.participant_identity = member.identity
-        e.connection_quality_changed.quality = quality
+        e.connection_quality_changed.quality = level
 
     member.view.room.tell_about(member, fill)
 

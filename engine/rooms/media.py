@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from lkemu.proto import room_pb2, track_pb2, track_publication_pb2, video_frame_pb2
+from lkemu.proto import e2ee_pb2, room_pb2, track_pb2, track_publication_pb2, video_frame_pb2
 
 from ..core.call import Call, FollowUp, field_or
 from ..core.errors import FfiError, InvalidRequest
@@ -155,7 +155,7 @@ class Publication:
             mime_type="video/vp8" if video else "audio/opus",
             muted=track.muted,
             remote=self.remote,
-            encryption_type=0,
+            encryption_type=e2ee_pb2.NONE,
         )
         info.frame_metadata_features.extend(self.published.metadata_features)
         return info
@@ -234,7 +234,7 @@ class PublishRefused(FfiError):
     """The server refuses the publication: the callback's error."""
 
 
-def _check_publish(member: Member, track: LocalTrack, source: int) -> None:
+def _check_publish(member: Member, track: LocalTrack, source: track_pb2.TrackSource) -> None:
     if not member.grant_publish:
         raise PublishRefused("does not have permission to publish (canPublish)")
     name = SOURCE_NAMES.get(source)
@@ -248,7 +248,11 @@ def _check_publish(member: Member, track: LocalTrack, source: int) -> None:
 
 
 def publish(
-    view: RoomView, member: Member, track: LocalTrack, source: int, features: tuple[int, ...] = ()
+    view: RoomView,
+    member: Member,
+    track: LocalTrack,
+    source: track_pb2.TrackSource,
+    features: tuple[track_pb2.FrameMetadataFeature, ...] = (),
 ) -> RoomTrack:
     """Make `track` one of `member`'s publications (the others are offered it after)."""
     published = RoomTrack(track, source, features)

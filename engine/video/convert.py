@@ -15,10 +15,12 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from lkemu.proto.video_frame_pb2 import VideoBufferType
+
 from .layout import CHANNEL_ORDER, PACKED_CHANNELS, T, VideoImage, native_type_name
 
 # Source type -> destination types the native core converts to (colorcvt/cvtimpl.rs).
-NATIVE_PAIRS: dict[int, set[int]] = {
+NATIVE_PAIRS: dict[VideoBufferType, set[VideoBufferType]] = {
     T.RGBA: {T.I420, T.BGRA},
     T.ABGR: {T.I420},
     T.ARGB: {T.I420},
@@ -42,7 +44,7 @@ class ConversionNotImplemented(ValueError):
     """A pair the native core supports and lkemu does not yet."""
 
 
-def convert(image: VideoImage, dst: int, flip_y: bool = False) -> VideoImage:
+def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> VideoImage:
     src = image.kind
     if dst not in NATIVE_PAIRS.get(src, set()):
         source_name = native_type_name(src).lower()
@@ -95,7 +97,7 @@ def _to_8bit(plane: np.ndarray) -> np.ndarray:
     return (plane >> 2).astype(np.uint8) if plane.dtype != np.uint8 else plane
 
 
-def _chroma_to_420(plane: np.ndarray, kind: int) -> np.ndarray:
+def _chroma_to_420(plane: np.ndarray, kind: VideoBufferType) -> np.ndarray:
     """Chroma of a 4:2:2 or 4:4:4 image brought to 4:2:0's size, as libyuv's I4xxToI420
     does it: ScalePlane with its bilinear filter."""
     if kind in (T.I420, T.I420A, T.I010, T.NV12):
@@ -160,7 +162,7 @@ def _rgb_of(image: VideoImage) -> np.ndarray:
     return out
 
 
-def _pack(rgba: np.ndarray, kind: int) -> np.ndarray:
+def _pack(rgba: np.ndarray, kind: VideoBufferType) -> np.ndarray:
     order = CHANNEL_ORDER[kind]
     channels = PACKED_CHANNELS[kind]
     out = np.empty((*rgba.shape[:2], channels), dtype=np.uint8)
@@ -190,7 +192,7 @@ def _rgb_to_i420(rgba: np.ndarray) -> list[np.ndarray]:
 _UB, _UG, _VG, _VR, _YG, _YB = 128, 25, 52, 102, 18997, -1160
 
 
-def _upsample(plane: np.ndarray, kind: int, height: int, width: int) -> np.ndarray:
+def _upsample(plane: np.ndarray, kind: VideoBufferType, height: int, width: int) -> np.ndarray:
     """Nearest chroma: each sample covers the pixels of its block."""
     rows = 1 if kind in (T.I422, T.I444) else 2
     cols = 1 if kind == T.I444 else 2
@@ -201,7 +203,7 @@ def _upsample(plane: np.ndarray, kind: int, height: int, width: int) -> np.ndarr
     return plane[:height, :width].astype(np.int32)
 
 
-def _yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: int) -> np.ndarray:
+def _yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: VideoBufferType) -> np.ndarray:
     """libyuv's fixed-point YuvPixel (YuvPixel10 for I010), on whole planes."""
     height, width = y.shape
     if y.dtype != np.uint8:  # 10 bits: luma widened to 16, chroma clamped to 8 bits
@@ -242,7 +244,12 @@ _SCRATCH = threading.local()
 
 
 def _yuv420_to_packed(
-    y: np.ndarray, u: np.ndarray, v: np.ndarray, src: int, dst: int, flip_y: bool
+    y: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    src: VideoBufferType,
+    dst: VideoBufferType,
+    flip_y: bool,
 ) -> np.ndarray | None:
     """8-bit 4:2:0 with even sides to a 4-byte packed type: the same arithmetic as
     _yuv_to_rgb, in 16-bit lanes and whole-row passes NumPy vectorizes, strip by strip so

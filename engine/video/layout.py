@@ -11,9 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from lkemu.proto import video_frame_pb2
+from lkemu.proto.video_frame_pb2 import VideoBufferType
 
-T = video_frame_pb2.VideoBufferType
+T = VideoBufferType
 PACKED_CHANNELS = {T.RGBA: 4, T.ABGR: 4, T.ARGB: 4, T.BGRA: 4, T.RGB24: 3}
 # Where R, G, B (and A) sit in each packed type's pixel.
 CHANNEL_ORDER = {
@@ -57,7 +57,7 @@ class PlaneShape:
         return self.width * self.sample_bytes * self.interleaved
 
 
-def plane_shapes(kind: int, width: int, height: int) -> list[PlaneShape]:
+def plane_shapes(kind: VideoBufferType, width: int, height: int) -> list[PlaneShape]:
     cw, ch = (width + 1) // 2, (height + 1) // 2
     shapes = {
         T.I420: [PlaneShape(width, height), PlaneShape(cw, ch), PlaneShape(cw, ch)],
@@ -73,7 +73,7 @@ def plane_shapes(kind: int, width: int, height: int) -> list[PlaneShape]:
     return shapes[kind]
 
 
-def tight_planes(kind: int, width: int, height: int) -> list[Plane]:
+def tight_planes(kind: VideoBufferType, width: int, height: int) -> list[Plane]:
     """Planes one after the other with tight strides, as the native core allocates them."""
     planes, offset = [], 0
     for shape in plane_shapes(kind, width, height):
@@ -87,7 +87,7 @@ class VideoImage:
     """A decoded buffer: packed pixels (h, w, channels) uint8, or planes (2-D arrays: uint8,
     uint16 for I010, (rows, cols, 2) for NV12's interleaved chroma)."""
 
-    kind: int
+    kind: VideoBufferType
     width: int
     height: int
     pixels: np.ndarray | None = None  # packed types

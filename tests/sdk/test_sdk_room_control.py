@@ -102,3 +102,61 @@ async def test_server_side_actions_reach_the_agent(lkemu_control: EngineControl)
     with pytest.raises(ControlRefused, match="no room named"):
         lkemu_control.list_participants(room_name)
     await user.disconnect()
+
+
+async def test_a_front_end_the_engine_plays_calls_rpc_and_types_chat(
+    lkemu_control: EngineControl,
+) -> None:
+    room_name = f"ctl-{uuid.uuid4().hex[:8]}"
+    agent = rtc.Room()
+    joined: asyncio.Queue[rtc.RemoteParticipant] = asyncio.Queue()
+    agent.on("participant_connected", joined.put_nowait)
+    await agent.connect("ws://lkemu", make_token("agent", room_name))
+    lkemu_control.inject_participant(room_name, "front-end")  # no microphone: it only talks
+    assert (await asyncio.wait_for(joined.get(), 5)).identity == "front-end"
+
+    @agent.local_participant.register_rpc_method("get_state")
+    async def get_state(data: rtc.RpcInvocationData) -> str:
+        return f"listening, asked by {data.caller_identity} with {data.payload}"
+
+    answered = await asyncio.to_thread(
+        lkemu_control.perform_rpc, room_name, "front-end", "agent", "get_state", "{}"
+    )
+    assert answered.error_code == 0
+    assert answered.payload == "listening, asked by front-end with {}"
+    unknown = await asyncio.to_thread(
+        lkemu_control.perform_rpc, room_name, "front-end", "agent", "nope", ""
+    )
+    assert unknown.error_code == rtc.RpcError.ErrorCode.UNSUPPORTED_METHOD
+
+    # The agent calls the front end, which answers what it was told to.
+    lkemu_control.set_rpc_replies(
+        room_name, "front-end", {"ui.show": "shown", "ui.fail": (4001, "no screen", "d")}
+    )
+    shown = await agent.local_participant.perform_rpc(
+        destination_identity="front-end", method="ui.show", payload="card"
+    )
+    assert shown == "shown"
+    with pytest.raises(rtc.RpcError) as raised:
+        await agent.local_participant.perform_rpc(
+            destination_identity="front-end", method="ui.fail", payload=""
+        )
+    assert (raised.value.code, raised.value.message, raised.value.data) == (4001, "no screen", "d")
+
+    # Chat typed on the front end reaches the agent's lk.chat handler.
+    typed: asyncio.Future[tuple[str, str]] = asyncio.get_running_loop().create_future()
+    tasks = []
+
+    def on_chat(reader: rtc.TextStreamReader, sender: str) -> None:
+        async def read() -> None:
+            typed.set_result((sender, await reader.read_all()))
+
+        tasks.append(asyncio.ensure_future(read()))
+
+    agent.register_text_stream_handler("lk.chat", on_chat)
+    stream_id = lkemu_control.send_text(room_name, "front-end", "what's the weather?")
+    assert await asyncio.wait_for(typed, 5) == ("front-end", "what's the weather?")
+    assert stream_id
+    with pytest.raises(ControlRefused, match="not a participant the engine plays"):
+        lkemu_control.send_text(room_name, "agent", "impersonation")
+    await agent.disconnect()
