@@ -186,6 +186,13 @@ class EngineControl:
         request.attributes.update(attributes or {})
         return str(self._call("SendText", request).stream_id)
 
+    def set_data_bandwidth(self, room: str, identity: str, bits_per_second: int) -> None:
+        """How fast `identity`'s data channels drain (0: unlimited)."""
+        request = engine_pb2.SetDataBandwidthRequest(
+            room=room, identity=identity, bits_per_second=bits_per_second
+        )
+        self._call("SetDataBandwidth", request)
+
     # Faults.
 
     def inject_request_fault(self, request_name: str, times: int = 1, message: str = "") -> None:

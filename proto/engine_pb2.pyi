@@ -509,3 +509,17 @@ class ControlSendTextReply(_message.Message):
     STREAM_ID_FIELD_NUMBER: _ClassVar[int]
     stream_id: str
     def __init__(self, stream_id: _Optional[str] = ...) -> None: ...
+
+class SetDataBandwidthRequest(_message.Message):
+    __slots__ = ("room", "identity", "bits_per_second")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    BITS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    bits_per_second: int
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., bits_per_second: _Optional[int] = ...) -> None: ...
+
+class SetDataBandwidthReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...

@@ -354,6 +354,11 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.FromString,
                 _registered_method=True)
+        self.SetDataBandwidth = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SetDataBandwidth',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -447,6 +452,13 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetDataBandwidth(self, request, context):
+        """How fast a participant's data channels drain (see engine/rooms/data_channel.py).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -519,6 +531,11 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.SendText,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.SerializeToString,
+            ),
+            'SetDataBandwidth': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetDataBandwidth,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -899,6 +916,33 @@ class EngineControl:
             '/lkemu.engine.EngineControl/SendText',
             lkemu_dot_proto_dot_engine__pb2.ControlSendTextRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.ControlSendTextReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetDataBandwidth(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SetDataBandwidth',
+            lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.FromString,
             options,
             channel_credentials,
             insecure,

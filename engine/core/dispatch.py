@@ -26,6 +26,7 @@ from ..media import (
 from ..rooms import (
     connection,
     data,
+    data_channel,
     data_streams,
     health,
     local_participant,
@@ -60,6 +61,7 @@ AREAS = (
     local_participant,
     media,
     data,
+    data_channel,
     health,
     participant_streams,
     rpc,

@@ -12,8 +12,8 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Callable
-from typing import TypeVar
+from collections.abc import AsyncIterator, Callable, Coroutine
+from typing import Any, TypeVar
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
@@ -260,19 +260,30 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
         await self._run(context, lambda: room_control.set_rpc_replies(self.runtime, request))
         return engine_pb2.SetRpcRepliesReply()
 
-    async def PerformRpc(
-        self, request: engine_pb2.ControlPerformRpcRequest, context: grpc.aio.ServicerContext
-    ) -> engine_pb2.ControlPerformRpcReply:
+    async def _run_async(
+        self, context: grpc.aio.ServicerContext, work: Coroutine[Any, Any, T]
+    ) -> T:
         try:
-            return await room_control.perform_rpc(self.runtime, request)
+            return await work
         except room_control.ControlError as error:
             await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
             raise
 
+    async def PerformRpc(
+        self, request: engine_pb2.ControlPerformRpcRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.ControlPerformRpcReply:
+        return await self._run_async(context, room_control.perform_rpc(self.runtime, request))
+
     async def SendText(
         self, request: engine_pb2.ControlSendTextRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.ControlSendTextReply:
-        return await self._run(context, lambda: room_control.send_text(self.runtime, request))
+        return await self._run_async(context, room_control.send_text(self.runtime, request))
+
+    async def SetDataBandwidth(
+        self, request: engine_pb2.SetDataBandwidthRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetDataBandwidthReply:
+        await self._run(context, lambda: room_control.set_data_bandwidth(self.runtime, request))
+        return engine_pb2.SetDataBandwidthReply()
 
 
 async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:

@@ -23,6 +23,7 @@ from ..dsp import signals
 from ..media.audio_source import AudioSource
 from ..media.tracks import LocalAudioTrack
 from . import rpc
+from .data_channel import DataChannels
 from .data_streams import send_text_now
 from .health import reconnect, set_quality
 from .media import Relay, offer, publish
@@ -263,7 +264,7 @@ async def perform_rpc(
     )
 
 
-def send_text(
+async def send_text(
     runtime: EngineRuntime, request: engine_pb2.ControlSendTextRequest
 ) -> engine_pb2.ControlSendTextReply:
     member = _played(runtime, request.room, request.identity)
@@ -271,8 +272,13 @@ def send_text(
         topic=request.topic, destination_identities=request.destination_identities
     )
     options.attributes.update(request.attributes)
-    header = send_text_now(member.view, member, options, request.text)
+    header = await send_text_now(member.view, member, options, request.text)
     return engine_pb2.ControlSendTextReply(stream_id=header.stream_id)
+
+
+def set_data_bandwidth(runtime: EngineRuntime, request: engine_pb2.SetDataBandwidthRequest) -> None:
+    member = _member(runtime, request.room, request.identity)
+    member.view.state(DataChannels).set_bandwidth(request.bits_per_second)
 
 
 def remove_participant(runtime: EngineRuntime, room_name: str, identity: str, reason: int) -> None:

@@ -19,7 +19,8 @@ from ..core.call import Call, field_or
 from ..core.errors import FfiError
 from ..core.memory import Memory
 from ..core.registry import handles
-from .model import INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, LocalParticipant, Member
+from .data_channel import DataChannels
+from .model import LocalParticipant, Member
 
 NO_DATA_PERMISSION = "does not have permission to publish data (canPublishData)"
 
@@ -41,22 +42,26 @@ def on_publish_data(
     async def publish(callback: Any) -> None:
         if not member.grant_publish_data:
             raise NotPermitted(NO_DATA_PERMISSION)
-        for other in view.room.receivers(member, destinations):
-            memory = Memory()
-            buffer_handle = view.runtime.handles.next_id()
 
-            def fill(e: room_pb2.RoomEvent, m: Memory = memory, h: int = buffer_handle) -> None:
-                received = e.data_packet_received
-                received.kind = kind
-                received.participant_identity = member.identity
-                user = received.user
-                user.data.handle.id = h
-                user.data.data.data_ptr = m.hand_out(payload, h, detached=True)
-                user.data.data.data_len = len(payload)
-                if topic is not None:
-                    user.topic = topic
+        def deliver() -> None:
+            for other in view.room.receivers(member, destinations):
+                memory = Memory()
+                buffer_handle = view.runtime.handles.next_id()
 
-            other.view.emit(fill, memory.outputs)
+                def fill(e: room_pb2.RoomEvent, m: Memory = memory, h: int = buffer_handle) -> None:
+                    received = e.data_packet_received
+                    received.kind = kind
+                    received.participant_identity = member.identity
+                    user = received.user
+                    user.data.handle.id = h
+                    user.data.data.data_ptr = m.hand_out(payload, h, detached=True)
+                    user.data.data.data_len = len(payload)
+                    if topic is not None:
+                        user.topic = topic
+
+                other.view.emit(fill, memory.outputs)
+
+        await view.state(DataChannels).send(kind, len(payload), deliver)
 
     return room_pb2.PublishDataResponse(async_id=call.answer_later(request, publish))
 
@@ -170,37 +175,3 @@ def on_edit_chat_message(
         )
 
     return room_pb2.SendChatMessageResponse(async_id=_send_chat(call, request, make))
-
-
-class DataChannels:
-    """One view's data channel settings (RoomView.state)."""
-
-    def __init__(self, view: object) -> None:
-        self.low_thresholds = {
-            room_pb2.KIND_LOSSY: INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
-            room_pb2.KIND_RELIABLE: INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD,
-        }
-
-    def peer_left(self, identity: str) -> None:
-        pass
-
-    def closed(self) -> None:
-        pass
-
-
-@handles("set_data_channel_buffered_amount_low_threshold")
-def on_set_data_channel_buffered_amount_low_threshold(
-    call: Call, request: room_pb2.SetDataChannelBufferedAmountLowThresholdRequest
-) -> room_pb2.SetDataChannelBufferedAmountLowThresholdResponse:
-    # Native stores the value and always tells the room, changed or not. lkemu's data
-    # channels never queue (no bandwidth is modelled), so the threshold changes no pacing.
-    view = call.get(request.local_participant_handle, LocalParticipant).view
-    kind, threshold = request.kind, request.threshold
-    view.state(DataChannels).low_thresholds[kind] = threshold
-
-    def changed(e: room_pb2.RoomEvent) -> None:
-        e.data_channel_low_threshold_changed.kind = kind
-        e.data_channel_low_threshold_changed.threshold = threshold
-
-    view.emit(changed)
-    return room_pb2.SetDataChannelBufferedAmountLowThresholdResponse()

@@ -24,7 +24,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from lkemu.proto import data_stream_pb2, ffi_pb2, room_pb2
@@ -32,6 +32,7 @@ from lkemu.proto import data_stream_pb2, ffi_pb2, room_pb2
 from ..core.call import Call, field_or
 from ..core.errors import FfiError, InvalidRequest
 from ..core.registry import handles
+from .data_channel import DataChannels
 from .model import LocalParticipant, Member, RoomView
 
 logger = logging.getLogger("lkemu.engine")
@@ -319,17 +320,26 @@ class Route:
             return False  # the sender itself or an unknown identity counts as protocol 0
         return all(m.client_protocol >= INLINE_PROTOCOL for m in self.receivers())
 
-    def header(self, header: Header, inline: bytes | None = None) -> None:
-        for member in self.receivers():
-            member.view.state(IncomingStreams).on_header(self.sender, header, inline)
+    async def header(self, header: Header, inline: bytes | None = None) -> None:
+        size = header.ByteSize() + (len(inline) if inline is not None else 0)
+        await self._send(size, lambda inbox: inbox.on_header(self.sender, header, inline))
 
-    def chunk(self, chunk: Chunk) -> None:
-        for member in self.receivers():
-            member.view.state(IncomingStreams).on_chunk(self.sender, chunk)
+    async def chunk(self, chunk: Chunk) -> None:
+        await self._send(chunk.ByteSize(), lambda inbox: inbox.on_chunk(self.sender, chunk))
 
-    def trailer(self, trailer: Trailer) -> None:
-        for member in self.receivers():
-            member.view.state(IncomingStreams).on_trailer(self.sender, trailer)
+    async def trailer(self, trailer: Trailer) -> None:
+        await self._send(trailer.ByteSize(), lambda inbox: inbox.on_trailer(self.sender, trailer))
+
+    async def _send(self, size: int, arrive: Callable[[IncomingStreams], None]) -> None:
+        """One reliable packet through the sender's data channel, to every receiver."""
+        receivers = self.receivers()
+
+        def deliver() -> None:
+            for member in receivers:
+                if member.view.connected_member is member:
+                    arrive(member.view.state(IncomingStreams))
+
+        await self.view.state(DataChannels).send(room_pb2.KIND_RELIABLE, size, deliver)
 
 
 class StreamWriter:
@@ -346,12 +356,12 @@ class StreamWriter:
         kind = "Text" if self.text else "Byte"
         return f"livekit_ffi::server::data_stream::Ffi{kind}StreamWriter"
 
-    def open(self) -> None:
+    async def open(self) -> None:
         if len(self.header.SerializeToString()) > STREAM_CHUNK_SIZE_BYTES:
             raise StreamFailed("stream header exceeds maximum size")
-        self.route.header(self.header)
+        await self.route.header(self.header)
 
-    def write(self, content: bytes) -> None:
+    async def write(self, content: bytes) -> None:
         if self.closed:
             raise StreamFailed("stream has already been closed")
         pieces = utf8_chunks(content) if self.text else raw_chunks(content)
@@ -359,16 +369,16 @@ class StreamWriter:
             chunk = Chunk(stream_id=self.header.stream_id, chunk_index=self.next_index)
             chunk.content = piece
             self.next_index += 1
-            self.route.chunk(chunk)
+            await self.route.chunk(chunk)
 
-    def finish(self, reason: str = "", attributes: dict[str, str] | None = None) -> None:
+    async def finish(self, reason: str = "", attributes: dict[str, str] | None = None) -> None:
         """The trailer. (Not `close`: dropping a writer's handle sends nothing, as native.)"""
         if self.closed:
             raise StreamFailed("stream has already been closed")
         self.closed = True
         trailer = Trailer(stream_id=self.header.stream_id, reason=reason)
         trailer.attributes.update(attributes or {})
-        self.route.trailer(trailer)
+        await self.route.trailer(trailer)
 
 
 def _route(call: Call, handle: int, options: Any) -> Route:
@@ -410,28 +420,28 @@ def _base_header(options: Any, mime_type: str, total: int | None) -> Header:
     return header
 
 
-def _send_whole(route: Route, header: Header, content: bytes, may_inline: bool) -> None:
+async def _send_whole(route: Route, header: Header, content: bytes, may_inline: bool) -> None:
     """send_text / send_bytes / send_file: one inline packet when it fits and every
     recipient can take it, else header, chunks and trailer."""
     # The packet's encoded size: the header, its content, and a few bytes of framing.
     fits = header.ByteSize() + len(content) + 8 <= STREAM_CHUNK_SIZE_BYTES
     if may_inline and fits and route.inline_possible():
-        route.header(header, inline=content)
+        await route.header(header, inline=content)
         return
     writer = StreamWriter(route, header)
-    writer.open()
-    writer.write(content)
-    writer.finish()
+    await writer.open()
+    await writer.write(content)
+    await writer.finish()
 
 
-def send_text_now(
+async def send_text_now(
     view: RoomView, member: Member, options: data_stream_pb2.StreamTextOptions, text: str
 ) -> Header:
     """Send a whole text from `member` now (what send_text does once its request is in)."""
     content = text.encode()
     header = _text_header(options, len(content))
     route = Route(view, member, list(options.destination_identities), member.identity)
-    _send_whole(route, header, content, may_inline=not header.text_header.attached_stream_ids)
+    await _send_whole(route, header, content, may_inline=not header.text_header.attached_stream_ids)
     return header
 
 
@@ -445,7 +455,7 @@ def on_send_text(
 
     async def send(callback: Any) -> None:
         attached = bool(header.text_header.attached_stream_ids)
-        _send_whole(route, header, content, may_inline=not attached)
+        await _send_whole(route, header, content, may_inline=not attached)
         _info_from_header(header, callback.info)
 
     return data_stream_pb2.StreamSendTextResponse(async_id=call.answer_later(request, send))
@@ -460,7 +470,7 @@ def on_send_bytes(
     header = _byte_header(request.options, len(content), "unknown")
 
     async def send(callback: Any) -> None:
-        _send_whole(route, header, content, may_inline=True)
+        await _send_whole(route, header, content, may_inline=True)
         _info_from_header(header, callback.info)
 
     return data_stream_pb2.StreamSendBytesResponse(async_id=call.answer_later(request, send))
@@ -477,7 +487,7 @@ def on_send_file(
     async def send(callback: Any) -> None:
         content = memory.read_file(path)  # read by the client, where the path is
         header = _byte_header(request.options, len(content), os.path.basename(path))
-        _send_whole(route, header, content, may_inline=False)
+        await _send_whole(route, header, content, may_inline=False)
         _info_from_header(header, callback.info)
 
     return data_stream_pb2.StreamSendFileResponse(async_id=call.answer_later(request, send))
@@ -492,7 +502,7 @@ def on_text_stream_open(
 
     async def open_stream(callback: Any) -> None:
         writer = StreamWriter(route, header)
-        writer.open()
+        await writer.open()
         callback.writer.handle.CopyFrom(call.own(writer))
         _info_from_header(header, callback.writer.info)
 
@@ -508,7 +518,7 @@ def on_byte_stream_open(
 
     async def open_stream(callback: Any) -> None:
         writer = StreamWriter(route, header)
-        writer.open()
+        await writer.open()
         callback.writer.handle.CopyFrom(call.own(writer))
         _info_from_header(header, callback.writer.info)
 
@@ -533,7 +543,7 @@ def on_text_stream_write(
     content = request.text.encode()
 
     async def write(callback: Any) -> None:
-        writer.write(content)
+        await writer.write(content)
 
     return data_stream_pb2.TextStreamWriterWriteResponse(async_id=call.answer_later(request, write))
 
@@ -546,7 +556,7 @@ def on_byte_stream_write(
     content = bytes(request.bytes)
 
     async def write(callback: Any) -> None:
-        writer.write(content)
+        await writer.write(content)
 
     return data_stream_pb2.ByteStreamWriterWriteResponse(async_id=call.answer_later(request, write))
 
@@ -559,7 +569,7 @@ def on_text_stream_close(
     reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
 
     async def close(callback: Any) -> None:
-        writer.finish(reason, attributes)
+        await writer.finish(reason, attributes)
 
     return data_stream_pb2.TextStreamWriterCloseResponse(async_id=call.answer_later(request, close))
 
@@ -572,7 +582,7 @@ def on_byte_stream_close(
     reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
 
     async def close(callback: Any) -> None:
-        writer.finish(reason, attributes)
+        await writer.finish(reason, attributes)
 
     return data_stream_pb2.ByteStreamWriterCloseResponse(async_id=call.answer_later(request, close))
 
@@ -593,7 +603,7 @@ def on_send_stream_header(
     route, header = _raw_route(call, request), request.header
 
     async def send(callback: Any) -> None:
-        route.header(header)
+        await route.header(header)
 
     return room_pb2.SendStreamHeaderResponse(async_id=call.answer_later(request, send))
 
@@ -605,7 +615,7 @@ def on_send_stream_chunk(
     route, chunk = _raw_route(call, request), request.chunk
 
     async def send(callback: Any) -> None:
-        route.chunk(chunk)
+        await route.chunk(chunk)
 
     return room_pb2.SendStreamChunkResponse(async_id=call.answer_later(request, send))
 
@@ -617,7 +627,7 @@ def on_send_stream_trailer(
     route, trailer = _raw_route(call, request), request.trailer
 
     async def send(callback: Any) -> None:
-        route.trailer(trailer)
+        await route.trailer(trailer)
 
     return room_pb2.SendStreamTrailerResponse(async_id=call.answer_later(request, send))
 

@@ -4,6 +4,7 @@ callee's side of RPC)."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -11,7 +12,9 @@ import pytest
 from lkemu.engine.core import dispatch
 from lkemu.engine.core.memory import Memory
 from lkemu.engine.core.runtime import EngineRuntime
+from lkemu.engine.rooms.data_channel import DataChannels
 from lkemu.engine.rooms.data_streams import STREAM_CHUNK_SIZE_BYTES, utf8_chunks
+from lkemu.engine.rooms.model import LocalParticipant
 from lkemu.proto import engine_pb2, ffi_pb2, room_pb2
 
 from .conftest import next_event, queued_events, request_of, settle
@@ -317,3 +320,51 @@ async def test_rpc_on_a_remote_participant_handle_is_refused(runtime: EngineRunt
     remote = connected.info.handle.id
     with pytest.raises(dispatch.RequestFailed, match="Expected local participant"):
         agent.run(request_of("register_rpc_method", local_participant_handle=remote, method="m"))
+
+
+async def test_a_data_channel_delivers_after_its_bytes_drain(runtime: EngineRuntime) -> None:
+    agent, user = await _pair(runtime)
+    view = runtime.handles.get(user.local, LocalParticipant, user.session.id).view
+    channels = view.state(DataChannels)
+    channels.set_bandwidth(800_000)  # 100 kB/s
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    payload = b"x" * 20_000
+    sent = await user.call(
+        request_of(
+            "send_bytes",
+            local_participant_handle=user.local,
+            options={"topic": "t", "name": "n"},
+            bytes=payload,
+        )
+    )
+    handed_over = loop.time() - started
+    assert not sent.HasField("error")
+    assert handed_over < 0.1  # under the threshold: the channel takes it at once
+    assert channels.buffered[room_pb2.KIND_RELIABLE] > 0
+    opened = await agent.event("byte_stream_opened")  # after the header's bytes drained
+    done = await agent.call(request_of("byte_read_all", reader_handle=opened.reader.handle.id))
+    assert done.content == payload
+    assert loop.time() - started >= 0.2  # 20 kB at 100 kB/s
+    assert channels.buffered[room_pb2.KIND_RELIABLE] == 0
+
+
+async def test_a_full_data_channel_holds_the_next_send_back(runtime: EngineRuntime) -> None:
+    _, user = await _pair(runtime)
+    view = runtime.handles.get(user.local, LocalParticipant, user.session.id).view
+    channels = view.state(DataChannels)
+    channels.set_bandwidth(400_000)  # 50 kB/s
+    channels.set_threshold(room_pb2.KIND_RELIABLE, 0)
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    for _ in range(2):
+        await user.call(
+            request_of(
+                "send_bytes",
+                local_participant_handle=user.local,
+                options={"topic": "t", "name": "n"},
+                bytes=b"y" * 5_000,
+            )
+        )
+    # The second send waited for the first one's packets (~5 kB at 50 kB/s) to drain.
+    assert loop.time() - started >= 0.09
