@@ -166,7 +166,8 @@ class EngineControl:
             response_timeout_ms=response_timeout_ms,
             max_round_trip_latency_ms=max_round_trip_latency_ms,
         )
-        return self._call("PerformRpc", request)  # type: ignore[no-any-return]
+        reply: engine_pb2.ControlPerformRpcReply = self._call("PerformRpc", request)
+        return reply
 
     def send_text(
         self,

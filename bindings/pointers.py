@@ -15,7 +15,7 @@ import ctypes
 import mmap
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
@@ -23,20 +23,25 @@ from google.protobuf.message import Message
 from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
+from lkemu.proto.video_frame_pb2 import VideoBufferType
 
 from .client_files import read_for_request
 
+if TYPE_CHECKING:  # the descriptors of protobuf's default implementation (upb)
+    from google._upb._message import Descriptor as UpbDescriptor
+    from google._upb._message import FieldDescriptor as UpbFieldDescriptor
 
-def _is_pointer(field: FieldDescriptor) -> bool:
+
+def _is_pointer(field: FieldDescriptor | UpbFieldDescriptor) -> bool:
     return field.name.endswith("_ptr") and field.type == FieldDescriptor.TYPE_UINT64
 
 
-def _types_with_pointers(root: Descriptor) -> set[str]:
+def _types_with_pointers(root: Descriptor | UpbDescriptor) -> set[str]:
     """Full names of message types that hold a pointer field, directly or nested."""
     found: set[str] = set()
     visiting: set[str] = set()
 
-    def visit(descriptor: Descriptor) -> bool:
+    def visit(descriptor: Descriptor | UpbDescriptor) -> bool:
         name = descriptor.full_name
         if name in found:
             return True
@@ -125,7 +130,7 @@ def _walk(message: Message) -> list[tuple[Message, list[str]]]:
 
 
 # Bytes per plane layout, as the SDK computes them (VideoFrame's plane lengths).
-def video_buffer_length(kind: int, width: int, height: int) -> int:
+def video_buffer_length(kind: VideoBufferType, width: int, height: int) -> int:
     t = video_frame_pb2.VideoBufferType
     cw, ch = (width + 1) // 2, (height + 1) // 2
     lengths = {
@@ -201,12 +206,18 @@ class ClientMemory:
         self._detached: set[int] = set()
 
     def keep(
-        self, data: bytes | bytearray | mmap.mmap, owner: int, *, lent: bool, detached: bool
+        self,
+        data: bytes | bytearray | mmap.mmap | memoryview,
+        owner: int,
+        *,
+        lent: bool,
+        detached: bool,
     ) -> int:
         """Hold `data` for `owner` (as an OWNED or LENT buffer); returns its address here.
 
-        A bytearray or a map is held as it is, without a copy; bytes are copied into a
-        writable buffer.
+        A bytearray or a map is held as it is, without a copy; bytes and a memoryview (of
+        bytes, such as the local lane's read-only view of the caller's memory) are copied
+        into a writable buffer.
         """
         buffer: Any
         if isinstance(data, bytearray | mmap.mmap) and len(data):

@@ -11,7 +11,7 @@ import pytest
 
 from lkemu.bindings import FfiClient
 from lkemu.bindings.client_files import read_for_request, write_atomically
-from lkemu.proto import engine_pb2, ffi_pb2
+from lkemu.proto import data_stream_pb2, engine_pb2, ffi_pb2
 from tests.helpers import Peer, make_token
 
 
@@ -38,7 +38,7 @@ def test_a_name_that_is_not_plain_never_reaches_the_disk(tmp_path: Path, name: s
 
 async def _stream_file_to(
     client: FfiClient, tmp_path: Path, name: str, directory: str, override: str | None
-) -> ffi_pb2.ByteStreamReaderWriteToFileCallback:
+) -> data_stream_pb2.ByteStreamReaderWriteToFileCallback:
     room = f"files-{uuid.uuid4().hex[:8]}"
     sender, receiver = Peer(client), Peer(client, events=None)
     await receiver.connect(make_token("receiver", room))
@@ -58,7 +58,7 @@ async def _stream_file_to(
     write.byte_write_to_file.directory = directory
     if override is not None:
         write.byte_write_to_file.name_override = override
-    done: ffi_pb2.ByteStreamReaderWriteToFileCallback = await receiver.call(
+    done: data_stream_pb2.ByteStreamReaderWriteToFileCallback = await receiver.call(
         write, "byte_stream_reader_write_to_file"
     )
     return done

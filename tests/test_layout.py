@@ -125,13 +125,16 @@ def test_the_request_table_has_every_kind_of_the_protocol() -> None:
     responses = ffi_pb2.FfiResponse.DESCRIPTOR.fields_by_name
     events = ffi_pb2.FfiEvent.DESCRIPTOR.fields_by_name
     for name, spec in REQUESTS.items():
-        field = ffi_pb2.FfiRequest.DESCRIPTOR.fields_by_name[name]
-        assert field.message_type.name == spec.request_type
-        assert responses[spec.response_field].message_type.name == spec.response_type
-        is_async = "async_id" in responses[spec.response_field].message_type.fields_by_name
+        request = ffi_pb2.FfiRequest.DESCRIPTOR.fields_by_name[name].message_type
+        response = responses[spec.response_field].message_type
+        assert request is not None and response is not None, name
+        assert request.name == spec.request_type
+        assert response.name == spec.response_type
+        is_async = "async_id" in response.fields_by_name
         assert (spec.callback is not None) == is_async, name
         if spec.callback is not None:
-            assert "async_id" in events[spec.callback].message_type.fields_by_name
+            callback = events[spec.callback].message_type
+            assert callback is not None and "async_id" in callback.fields_by_name
     assert REQUESTS["edit_chat_message"].response_field == "send_chat_message"
     assert REQUESTS["edit_chat_message"].callback == "chat_message"
 

@@ -127,6 +127,7 @@ def test_lent_output_lives_until_the_next_call(both: tuple[FfiClient, FfiClient]
 def test_the_lane_reads_the_callers_memory_in_place_and_never_writes_it() -> None:
     caller = np.arange(16, dtype=np.uint8)
     view = LocalMemory(ClientMemory()).read(caller.ctypes.data, caller.nbytes)
+    assert isinstance(view, memoryview)
     caller[0] = 200  # no copy: the caller's bytes as they are now
     assert bytes(view) == caller.tobytes()
     with pytest.raises(TypeError):

@@ -66,6 +66,11 @@ async def _async_round_trip(client: FfiClient) -> float:
         client.queue.unsubscribe(queue)
 
 
+def _capture_answered(async_id: int) -> Callable[[ffi_pb2.FfiEvent], bool]:
+    """Matches the callback of the capture_audio_frame request with this async id."""
+    return lambda e: e.capture_audio_frame.async_id == async_id
+
+
 def _audio_journey(client: FfiClient) -> None:
     rate_in = 48000
     audio = speech_like(JOURNEY_SECONDS, rate_in)
@@ -116,7 +121,7 @@ def _audio_journey(client: FfiClient) -> None:
             buffer.data_ptr, buffer.num_channels = chunk.ctypes.data, 1
             buffer.sample_rate, buffer.samples_per_channel = rate_in, len(chunk)
             async_id = client.request(capture).capture_audio_frame.async_id
-            await callbacks.wait_for(lambda e, a=async_id: e.capture_audio_frame.async_id == a)
+            await callbacks.wait_for(_capture_answered(async_id))
         await reader
         stt.flush()
         client.queue.unsubscribe(frames)

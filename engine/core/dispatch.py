@@ -86,7 +86,7 @@ def coverage() -> list[Row]:
 class RequestFailed(Exception):
     """A request that ends in handle 0: its name (if it had one), message and kind."""
 
-    def __init__(self, name: str, message: str, kind: int) -> None:
+    def __init__(self, name: str, message: str, kind: engine_pb2.ErrorKind) -> None:
         super().__init__(message)
         self.name, self.message, self.kind = name, message, kind
 
@@ -135,7 +135,9 @@ def execute(
     )
 
 
-def _fail(session: Session, name: str, message: str, kind: int) -> engine_pb2.FfiReply:
+def _fail(
+    session: Session, name: str, message: str, kind: engine_pb2.ErrorKind
+) -> engine_pb2.FfiReply:
     # The native core answers handle 0 and logs the reason; the log reaches the client as a
     # LogBatch event when it captures logs. The reply carries it too, for typed errors.
     session.log(ffi_pb2.LOG_ERROR, message, target="livekit_ffi::cabi")

@@ -13,6 +13,7 @@ import asyncio
 import io
 import wave
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -283,7 +284,10 @@ def set_data_bandwidth(runtime: EngineRuntime, request: engine_pb2.SetDataBandwi
 
 def remove_participant(runtime: EngineRuntime, room_name: str, identity: str, reason: int) -> None:
     member = _member(runtime, room_name, identity)
-    leave(member.view, reason or participant_pb2.PARTICIPANT_REMOVED, notify_self=True)
+    if reason not in participant_pb2.DisconnectReason.values():
+        raise ControlError(f"{reason} is not a DisconnectReason")
+    why = cast(participant_pb2.DisconnectReason, reason or participant_pb2.PARTICIPANT_REMOVED)
+    leave(member.view, why, notify_self=True)
     runtime.area(InjectedParticipants).remove(room_name, identity)
 
 

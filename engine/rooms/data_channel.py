@@ -70,7 +70,8 @@ class DataChannels:
         handle: asyncio.TimerHandle | None = None
 
         def transmitted() -> None:
-            self._in_flight.discard(handle)  # type: ignore[arg-type]
+            if handle is not None:
+                self._in_flight.discard(handle)
             self.buffered[kind] -= size
             self._drained.set()
             if self.view.connected_member is not None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
-from lkemu.proto import ffi_pb2, participant_pb2, room_pb2
+from lkemu.proto import ffi_pb2, participant_pb2, room_pb2, track_pb2
 
 from ..core.errors import InvalidRequest
 from ..core.runtime import EngineRuntime
@@ -38,8 +38,8 @@ class RoomTrack:
     """One track a member publishes, as the room knows it (what its publications name)."""
 
     track: LocalTrack  # a LocalAudioTrack or LocalVideoTrack
-    source: int  # TrackSource
-    metadata_features: tuple[int, ...] = ()  # FrameMetadataFeature values carried
+    source: track_pb2.TrackSource
+    metadata_features: tuple[track_pb2.FrameMetadataFeature, ...] = ()  # what frames carry
     meter: AudioSink | None = None  # the active-speaker meter on an audio track
     subscribed_once: bool = False  # local_track_subscribed is sent for the first only
 
@@ -390,7 +390,7 @@ def withdraw(member: Member, sid: str) -> None:
         other.view.emit(unpublished)
 
 
-def leave(view: RoomView, reason: int, *, notify_self: bool) -> None:
+def leave(view: RoomView, reason: participant_pb2.DisconnectReason, *, notify_self: bool) -> None:
     member, room = view.connected_member, view.room
     if member is None:
         return

@@ -276,7 +276,9 @@ async def test_a_handler_crash_is_an_internal_error(
 ) -> None:
     registered = HANDLERS["clear_audio_buffer"]
 
-    def crash(call: Call, request: audio_frame_pb2.ClearAudioBufferRequest) -> None:
+    def crash(
+        call: Call, request: audio_frame_pb2.ClearAudioBufferRequest
+    ) -> audio_frame_pb2.ClearAudioBufferResponse:
         raise ZeroDivisionError("oops")
 
     monkeypatch.setitem(HANDLERS, "clear_audio_buffer", replace(registered, handler=crash))

@@ -78,10 +78,11 @@ async def trio() -> AsyncIterator[Trio]:
 async def test_rpc_round_trip_with_a_1000_character_payload(trio: Trio) -> None:
     seen: list[rtc.RpcInvocationData] = []
 
-    @trio.agent.local_participant.register_rpc_method("echo")
     async def echo(data: rtc.RpcInvocationData) -> str:
         seen.append(data)
         return data.payload[::-1]
+
+    trio.agent.local_participant.register_rpc_method("echo", echo)
 
     payload = "".join(chr(ord("a") + i % 26) for i in range(1000))
     answer = await trio.user.local_participant.perform_rpc(
@@ -94,9 +95,10 @@ async def test_rpc_round_trip_with_a_1000_character_payload(trio: Trio) -> None:
 
 
 async def test_rpc_application_error_passes_code_message_and_data(trio: Trio) -> None:
-    @trio.agent.local_participant.register_rpc_method("fail")
     async def fail(data: rtc.RpcInvocationData) -> str:
         raise rtc.RpcError(code=4242, message="no luck", data='{"why": "testing"}')
+
+    trio.agent.local_participant.register_rpc_method("fail", fail)
 
     with pytest.raises(rtc.RpcError) as raised:
         await trio.user.local_participant.perform_rpc(
@@ -108,9 +110,10 @@ async def test_rpc_application_error_passes_code_message_and_data(trio: Trio) ->
 
 
 async def test_rpc_handler_that_raises_gives_application_error(trio: Trio) -> None:
-    @trio.agent.local_participant.register_rpc_method("broken")
     async def broken(data: rtc.RpcInvocationData) -> str:
         raise ValueError("a bug in the handler")
+
+    trio.agent.local_participant.register_rpc_method("broken", broken)
 
     with pytest.raises(rtc.RpcError) as raised:
         await trio.user.local_participant.perform_rpc(
@@ -160,10 +163,11 @@ async def test_rpc_to_an_unknown_recipient_is_never_acked(trio: Trio) -> None:
 async def test_rpc_response_timeout_within_one_and_a_half_times_the_timeout(
     trio: Trio,
 ) -> None:
-    @trio.agent.local_participant.register_rpc_method("slow")
     async def slow(data: rtc.RpcInvocationData) -> str:
         await asyncio.sleep(30)
         return "too late"
+
+    trio.agent.local_participant.register_rpc_method("slow", slow)
 
     started = time.monotonic()
     with pytest.raises(rtc.RpcError) as raised:
@@ -230,7 +234,7 @@ async def test_stream_text_of_several_writes_arrives_as_one_text_in_order(trio: 
     def handler(reader: rtc.TextStreamReader, sender: str) -> None:
         async def read() -> None:
             text = await reader.read_all()
-            done.set_result((text, dict(reader.info.attributes)))
+            done.set_result((text, dict(reader.info.attributes or {})))
 
         trio.spawn(read())
 
@@ -249,7 +253,7 @@ async def test_stream_text_of_several_writes_arrives_as_one_text_in_order(trio: 
 
 async def test_send_bytes_of_300_kb_arrives_byte_exact(trio: Trio) -> None:
     payload = os.urandom(300_000)
-    done: asyncio.Future[tuple[bytes, str, int]] = asyncio.get_running_loop().create_future()
+    done: asyncio.Future[tuple[bytes, str, int | None]] = asyncio.get_running_loop().create_future()
 
     def handler(reader: rtc.ByteStreamReader, sender: str) -> None:
         async def read() -> None:

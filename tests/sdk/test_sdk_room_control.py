@@ -115,9 +115,10 @@ async def test_a_front_end_the_engine_plays_calls_rpc_and_types_chat(
     lkemu_control.inject_participant(room_name, "front-end")  # no microphone: it only talks
     assert (await asyncio.wait_for(joined.get(), 5)).identity == "front-end"
 
-    @agent.local_participant.register_rpc_method("get_state")
     async def get_state(data: rtc.RpcInvocationData) -> str:
         return f"listening, asked by {data.caller_identity} with {data.payload}"
+
+    agent.local_participant.register_rpc_method("get_state", get_state)
 
     answered = await asyncio.to_thread(
         lkemu_control.perform_rpc, room_name, "front-end", "agent", "get_state", "{}"

@@ -11,15 +11,16 @@ from lkemu.bindings import FfiClient
 from lkemu.bindings.pointers import video_buffer_length
 from lkemu.engine.video.convert import IMPLEMENTED_SOURCES, NATIVE_PAIRS
 from lkemu.engine.video.layout import PACKED_CHANNELS, TYPE_NAMES, tight_planes
-from lkemu.proto import ffi_pb2, video_frame_pb2
+from lkemu.proto import ffi_pb2
+from lkemu.proto.video_frame_pb2 import VideoBufferType
 from tests.native import run_native
 
-T = video_frame_pb2.VideoBufferType
+T = VideoBufferType
 SIZES = [(64, 48), (63, 35)]
 PAIRS = [(s, d) for s in sorted(IMPLEMENTED_SOURCES) for d in sorted(NATIVE_PAIRS[s])]
 
 
-def _images(kind: int, width: int, height: int) -> dict[str, np.ndarray]:
+def _images(kind: VideoBufferType, width: int, height: int) -> dict[str, np.ndarray]:
     n = video_buffer_length(kind, width, height)
     rng = np.random.default_rng(width * 100 + kind)
     if kind == T.I010:  # 10-bit samples in 16-bit words
@@ -43,8 +44,8 @@ for key, data in inputs.items():
 """
 
 
-def _lkemu(client: FfiClient, data: np.ndarray, src: int, dst: int, w: int, h: int,
-           flip: bool) -> np.ndarray:  # fmt: skip
+def _lkemu(client: FfiClient, data: np.ndarray, src: VideoBufferType, dst: VideoBufferType,
+           w: int, h: int, flip: bool) -> np.ndarray:  # fmt: skip
     request = ffi_pb2.FfiRequest()
     convert = request.video_convert
     convert.flip_y, convert.dst_type = flip, dst
@@ -65,7 +66,9 @@ def _lkemu(client: FfiClient, data: np.ndarray, src: int, dst: int, w: int, h: i
 @pytest.mark.parametrize(
     ("src", "dst"), PAIRS, ids=[f"{TYPE_NAMES[s]}-{TYPE_NAMES[d]}" for s, d in PAIRS]
 )
-def test_conversion_matches_native(lane_client: FfiClient, src: int, dst: int) -> None:
+def test_conversion_matches_native(
+    lane_client: FfiClient, src: VideoBufferType, dst: VideoBufferType
+) -> None:
     if src == T.ABGR:
         # livekit 1.2.1 asserts the wrong source type in cvt_abgr (cvtimpl.rs:101) and panics.
         pytest.skip("native ABGR -> I420 panics in livekit 1.2.1: nothing to compare with")

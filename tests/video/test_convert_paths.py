@@ -28,7 +28,9 @@ def _planes(width: int, height: int) -> list[np.ndarray]:
 
 @pytest.mark.parametrize("dst", FOUR_BYTE)
 @pytest.mark.parametrize("flip", [False, True])
-def test_i420_to_packed_fast_path_equals_general_path(dst: int, flip: bool) -> None:
+def test_i420_to_packed_fast_path_equals_general_path(
+    dst: video_frame_pb2.VideoBufferType, flip: bool
+) -> None:
     width, height = SIZE
     y, u, v = _planes(width, height)
     fast = conversions.convert(VideoImage(T.I420, width, height, planes=[y, u, v]), dst, flip)
@@ -40,7 +42,9 @@ def test_i420_to_packed_fast_path_equals_general_path(dst: int, flip: bool) -> N
 
 @pytest.mark.parametrize("src", FOUR_BYTE)
 @pytest.mark.parametrize("flip", [False, True])
-def test_packed_to_i420_fast_path_equals_general_path(src: int, flip: bool) -> None:
+def test_packed_to_i420_fast_path_equals_general_path(
+    src: video_frame_pb2.VideoBufferType, flip: bool
+) -> None:
     width, height = SIZE
     pixels = np.random.default_rng(src).integers(0, 256, (height, width, 4), dtype=np.uint8)
     image = VideoImage(src, width, height, pixels=pixels)

@@ -32,7 +32,9 @@ def _track(client: FfiClient, source: int) -> int:
     return client.request(request).create_video_track.track.handle.id
 
 
-def _stream(client: FfiClient, track: int, fmt: int | None = None) -> int:
+def _stream(
+    client: FfiClient, track: int, fmt: video_frame_pb2.VideoBufferType | None = None
+) -> int:
     request = ffi_pb2.FfiRequest()
     request.new_video_stream.track_handle = track
     request.new_video_stream.type = video_frame_pb2.VIDEO_STREAM_NATIVE
