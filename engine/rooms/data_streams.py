@@ -31,6 +31,7 @@ from lkemu.proto import data_stream_pb2, ffi_pb2, room_pb2
 
 from ..core.call import Call, field_or
 from ..core.errors import FfiError, InvalidRequest
+from ..core.protocol import fill_required
 from ..core.registry import handles
 from .data_channel import DataChannels
 from .model import LocalParticipant, Member, RoomView
@@ -600,7 +601,8 @@ def _raw_route(call: Call, request: Any) -> Route:
 def on_send_stream_header(
     call: Call, request: room_pb2.SendStreamHeaderRequest
 ) -> room_pb2.SendStreamHeaderResponse:
-    route, header = _raw_route(call, request), request.header
+    # As prost reads it: required fields a client left out are there, with zero values.
+    route, header = _raw_route(call, request), fill_required(request.header)
 
     async def send(callback: Any) -> None:
         await route.header(header)
@@ -612,7 +614,7 @@ def on_send_stream_header(
 def on_send_stream_chunk(
     call: Call, request: room_pb2.SendStreamChunkRequest
 ) -> room_pb2.SendStreamChunkResponse:
-    route, chunk = _raw_route(call, request), request.chunk
+    route, chunk = _raw_route(call, request), fill_required(request.chunk)
 
     async def send(callback: Any) -> None:
         await route.chunk(chunk)
@@ -624,7 +626,7 @@ def on_send_stream_chunk(
 def on_send_stream_trailer(
     call: Call, request: room_pb2.SendStreamTrailerRequest
 ) -> room_pb2.SendStreamTrailerResponse:
-    route, trailer = _raw_route(call, request), request.trailer
+    route, trailer = _raw_route(call, request), fill_required(request.trailer)
 
     async def send(callback: Any) -> None:
         await route.trailer(trailer)

@@ -15,12 +15,11 @@ from __future__ import annotations
 import time
 from typing import Any, cast
 
-from google.protobuf.message import Message
-
 from lkemu.proto import room_pb2, stats_pb2, track_pb2
 
 from ..core.call import Call, FollowUp
 from ..core.errors import FfiError, InvalidRequest
+from ..core.protocol import fill_required
 from ..core.registry import handles
 from ..media.audio_source import AudioSource
 from ..media.tracks import LocalTrack, Track
@@ -38,20 +37,6 @@ class RoomGone(FfiError):
 OPUS_PACKET_MS = 20
 OPUS_BYTES_PER_PACKET = 80  # 32 kbit/s
 RTP_HEADER_BYTES = 12
-
-
-def fill_required(message: Message) -> Message:
-    """Give every unset required field its zero value, through nested messages: stats
-    messages are all-required, and lkemu only knows some of their figures."""
-    for field in message.DESCRIPTOR.fields:
-        if field.message_type is not None:
-            if field.is_repeated or field.message_type.GetOptions().map_entry:
-                continue
-            if field.is_required or message.HasField(field.name):
-                fill_required(getattr(message, field.name))
-        elif field.is_required and not message.HasField(field.name):
-            setattr(message, field.name, field.default_value)
-    return message
 
 
 def _rtc(stats: Any, kind: str, sid: str) -> None:

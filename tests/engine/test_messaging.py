@@ -368,3 +368,21 @@ async def test_a_full_data_channel_holds_the_next_send_back(runtime: EngineRunti
         )
     # The second send waited for the first one's packets (~5 kB at 50 kB/s) to drain.
     assert loop.time() - started >= 0.09
+
+
+async def test_a_raw_header_missing_required_fields_is_read_with_zero_values(
+    runtime: EngineRuntime,
+) -> None:
+    """Found by fuzzing: the header was forwarded as sent, and its event failed to encode."""
+    agent, user = await _pair(runtime)
+    request = request_of(
+        "send_stream_header",
+        local_participant_handle=user.local,
+        sender_identity="user",
+        header={"stream_id": "partial", "byte_header": {}},
+    )
+    done = await user.call(request)
+    assert not done.HasField("error")
+    opened = await agent.event("byte_stream_opened")
+    info = opened.reader.info
+    assert (info.stream_id, info.topic, info.mime_type, info.name) == ("partial", "", "", "")
