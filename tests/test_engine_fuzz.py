@@ -77,7 +77,7 @@ def _scalar(field: FieldDescriptor, draw: st.DrawFn) -> Any:
         return draw(st.binary(max_size=40_000))
     if field.type == FieldDescriptor.TYPE_BOOL:
         return draw(st.booleans())
-    if field.type == FieldDescriptor.TYPE_ENUM:
+    if field.type == FieldDescriptor.TYPE_ENUM and field.enum_type is not None:
         return draw(st.sampled_from([v.number for v in field.enum_type.values]))
     if field.type in (FieldDescriptor.TYPE_INT32, FieldDescriptor.TYPE_INT64):
         return draw(st.integers(min_value=-(2**31), max_value=2**31 - 1))
