@@ -88,9 +88,14 @@ class EngineControl:
         metadata: str = "",
         loop: bool = False,
         start_immediately: bool = False,
+        kind: str = "",
+        no_subscribe: bool = False,
     ) -> engine_pb2.InjectParticipantReply:
         """A participant the engine plays, publishing `wav` (16-bit PCM WAV bytes) or a
-        generated `signal` as its microphone; by default it starts on its first subscriber."""
+        generated `signal` as its microphone (or nothing: a front end that only talks);
+        by default it starts playing on its first subscriber. It subscribes to what the
+        others publish, as a client would, unless `no_subscribe`; `kind` is its participant
+        kind ("standard", "sip", "agent", ...)."""
         request = engine_pb2.InjectParticipantRequest(
             room=room,
             identity=identity,
@@ -98,6 +103,8 @@ class EngineControl:
             metadata=metadata,
             loop=loop,
             start_immediately=start_immediately,
+            kind=kind,
+            no_subscribe=no_subscribe,
         )
         if wav is not None:
             request.wav = wav

@@ -296,7 +296,7 @@ class ListParticipantsReply(_message.Message):
     def __init__(self, participants: _Optional[_Iterable[_Union[ParticipantSummary, _Mapping]]] = ...) -> None: ...
 
 class InjectParticipantRequest(_message.Message):
-    __slots__ = ("room", "identity", "name", "metadata", "wav", "signal", "loop", "track_name", "start_immediately")
+    __slots__ = ("room", "identity", "name", "metadata", "wav", "signal", "loop", "track_name", "start_immediately", "no_subscribe", "kind")
     ROOM_FIELD_NUMBER: _ClassVar[int]
     IDENTITY_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -306,6 +306,8 @@ class InjectParticipantRequest(_message.Message):
     LOOP_FIELD_NUMBER: _ClassVar[int]
     TRACK_NAME_FIELD_NUMBER: _ClassVar[int]
     START_IMMEDIATELY_FIELD_NUMBER: _ClassVar[int]
+    NO_SUBSCRIBE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     room: str
     identity: str
     name: str
@@ -315,7 +317,9 @@ class InjectParticipantRequest(_message.Message):
     loop: bool
     track_name: str
     start_immediately: bool
-    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., name: _Optional[str] = ..., metadata: _Optional[str] = ..., wav: _Optional[bytes] = ..., signal: _Optional[_Union[GeneratedSignal, _Mapping]] = ..., loop: _Optional[bool] = ..., track_name: _Optional[str] = ..., start_immediately: _Optional[bool] = ...) -> None: ...
+    no_subscribe: bool
+    kind: str
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., name: _Optional[str] = ..., metadata: _Optional[str] = ..., wav: _Optional[bytes] = ..., signal: _Optional[_Union[GeneratedSignal, _Mapping]] = ..., loop: _Optional[bool] = ..., track_name: _Optional[str] = ..., start_immediately: _Optional[bool] = ..., no_subscribe: _Optional[bool] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class GeneratedSignal(_message.Message):
     __slots__ = ("kind", "seconds", "sample_rate", "num_channels", "frequency_hz", "level_dbfs", "seed")

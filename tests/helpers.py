@@ -37,6 +37,7 @@ def make_token(
     name: str = "",
     metadata: str = "",
     attributes: dict[str, str] | None = None,
+    kind: str = "",
     **grants: object,
 ) -> str:
     """An HS256 access token for `identity` to join `room`.
@@ -54,6 +55,8 @@ def make_token(
         "exp": now + ttl_s,
         "video": {"roomJoin": True, "room": room, **grants},
     }
+    if kind:  # the participant kind, a top-level claim ("agent", "sip", ...)
+        claims["kind"] = kind
     if name:
         claims["name"] = name
     if metadata:

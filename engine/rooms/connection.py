@@ -14,7 +14,7 @@ from ..core.call import Call, FollowUp, field_or
 from ..core.errors import FfiError
 from ..core.registry import handles
 from .media import owned_publication, reconcile, remote_publication
-from .model import LocalParticipant, Rooms, RoomView, join, leave
+from .model import LocalParticipant, Rooms, RoomView, activate, join, leave
 from .tokens import KeyPair, TokenError, verify
 
 
@@ -62,6 +62,7 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
                 view.emit(
                     lambda e: e.active_speakers_changed.participant_identities.extend(speakers)
                 )
+            activate(member)  # its connection is up: the others hear participant_active
             for other in already:
                 for published in list(other.publications.values()):
                     reconcile(view, other, published)

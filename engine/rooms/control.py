@@ -27,10 +27,10 @@ from . import rpc
 from .data_channel import DataChannels
 from .data_streams import send_text_now
 from .health import reconnect, set_quality
-from .media import Relay, offer, publish
-from .model import Member, Rooms, RoomView, SimRoom, join, leave
+from .media import Relay, offer, publish, reconcile
+from .model import Member, Rooms, RoomView, SimRoom, activate, join, leave
 from .rpc import RpcEndpoint, RpcOutcome
-from .tokens import Identity, VideoGrant
+from .tokens import PARTICIPANT_KINDS, Identity, VideoGrant
 
 
 class ControlError(ValueError):
@@ -187,14 +187,25 @@ def inject_participant(
             raise ControlError("the audio is empty")
     room = runtime.area(Rooms).get_or_create(request.room)
     view = RoomView(runtime, None, room)
-    view.auto_subscribe = False  # it only talks
+    kind = (request.kind or "standard").lower()
+    if kind not in PARTICIPANT_KINDS:
+        raise ControlError(f"kind must be one of {', '.join(PARTICIPANT_KINDS)}, not {kind!r}")
+    # As a caller's client, it subscribes to what the others publish (unless told not to):
+    # an agent's audio output waits for a subscriber before it plays.
+    view.auto_subscribe = not request.no_subscribe
     who = Identity(
         identity=request.identity,
         name=request.name,
         metadata=request.metadata,
-        grant=VideoGrant(room_join=True, room=request.room, can_subscribe=False),
+        grant=VideoGrant(room_join=True, room=request.room, can_subscribe=True),
+        kind=kind,
     )
+    already = room.visible()
     member = join(view, who)
+    activate(member)
+    for other in already:  # what is already published reaches it as it would a client
+        for published in list(other.publications.values()):
+            reconcile(view, other, published)
     injected = InjectedParticipant(view)
     runtime.area(InjectedParticipants).add(room.name, member.identity, injected)
     if audio is None:

@@ -83,6 +83,9 @@ class Member:
     quality: int = room_pb2.QUALITY_EXCELLENT
     audio_level: float = 0.0  # smoothed linear level of its loudest published audio
     client_protocol: int = CLIENT_PROTOCOL
+    kind: participant_pb2.ParticipantKind = participant_pb2.PARTICIPANT_KIND_STANDARD
+    # JOINED on arrival, ACTIVE once its connection is up (participant_active follows).
+    state: participant_pb2.ParticipantState = participant_pb2.PARTICIPANT_STATE_JOINED
     sid: str = field(default_factory=lambda: new_sid("PA"))
     joined_at: int = field(default_factory=lambda: int(time.time()))
 
@@ -97,9 +100,9 @@ class Member:
             sid=self.sid,
             name=self.name,
             identity=self.identity,
-            state=participant_pb2.PARTICIPANT_STATE_ACTIVE,
+            state=self.state,
             metadata=self.metadata,
-            kind=participant_pb2.PARTICIPANT_KIND_STANDARD,
+            kind=self.kind,
             disconnect_reason=participant_pb2.UNKNOWN_REASON,
             joined_at=self.joined_at,
             client_protocol=self.client_protocol,
@@ -333,6 +336,10 @@ def join(view: RoomView, who: Identity) -> Member:
         publish_sources=who.grant.can_publish_sources,
         hidden=who.grant.hidden,
         view=view,
+        kind=cast(
+            participant_pb2.ParticipantKind,
+            participant_pb2.ParticipantKind.Value(f"PARTICIPANT_KIND_{who.kind.upper()}"),
+        ),
     )
     others = list(room.members.values())
     room.members[member.identity] = member
@@ -342,6 +349,21 @@ def join(view: RoomView, who: Identity) -> Member:
             owned = other.view.add_remote(member)
             other.view.emit(partial(_connected, owned))
     return member
+
+
+def activate(member: Member) -> None:
+    """The member's connection is up: a server marks it ACTIVE and tells the others
+    (participant_active, which livekit-agents' wait_for_participant waits for)."""
+    if member.state == participant_pb2.PARTICIPANT_STATE_ACTIVE or not member.view.connected:
+        return
+    member.state = participant_pb2.PARTICIPANT_STATE_ACTIVE
+
+    def active(e: room_pb2.RoomEvent) -> None:
+        e.participant_active.participant_identity = member.identity
+
+    for other in list(member.view.room.members.values()):
+        if other is not member and member.visible_to(other):
+            other.view.emit(active)
 
 
 def _connected(owned: participant_pb2.OwnedParticipant, event: room_pb2.RoomEvent) -> None:

@@ -19,6 +19,7 @@ import jwt
 DEV_API_KEY = "devkey"
 DEV_API_SECRET = "secret"
 LEEWAY_S = 10  # clock skew a server tolerates
+PARTICIPANT_KINDS = ("standard", "ingress", "egress", "sip", "agent", "connector", "bridge")
 
 
 class TokenError(ValueError):
@@ -35,6 +36,7 @@ class VideoGrant:
     can_publish_sources: tuple[str, ...] = ()  # empty: every source
     hidden: bool = False
     can_update_own_metadata: bool = False
+    agent: bool = False  # the deprecated video grant that makes an agent
 
     @classmethod
     def from_claim(cls, claim: dict[str, Any]) -> VideoGrant:
@@ -51,6 +53,7 @@ class VideoGrant:
             can_publish_sources=tuple(str(s) for s in claim.get("canPublishSources") or ()),
             hidden=flag("hidden", False),
             can_update_own_metadata=flag("canUpdateOwnMetadata", False),
+            agent=flag("agent", False),
         )
 
 
@@ -63,6 +66,9 @@ class Identity:
     metadata: str
     attributes: dict[str, str] = field(default_factory=dict)
     grant: VideoGrant = field(default_factory=VideoGrant)
+    # The participant kind (the "kind" claim, as livekit-api's AccessToken.with_kind sets
+    # it): "standard", "ingress", "egress", "sip", "agent", "connector" or "bridge".
+    kind: str = "standard"
 
 
 @dataclass(frozen=True)
@@ -121,10 +127,16 @@ def verify(
     if not grant.room:
         raise TokenError("token names no room")
     attributes = claims.get("attributes") or {}
+    # A server looks the kind up by name: an unknown one is the zero value, standard. With
+    # no kind claim, the deprecated video grant `agent` still makes an agent.
+    kind = str(claims.get("kind") or "").lower()
+    if kind not in PARTICIPANT_KINDS:
+        kind = "agent" if not kind and grant.agent else "standard"
     return Identity(
         identity=identity,
         name=str(claims.get("name", "")),
         metadata=str(claims.get("metadata", "")),
         attributes={str(k): str(v) for k, v in attributes.items()},
         grant=grant,
+        kind=kind,
     )

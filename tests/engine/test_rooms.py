@@ -21,6 +21,7 @@ from lkemu.proto import (
     room_pb2,
     track_pb2,
 )
+from tests.helpers import make_token
 
 from .conftest import (
     INPUT_ADDRESS,
@@ -408,3 +409,49 @@ async def test_dropping_the_room_handle_leaves_quietly(runtime: EngineRuntime) -
     left = await agent.event("participant_disconnected")
     assert left.participant_identity == "user"
     assert user.room_events() == []  # the dropped room tells its own session nothing
+
+
+async def test_a_newcomer_is_joined_then_active(runtime: EngineRuntime) -> None:
+    agent = Peer(runtime, "agent")
+    await agent.connect()
+    user = Peer(runtime, "user")
+    await user.connect()
+    connected = await agent.event("participant_connected")
+    assert connected.info.info.state == participant_pb2.PARTICIPANT_STATE_JOINED
+    active = await agent.event("participant_active")
+    assert active.participant_identity == "user"
+    # Someone joining later finds both active.
+    late = Peer(runtime, "late")
+    joined = await late.connect()
+    states = {p.participant.info.identity: p.participant.info.state for p in joined.participants}
+    assert states == dict.fromkeys(("agent", "user"), participant_pb2.PARTICIPANT_STATE_ACTIVE)
+
+
+@pytest.mark.parametrize(
+    ("claims", "kind"),
+    [
+        ({}, participant_pb2.PARTICIPANT_KIND_STANDARD),
+        ({"kind": "agent"}, participant_pb2.PARTICIPANT_KIND_AGENT),
+        ({"kind": "sip"}, participant_pb2.PARTICIPANT_KIND_SIP),
+        ({"video_agent": True}, participant_pb2.PARTICIPANT_KIND_AGENT),
+    ],
+)
+async def test_the_tokens_kind_reaches_every_view(
+    runtime: EngineRuntime, claims: dict[str, Any], kind: int
+) -> None:
+    user = Peer(runtime, "user")
+    await user.connect()
+    grants = {"agent": True} if claims.pop("video_agent", False) else {}
+    token = make_token("bot", ROOM, kind=claims.get("kind", ""), **grants)
+    bot = Peer(runtime, "bot")
+    done = await bot.call(request_of("connect", url="ws://lkemu", token=token, options={}))
+    assert done.result.local_participant.info.kind == kind
+    connected = await user.event("participant_connected")
+    assert connected.info.info.kind == kind
+
+
+async def test_an_unknown_kind_is_a_standard_participant(runtime: EngineRuntime) -> None:
+    bot = Peer(runtime, "bot")
+    token = make_token("bot", ROOM, kind="robot")
+    done = await bot.call(request_of("connect", url="ws://lkemu", token=token, options={}))
+    assert done.result.local_participant.info.kind == participant_pb2.PARTICIPANT_KIND_STANDARD

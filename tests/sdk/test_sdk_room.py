@@ -150,3 +150,25 @@ async def test_a_subscriber_hears_the_publisher() -> None:
     await stream.aclose()
     await user.disconnect()
     await agent.disconnect()
+
+
+async def test_a_late_participant_becomes_active_and_carries_its_kind() -> None:
+    """What livekit-agents relies on: wait_for_participant listens for participant_active,
+    and tells agents from users by the participant kind the token gives."""
+    room_name = f"room-{uuid.uuid4().hex[:8]}"
+    agent_token = make_token("agent", room_name, api_key=KEY, secret=SECRET, kind="agent")
+    agent = rtc.Room()
+    active: asyncio.Queue[rtc.RemoteParticipant] = asyncio.Queue()
+    agent.on("participant_active", active.put_nowait)
+    await agent.connect(URL, agent_token)
+    user = rtc.Room()
+    await user.connect(URL, _token("user", room_name))
+    became_active = await _next(active)
+    assert became_active.identity == "user"
+    assert became_active.state == rtc.ParticipantState.PARTICIPANT_STATE_ACTIVE
+    assert became_active.kind == rtc.ParticipantKind.PARTICIPANT_KIND_STANDARD
+    (seen,) = user.remote_participants.values()
+    assert seen.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+    assert agent.local_participant.kind == rtc.ParticipantKind.PARTICIPANT_KIND_AGENT
+    await user.disconnect()
+    await agent.disconnect()

@@ -161,3 +161,31 @@ async def test_a_front_end_the_engine_plays_calls_rpc_and_types_chat(
     with pytest.raises(ControlRefused, match="not a participant the engine plays"):
         lkemu_control.send_text(room_name, "agent", "impersonation")
     await agent.disconnect()
+
+
+async def test_a_played_caller_subscribes_to_the_agent_as_a_client_would(
+    lkemu_control: EngineControl,
+) -> None:
+    """An agent's audio output waits for its first subscriber: a played caller is one."""
+    room_name = f"ctl-{uuid.uuid4().hex[:8]}"
+    agent = rtc.Room()
+    subscribed: asyncio.Queue[rtc.LocalTrackPublication] = asyncio.Queue()
+    agent.on("local_track_subscribed", subscribed.put_nowait)
+    await agent.connect("ws://lkemu", make_token("agent", room_name, kind="agent"))
+    source = rtc.AudioSource(48000, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("agent-voice", source)
+    publication = await agent.local_participant.publish_track(track)
+    reply = lkemu_control.inject_participant(room_name, "caller", kind="sip")
+    assert (await asyncio.wait_for(subscribed.get(), 5)).sid == publication.sid
+    (caller,) = agent.remote_participants.values()
+    assert caller.kind == rtc.ParticipantKind.PARTICIPANT_KIND_SIP
+    assert reply.participant.identity == "caller"
+    (summary,) = [p for p in lkemu_control.list_participants(room_name) if p.injected]
+    assert list(summary.subscribed_to) == ["agent"]
+    quiet = lkemu_control.inject_participant(room_name, "listener-off", no_subscribe=True)
+    assert quiet.participant.identity == "listener-off"
+    (summary,) = [
+        p for p in lkemu_control.list_participants(room_name) if p.identity == "listener-off"
+    ]
+    assert list(summary.subscribed_to) == []
+    await agent.disconnect()
