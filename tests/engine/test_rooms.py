@@ -441,7 +441,7 @@ async def test_the_tokens_kind_reaches_every_view(
 ) -> None:
     user = Peer(runtime, "user")
     await user.connect()
-    grants = {"agent": True} if claims.pop("video_agent", False) else {}
+    grants: dict[str, object] = {"agent": True} if claims.pop("video_agent", False) else {}
     token = make_token("bot", ROOM, kind=claims.get("kind", ""), **grants)
     bot = Peer(runtime, "bot")
     done = await bot.call(request_of("connect", url="ws://lkemu", token=token, options={}))
