@@ -60,7 +60,11 @@ def unavailable(address: str, error: grpc.RpcError) -> EngineUnavailable:
 
 
 class FastLane:
-    """Blocking framed socket for requests and drops (served by lkemu.engine.core.fastlane)."""
+    """Blocking framed socket for requests and drops (served by lkemu.engine.core.fastlane).
+
+    One exchange at a time. A drop asked for while this thread is inside an exchange (the
+    garbage collector running an SDK handle's __del__ in the middle of a call) cannot
+    interleave its frames with that call's: it is sent once the call's answer is read."""
 
     def __init__(self, address: str, session_id: int) -> None:
         if address.startswith("unix:"):
@@ -72,12 +76,31 @@ class FastLane:
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._reader = self._socket.makefile("rb")
         self._lock = threading.Lock()
+        self._holder: int | None = None  # the thread inside an exchange
+        self._deferred: list[bytes] = []  # drops asked for from inside it
         self._socket.sendall(hello(session_id))
+
+    def busy_here(self) -> bool:
+        """Whether this thread is inside an exchange (so it must not start another)."""
+        return self._holder == threading.get_ident()
+
+    def defer_drop(self, payload: bytes) -> None:
+        self._deferred.append(payload)
 
     def exchange(self, kind: int, payload: bytes) -> bytes:
         with self._lock:
-            self._socket.sendall(frame(kind, payload))
-            return read_frame_blocking(self._reader)[1]
+            self._holder = threading.get_ident()
+            try:
+                answer = self._round_trip(kind, payload)
+                while self._deferred:
+                    self._round_trip(DROP, self._deferred.pop(0))
+            finally:
+                self._holder = None
+            return answer
+
+    def _round_trip(self, kind: int, payload: bytes) -> bytes:
+        self._socket.sendall(frame(kind, payload))
+        return read_frame_blocking(self._reader)[1]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -169,6 +192,12 @@ class EngineConnection:
     def drop_handle(self, handle: int) -> bool:
         self._check()
         request = engine_pb2.DropHandleRequest(session_id=self.session_id, handle=handle)
+        if self._fast is not None and self._fast.busy_here():
+            # Reentered from inside a call (a handle's __del__ run by the collector): the
+            # drop follows that call. Whether the handle existed is not known yet: the
+            # SDK asserts a drop's result, and a handle it holds does exist.
+            self._fast.defer_drop(request.SerializeToString())
+            return True
         if self._fast is not None:
             try:
                 answer = self._fast.exchange(DROP, request.SerializeToString())

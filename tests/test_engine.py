@@ -270,3 +270,39 @@ def test_lkemu_address_selects_a_running_engine(engine: EmbeddedEngine) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout.strip()) == engine.process.pid
+
+
+def test_a_drop_from_inside_a_call_waits_for_that_call(
+    client: FfiClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The collector may run an SDK handle's __del__ (a drop) while this thread waits for a
+    call's answer on the fast lane: that drop must follow the call, not deadlock on it."""
+    from lkemu.bindings import connection as connection_module
+
+    if client.connection._fast is None:
+        pytest.skip("no fast lane in this setup")
+    request = ffi_pb2.FfiRequest()
+    request.new_audio_source.type = 0
+    request.new_audio_source.sample_rate = 48000
+    request.new_audio_source.num_channels = 1
+    first = client.request(request).new_audio_source.source.handle.id
+    session = client.connection.session_id
+    before = client.control.count_handles(session).total
+    original = connection_module.read_frame_blocking
+    reentered: list[bool] = []
+
+    def read_and_collect(reader):  # type: ignore[no-untyped-def]
+        if not reentered:
+            reentered.append(client.connection.drop_handle(first))  # as __del__ would
+        return original(reader)
+
+    monkeypatch.setattr(connection_module, "read_frame_blocking", read_and_collect)
+    done: list[ffi_pb2.FfiResponse] = []
+    worker = threading.Thread(target=lambda: done.append(client.request(request)), daemon=True)
+    worker.start()
+    worker.join(10)
+    assert not worker.is_alive(), "the drop deadlocked the call"
+    monkeypatch.setattr(connection_module, "read_frame_blocking", original)
+    assert reentered == [True] and done[0].new_audio_source.source.handle.id
+    # One source dropped, one made: the count is back where it was.
+    assert client.control.count_handles(session).total == before
