@@ -67,3 +67,40 @@ def test_garbage(garbage: str) -> None:
 def test_other_api_key() -> None:
     with pytest.raises(TokenError, match="issued for API key 'devkey'"):
         verify(_token(), KeyPair("otherkey", "secret"))
+
+
+def _signed(claims: dict[str, object]) -> str:
+    import time as clock
+
+    import jwt
+
+    now = int(clock.time())
+    base: dict[str, object] = {"iss": "devkey", "sub": "alice", "exp": now + 600, "nbf": now - 5}
+    base["video"] = {"roomJoin": True, "room": "studio"}
+    base.update(claims)
+    return jwt.encode(base, "secret", algorithm="HS256")
+
+
+@pytest.mark.parametrize(
+    ("claims", "reason"),
+    [
+        ({"exp": "abc"}, "claim 'exp' must be a number"),
+        ({"exp": None}, "claim 'exp' must be a number"),
+        ({"nbf": {}}, "claim 'nbf' must be a number"),
+        ({"video": "x"}, "claim 'video' must be an object"),
+        ({"video": {"roomJoin": "false", "room": "studio"}}, "'video.roomJoin' must be true or"),
+        ({"video": {"roomJoin": True, "room": "studio", "canPublishSources": 5}}, "a list of"),
+        ({"attributes": ["a", "b"]}, "claim 'attributes' must be an object of strings"),
+        ({"name": 7}, "claim 'name' must be a string"),
+    ],
+)
+def test_claims_of_the_wrong_type_are_refused_with_the_reason(
+    claims: dict[str, object], reason: str
+) -> None:
+    with pytest.raises(TokenError, match=reason):
+        verify(_signed(claims), KEYS)
+
+
+def test_well_typed_claims_pass() -> None:
+    who = verify(_signed({"attributes": {"a": "b"}, "kind": "agent"}), KEYS)
+    assert who.kind == "agent" and who.attributes == {"a": "b"}

@@ -84,6 +84,46 @@ class KeyPair:
         )
 
 
+# The claims a server reads, with their JSON types: a token whose claims have other types
+# does not parse into a server's ClaimGrants, and its join is refused.
+_NUMBER_CLAIMS = ("exp", "nbf", "iat")
+_STRING_CLAIMS = ("iss", "sub", "name", "metadata", "kind", "sha256")
+_BOOL_GRANTS = (
+    "roomCreate", "roomJoin", "roomList", "roomRecord", "roomAdmin", "ingressAdmin",
+    "canPublish", "canSubscribe", "canPublishData", "canUpdateOwnMetadata", "hidden",
+    "recorder", "agent", "canSubscribeMetrics",
+)  # fmt: skip
+
+
+def _check_types(claims: dict[str, Any]) -> None:
+    def refuse(name: str, kind: str) -> TokenError:
+        return TokenError(f"invalid token: claim {name!r} must be {kind}")
+
+    for name in _NUMBER_CLAIMS:
+        value = claims.get(name)
+        if name in claims and (isinstance(value, bool) or not isinstance(value, int | float)):
+            raise refuse(name, "a number")
+    for name in _STRING_CLAIMS:
+        if name in claims and not isinstance(claims[name], str):
+            raise refuse(name, "a string")
+    attributes = claims.get("attributes", {})
+    if not isinstance(attributes, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in attributes.items()
+    ):
+        raise refuse("attributes", "an object of strings")
+    video = claims.get("video", {})
+    if not isinstance(video, dict):
+        raise refuse("video", "an object")
+    for name in _BOOL_GRANTS:
+        if name in video and not isinstance(video[name], bool):
+            raise refuse(f"video.{name}", "true or false")
+    if "room" in video and not isinstance(video["room"], str):
+        raise refuse("video.room", "a string")
+    sources = video.get("canPublishSources", [])
+    if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
+        raise refuse("video.canPublishSources", "a list of strings")
+
+
 def verify(
     token: str, keys: KeyPair, room: str | None = None, now: float | None = None
 ) -> Identity:
@@ -109,6 +149,7 @@ def verify(
             raise TokenError("invalid token signature: not signed with this API secret") from None
         except jwt.PyJWTError as error:
             raise TokenError(f"invalid access token: {error}") from None
+    _check_types(claims)
     if claims.get("iss") != keys.api_key:
         raise TokenError(f"token issued for API key {claims.get('iss')!r}, not {keys.api_key!r}")
     moment = time.time() if now is None else now

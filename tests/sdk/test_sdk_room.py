@@ -105,6 +105,27 @@ async def test_a_bad_token_is_refused() -> None:
         await room.connect(URL, make_token("x", "r", api_key=KEY, secret="not-the-secret"))
 
 
+@pytest.mark.parametrize(
+    "claims",
+    [{"exp": "abc"}, {"exp": None}, {"nbf": {}}, {"video": "x"}, {"attributes": ["a"]},
+     {"video": {"roomJoin": "false", "room": "r"}}],
+)  # fmt: skip
+async def test_a_token_with_malformed_claims_is_refused_at_once(claims: dict[str, object]) -> None:
+    import time
+
+    import jwt
+
+    now = int(time.time())
+    payload: dict[str, object] = {"iss": KEY, "sub": "x", "exp": now + 600, "nbf": now - 5,
+                                  "video": {"roomJoin": True, "room": "r"}}  # fmt: skip
+    payload.update(claims)
+    room = rtc.Room()
+    started = time.monotonic()
+    with pytest.raises(rtc.ConnectError):
+        await asyncio.wait_for(room.connect(URL, jwt.encode(payload, SECRET, algorithm="HS256")), 5)
+    assert time.monotonic() - started < 1.0
+
+
 async def test_a_subscriber_hears_the_publisher() -> None:
     """The seed journey: the agent subscribes to the user's microphone and reads 16 kHz frames."""
     import numpy as np
