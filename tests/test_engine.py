@@ -7,10 +7,12 @@ import gc
 import logging
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -306,3 +308,56 @@ def test_a_drop_from_inside_a_call_waits_for_that_call(
     assert reentered == [True] and done[0].new_audio_source.source.handle.id
     # One source dropped, one made: the count is back where it was.
     assert client.control.count_handles(session).total == before
+
+
+def _serve_once(address: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "lkemu", "serve", "--address", address],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+
+
+def test_a_port_in_use_is_refused_not_shared(engine: EmbeddedEngine) -> None:
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        done = _serve_once(f"127.0.0.1:{taken.getsockname()[1]}")
+    finally:
+        taken.close()
+    assert done.returncode == 2
+    assert "in use" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_port_out_of_range_is_refused() -> None:
+    done = _serve_once("127.0.0.1:99999")
+    assert done.returncode == 2
+    assert "port must be 0 to 65535, got 99999" in done.stderr
+
+
+def test_a_unix_socket_of_a_live_engine_is_refused(engine: EmbeddedEngine) -> None:
+    assert engine.address.startswith("unix:")
+    done = _serve_once(engine.address)
+    assert done.returncode == 2
+    assert "in use by a running engine" in done.stderr
+    assert engine.process.poll() is None  # and it keeps serving
+
+
+def test_a_stale_unix_socket_is_cleaned_up(tmp_path: Path) -> None:
+    path = tmp_path / "engine.sock"
+    stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    stale.bind(str(path))  # a socket file nobody listens on: a dead engine's
+    stale.close()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "lkemu", "serve", "--address", f"unix:{path}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "serving on" in process.stdout.readline()
+    finally:
+        process.terminate()
+        process.wait(10)

@@ -20,7 +20,11 @@ def _serve(args: argparse.Namespace) -> int:
         print(f"lkemu serve: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
-    asyncio.run(serve(args.address, clock=args.clock, parent_pid=args.parent_pid))
+    try:
+        asyncio.run(serve(args.address, clock=args.clock, parent_pid=args.parent_pid))
+    except AddressError as error:
+        print(f"lkemu serve: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

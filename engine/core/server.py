@@ -7,10 +7,12 @@ loopback or a Unix socket only.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import logging
 import os
 import signal
+import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
 from typing import Any, TypeVar
@@ -49,6 +51,8 @@ def check_local_address(address: str) -> str:
     host, sep, port = address.rpartition(":")
     if not sep or not port.isdigit():
         raise AddressError(f"address must be HOST:PORT or unix:PATH, got {address!r}")
+    if int(port) > 65535:
+        raise AddressError(f"port must be 0 to 65535, got {port}")
     bare = host.strip("[]")
     if bare != "localhost":
         try:
@@ -286,17 +290,43 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
         return engine_pb2.SetDataBandwidthReply()
 
 
+def _claim_unix_path(address: str) -> None:
+    """A socket path in use by a live engine is refused; a dead engine's is removed."""
+    path = address.removeprefix("unix:").removeprefix("//")
+    if not os.path.exists(path):
+        return
+    probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    try:
+        probe.connect(path)
+    except OSError:  # nobody answers: a stale socket of a dead engine
+        for leftover in (path, path + ".fast"):
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(leftover)
+        return
+    finally:
+        probe.close()
+    raise AddressError(f"{address} is in use by a running engine")
+
+
 async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:
-    """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given)."""
+    """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given).
+    AddressError if the address is not local, or in use."""
     check_local_address(address)
+    if address.startswith("unix:"):
+        _claim_unix_path(address)
     runtime = EngineRuntime(clock=clock)
-    server = grpc.aio.server(options=GRPC_OPTIONS)
+    # Without this gRPC lets a second server share a port in use (SO_REUSEPORT), and the
+    # clients of both would be dealt out between two engines.
+    server = grpc.aio.server(options=[*GRPC_OPTIONS, ("grpc.so_reuseport", 0)])
     service = FfiEngineService(runtime)
     engine_pb2_grpc.add_FfiEngineServicer_to_server(service, server)
     engine_pb2_grpc.add_EngineControlServicer_to_server(EngineControlService(runtime), server)
     health_servicer = health.aio.HealthServicer()  # type: ignore[attr-defined]
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)
-    port = server.add_insecure_port(address)
+    try:
+        port = server.add_insecure_port(address)
+    except RuntimeError as error:  # gRPC's "Failed to bind"
+        raise AddressError(f"cannot serve on {address}: in use ({error})") from None
     bound = address if address.startswith("unix:") else f"{address.rpartition(':')[0]}:{port}"
     await server.start()
     fast_lane = FastLane(runtime)
