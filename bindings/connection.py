@@ -28,7 +28,21 @@ _GONE = {
 
 
 class EngineUnavailable(RuntimeError):
-    """The engine cannot be reached: it never started, died, or was stopped."""
+    """The engine cannot be reached: it never started, died, was stopped, or did not answer
+    within the request deadline."""
+
+
+REQUEST_TIMEOUT_ENV = "LKEMU_REQUEST_TIMEOUT"
+DEFAULT_REQUEST_TIMEOUT_S = 30.0
+
+
+def request_timeout() -> float:
+    """How long a request or drop waits for the engine's answer (LKEMU_REQUEST_TIMEOUT)."""
+    try:
+        value = float(os.environ.get(REQUEST_TIMEOUT_ENV, DEFAULT_REQUEST_TIMEOUT_S))
+    except ValueError:
+        return DEFAULT_REQUEST_TIMEOUT_S
+    return value if value > 0 else DEFAULT_REQUEST_TIMEOUT_S
 
 
 class FfiRequestError(RuntimeError):
@@ -74,6 +88,8 @@ class FastLane:
             host, _, port = address.rpartition(":")
             self._socket = socket.create_connection((host.strip("[]"), int(port)))
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        # A frozen engine must not freeze its clients: no answer by then is an error.
+        self._socket.settimeout(request_timeout())
         self._reader = self._socket.makefile("rb")
         self._lock = threading.Lock()
         self._holder: int | None = None  # the thread inside an exchange
@@ -142,6 +158,14 @@ class EngineConnection:
         self.lost = self.lost or lost
         return EngineUnavailable(self.lost)
 
+    def _timed_out(self) -> EngineUnavailable:
+        # The lane is out of step once an answer is late: later calls fail at once.
+        self.lost = self.lost or (
+            f"the lkemu engine at {self.address} did not answer within "
+            f"{request_timeout():g} s ({REQUEST_TIMEOUT_ENV}); is it stopped or frozen?"
+        )
+        return EngineUnavailable(self.lost)
+
     def _check(self) -> None:
         if self.lost is not None:
             raise EngineUnavailable(self.lost)
@@ -176,12 +200,16 @@ class EngineConnection:
             if self._fast is not None:
                 try:
                     answer = self._fast.exchange(CALL, call.SerializeToString())
+                except TimeoutError:
+                    raise self._timed_out() from None
                 except (OSError, ValueError) as error:
                     raise self._gone(error) from None
                 return engine_pb2.FfiReply.FromString(answer)
             try:
-                return self._engine.Request(call)
+                return self._engine.Request(call, timeout=request_timeout())
             except grpc.RpcError as error:
+                raise self._gone(error) from None
+            except ValueError as error:  # the channel was closed
                 raise self._gone(error) from None
         except EngineUnavailable:
             for blob in call.inputs:  # nobody will read them now
@@ -201,12 +229,14 @@ class EngineConnection:
         if self._fast is not None:
             try:
                 answer = self._fast.exchange(DROP, request.SerializeToString())
+            except TimeoutError:
+                raise self._timed_out() from None
             except (OSError, ValueError) as error:
                 raise self._gone(error) from None
             return bool(engine_pb2.DropHandleResponse.FromString(answer).existed)
         try:
-            return bool(self._engine.DropHandle(request).existed)
-        except grpc.RpcError as error:
+            return bool(self._engine.DropHandle(request, timeout=request_timeout()).existed)
+        except (grpc.RpcError, ValueError) as error:  # ValueError: the channel was closed
             raise self._gone(error) from None
 
     def event_batches(self) -> Iterator[list[engine_pb2.EngineEvent]]:
@@ -234,6 +264,8 @@ class EngineConnection:
         return int(closed.released_handles)
 
     def close(self) -> None:
+        # Whatever comes after (an SDK handle's __del__ at exit, say) fails quietly at once.
+        self.lost = self.lost or "this connection to the lkemu engine was closed"
         if self._fast is not None:
             self._fast.close()
             self._fast = None

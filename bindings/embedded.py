@@ -45,10 +45,19 @@ class EmbeddedEngine:
             "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, bufsize=1)
-        address = cls._wait_ready(process)
-        engine = cls(process, address, folder)
-        engine._wait_healthy()
+        try:
+            address = cls._wait_ready(process)
+            engine = cls(process, address, folder)
+            engine._wait_healthy()
+        except BaseException:
+            process.kill()
+            process.wait()
+            shutil.rmtree(folder, ignore_errors=True)  # no empty lkemu-* folder left behind
+            raise
         return engine
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
 
     @staticmethod
     def _wait_ready(process: subprocess.Popen[str]) -> str:
@@ -113,6 +122,9 @@ def default_address() -> str:
         return configured
     global _embedded, _embedded_pid
     with _lock:
+        if _embedded is not None and _embedded_pid == os.getpid() and not _embedded.alive():
+            _embedded.stop()  # it died (killed, crashed): the next client gets a fresh one
+            _embedded = None
         if _embedded is None or _embedded_pid != os.getpid():
             _embedded = EmbeddedEngine.start()
             _embedded_pid = os.getpid()

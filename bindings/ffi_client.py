@@ -187,12 +187,20 @@ class FfiClient:
 
     @_ClassProperty
     def instance(cls) -> FfiClient:
-        if cls._instance is not None and cls._instance._pid == os.getpid():
-            return cls._instance
+        current = cls._instance
+        if current is not None and current._pid == os.getpid() and current._usable():
+            return current
         with cls._instance_lock:
+            current = cls._instance
+            if current is not None and current._pid == os.getpid() and not current._usable():
+                current.close()  # its engine is gone: start over on a live one
+                cls._instance = None
             if cls._instance is None or cls._instance._pid != os.getpid():
                 cls._instance = FfiClient()
             return cls._instance
+
+    def _usable(self) -> bool:
+        return not self._closed and self.connection.lost is None
 
     @property
     def queue(self) -> FfiQueue[ffi_pb2.FfiEvent]:

@@ -23,7 +23,7 @@ from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.engine.core.dispatch import REQUEST_NAMES
 from lkemu.engine.core.errors import InvalidRequest
 from lkemu.engine.core.handles import HandleTable
-from lkemu.proto import engine_pb2, ffi_pb2
+from lkemu.proto import audio_frame_pb2, engine_pb2, ffi_pb2
 
 
 def _empty_request(name: str) -> ffi_pb2.FfiRequest:
@@ -284,7 +284,7 @@ def test_a_drop_from_inside_a_call_waits_for_that_call(
     if client.connection._fast is None:
         pytest.skip("no fast lane in this setup")
     request = ffi_pb2.FfiRequest()
-    request.new_audio_source.type = 0
+    request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
     request.new_audio_source.sample_rate = 48000
     request.new_audio_source.num_channels = 1
     first = client.request(request).new_audio_source.source.handle.id
@@ -361,3 +361,100 @@ def test_a_stale_unix_socket_is_cleaned_up(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(10)
+
+
+def test_a_frozen_engine_gives_an_error_at_the_deadline(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("LKEMU_REQUEST_TIMEOUT", "1")
+    own = _spawn_engine()
+    client = FfiClient(address=own.address)
+    try:
+        os.kill(own.process.pid, signal.SIGSTOP)
+        started = time.monotonic()
+        request = ffi_pb2.FfiRequest()
+        request.new_audio_source.type = audio_frame_pb2.AUDIO_SOURCE_NATIVE
+        with pytest.raises(EngineUnavailable, match="did not answer within 1 s"):
+            client.request(request)
+        assert time.monotonic() - started < 3.0
+        with pytest.raises(EngineUnavailable):  # later calls fail at once
+            client.request(request)
+    finally:
+        os.kill(own.process.pid, signal.SIGCONT)
+        client.close()
+        own.stop()
+
+
+def test_the_default_engine_restarts_after_it_was_killed() -> None:
+    code = (
+        "import os, signal, time\n"
+        "from lkemu.bindings import FfiClient, EngineUnavailable\n"
+        "from lkemu.bindings.embedded import embedded_engine\n"
+        "first = FfiClient.instance.control.info().pid\n"
+        "os.kill(first, signal.SIGKILL)\n"
+        "embedded_engine().process.wait(10)\n"
+        "try:\n"
+        "    FfiClient.instance.control.info()\n"
+        "except EngineUnavailable:\n"
+        "    pass\n"
+        "FfiClient.instance.connection.lost = FfiClient.instance.connection.lost or 'gone'\n"
+        "second = FfiClient.instance.control.info().pid\n"
+        "print(first != second, second > 0)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LKEMU_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=90
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True", "True"]
+
+
+def test_handles_dropped_after_the_engine_stopped_say_nothing() -> None:
+    code = (
+        "import lkemu\n"
+        "lkemu.install()\n"
+        "from livekit import rtc\n"
+        "sources = [rtc.AudioSource(48000, 1) for _ in range(3)]\n"
+        "from lkemu.bindings.embedded import embedded_engine\n"
+        "embedded_engine().stop()\n"
+        "del sources\n"
+        "import gc; gc.collect()\n"
+        "print('done')\n"
+    )
+    pytest.importorskip("livekit.rtc", reason="livekit (parity extra) not installed")
+    env = {k: v for k, v in os.environ.items() if k != "LKEMU_ADDRESS"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=90
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "closed channel" not in done.stderr and "Traceback" not in done.stderr
+    assert "Exception ignored" not in done.stderr
+
+
+def test_lkemu_run_forwards_sigterm_and_leaves_no_folder(tmp_path: Path) -> None:
+    import glob
+    import tempfile
+
+    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "lkemu-*")))
+    marker = tmp_path / "got-sigterm"
+    program = (
+        "import signal, sys, time\n"
+        f"def stop(*_): open({str(marker)!r}, 'w').close(); sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, stop)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "LKEMU_ADDRESS"}
+    runner = subprocess.Popen(
+        [sys.executable, "-m", "lkemu", "run", "--", sys.executable, "-c", program],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    assert runner.stdout is not None
+    assert runner.stdout.readline().strip() == "ready"
+    runner.send_signal(signal.SIGTERM)
+    assert runner.wait(20) == 0
+    assert marker.exists()
+    deadline = time.monotonic() + 5
+    while set(glob.glob(os.path.join(tempfile.gettempdir(), "lkemu-*"))) - before:
+        assert time.monotonic() < deadline, "an lkemu-* folder was left behind"
+        time.sleep(0.1)

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import os
+import signal
 import sys
 
 from lkemu import __version__
@@ -56,10 +57,20 @@ def _run(args: argparse.Namespace) -> int:
     env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH", "")) if p)
     env["LKEMU_DROPIN"] = "1"
     try:
-        return subprocess.call(command, env=env)
+        child = subprocess.Popen(command, env=env)
     except FileNotFoundError:
+        if engine is not None:
+            engine.stop()
         print(f"lkemu run: command not found: {command[0]}", file=sys.stderr)
         return 127
+
+    def forward(signum: int, frame: object) -> None:
+        child.send_signal(signum)  # the program decides how to stop; we wait for it
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, forward)
+    try:
+        return child.wait()
     finally:
         if engine is not None:
             engine.stop()

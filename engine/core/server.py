@@ -355,6 +355,12 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
         for leftover in (path, path + ".fast"):
             if os.path.exists(leftover):
                 os.unlink(leftover)
+        folder = os.path.dirname(path)
+        if os.path.basename(folder).startswith("lkemu-"):
+            # The folder an embedded engine's spawner made: its client may be gone (killed)
+            # and will not remove it.
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)
     print("lkemu engine stopped", file=sys.stderr, flush=True)
 
 
