@@ -134,6 +134,7 @@ class EngineConnection:
         self.clock = ""
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
+        self.closed = False
         self._fast: FastLane | None = None
         self._events_call: grpc.Future | None = None
         # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs).
@@ -169,6 +170,8 @@ class EngineConnection:
     def _check(self) -> None:
         if self.lost is not None:
             raise EngineUnavailable(self.lost)
+        if self.closed:
+            raise EngineUnavailable("this connection to the lkemu engine was closed")
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> int:
         self._check()
@@ -265,7 +268,7 @@ class EngineConnection:
 
     def close(self) -> None:
         # Whatever comes after (an SDK handle's __del__ at exit, say) fails quietly at once.
-        self.lost = self.lost or "this connection to the lkemu engine was closed"
+        self.closed = True
         if self._fast is not None:
             self._fast.close()
             self._fast = None

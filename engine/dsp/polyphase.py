@@ -7,7 +7,6 @@ chunks of any size gives exactly what one push of the whole signal gives.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from math import gcd
 
@@ -27,8 +26,50 @@ except ImportError:  # NumPy 1.x
 # Taps per polyphase branch by quality; more taps, steeper anti-alias filter.
 TAPS_BY_QUALITY = {"quick": 8, "low": 16, "medium": 24, "high": 32, "very_high": 48}
 
+# lkemu's limit (native soxr has none): a filter of up * taps coefficients for a ratio
+# reduced to up/down. 2**18 coefficients design in ~30 ms (so no request stalls the
+# engine for long) and weigh 2 MB; 44.1 kHz <-> 48 kHz needs 160 * 24, 8 kHz -> 44.1 kHz
+# 441 * 24. Past it (1 Hz -> 1 MHz needed 24 million, 8 s and 190 MB), rates are refused.
+MAX_FILTER_COEFFICIENTS = 1 << 18
+# Designs are shared by every resampler of a ratio, and kept up to this many bytes.
+DESIGN_CACHE_BYTES = 32 << 20
 
-@functools.lru_cache(maxsize=64)
+
+class RatioTooFine(ValueError):
+    """A pair of rates whose filter would pass MAX_FILTER_COEFFICIENTS."""
+
+
+def filter_size(input_rate: int, output_rate: int, quality: str = "medium") -> int:
+    """Coefficients the filter between these rates needs (0 when no filter is needed)."""
+    divisor = gcd(input_rate, output_rate)
+    up = output_rate // divisor
+    return 0 if input_rate == output_rate else up * TAPS_BY_QUALITY[quality]
+
+
+class _DesignCache:
+    """Filter designs by (up, down, taps), the least recently used dropped past a size."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit_bytes = limit_bytes
+        self._designs: dict[tuple[int, int, int], np.ndarray] = {}
+
+    def get(self, up: int, down: int, taps: int) -> np.ndarray:
+        key = (up, down, taps)
+        design = self._designs.pop(key, None)
+        if design is None:
+            design = _design(up, down, taps)
+        self._designs[key] = design  # most recent last
+        while sum(d.nbytes for d in self._designs.values()) > self.limit_bytes:
+            oldest = next(iter(self._designs))
+            if oldest == key:
+                break
+            del self._designs[oldest]
+        return design
+
+    def held_bytes(self) -> int:
+        return sum(d.nbytes for d in self._designs.values())
+
+
 def _design(up: int, down: int, taps: int) -> np.ndarray:
     """Kaiser-windowed sinc for the upsampled rate, arranged as (up, taps) branches.
 
@@ -43,6 +84,9 @@ def _design(up: int, down: int, taps: int) -> np.ndarray:
     branches = prototype.reshape(taps, up).T.astype(np.float64)
     branches.flags.writeable = False  # shared by every resampler of this ratio
     return branches
+
+
+DESIGNS = _DesignCache(DESIGN_CACHE_BYTES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,13 +116,22 @@ class StreamingResampler:
             raise ValueError(f"sample rates must be positive, got {input_rate} -> {output_rate}")
         if channels <= 0:
             raise ValueError(f"channel count must be positive, got {channels}")
+        size = filter_size(input_rate, output_rate, quality)
+        if size > MAX_FILTER_COEFFICIENTS:
+            raise RatioTooFine(
+                f"resampling {input_rate} Hz to {output_rate} Hz needs a filter of {size} "
+                f"coefficients, over lkemu's limit of {MAX_FILTER_COEFFICIENTS}: the rates' "
+                "ratio is too fine (its reduced numerator too large)"
+            )
         divisor = gcd(input_rate, output_rate)
         self.up = output_rate // divisor
         self.down = input_rate // divisor
         self.channels = channels
         self.taps = TAPS_BY_QUALITY[quality]
         self.passthrough = self.up == self.down
-        self._branches = _design(self.up, self.down, self.taps) if not self.passthrough else None
+        self._branches = (
+            DESIGNS.get(self.up, self.down, self.taps) if not self.passthrough else None
+        )
         # With up == 1 there is one branch; newest-first taps reversed for oldest-first windows.
         self._reversed_filter = (
             self._branches[0][::-1].copy() if self._branches is not None else np.zeros(0)

@@ -6,6 +6,8 @@ The sox resampler's output is lent: it stays valid until that resampler's next c
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from lkemu.proto import audio_frame_pb2
@@ -14,7 +16,8 @@ from ..core.call import Call
 from ..core.errors import InvalidRequest
 from ..core.memory import Buffer
 from ..core.registry import handles
-from ..dsp.polyphase import StreamingResampler, remix, to_int16, to_int16_bytes
+from ..dsp.polyphase import RatioTooFine, StreamingResampler, remix, to_int16, to_int16_bytes
+from ..media.formats import MAX_CHANNELS, MAX_SAMPLE_RATE, check_channels, check_rate
 
 _QUALITY = {
     audio_frame_pb2.SOXR_QUALITY_QUICK: "quick",
@@ -90,11 +93,19 @@ def on_remix_and_resample(
     buffer = request.buffer
     if 0 in (buffer.sample_rate, buffer.num_channels, request.sample_rate, request.num_channels):
         raise InvalidRequest("sample rates and channel counts must be positive")
+    check_rate("buffer.sample_rate", buffer.sample_rate)
+    check_rate("sample_rate", request.sample_rate)
+    check_channels("buffer.num_channels", buffer.num_channels)
+    check_channels("num_channels", request.num_channels)
     count = buffer.num_channels * buffer.samples_per_channel
     samples = call.memory.read_array(buffer.data_ptr, count, np.int16)
-    out = resampler.convert(
-        samples, buffer.sample_rate, buffer.num_channels, request.sample_rate, request.num_channels
-    )
+    try:
+        out = resampler.convert(
+            samples, buffer.sample_rate, buffer.num_channels, request.sample_rate,
+            request.num_channels,
+        )  # fmt: skip
+    except RatioTooFine as error:
+        raise InvalidRequest(str(error)) from None
     handle = call.runtime.handles.next_id()
     response = audio_frame_pb2.RemixAndResampleResponse()
     response.buffer.handle.id = handle
@@ -118,7 +129,23 @@ def on_new_sox_resampler(
             f"{request.output_rate} Hz, {request.num_channels} channel(s)"
         )
         return response
-    response.resampler.handle.CopyFrom(call.own(SoxResampler(request)))
+    rates = (request.input_rate, request.output_rate)
+    if not all(math.isfinite(r) and r <= MAX_SAMPLE_RATE for r in rates):
+        response.error = (
+            f"lkemu resamples rates up to {MAX_SAMPLE_RATE} Hz, got {rates[0]} -> {rates[1]}"
+        )
+        return response
+    if request.num_channels > MAX_CHANNELS:
+        response.error = (
+            f"lkemu resamples up to {MAX_CHANNELS} channels, got {request.num_channels}"
+        )
+        return response
+    try:
+        resampler = SoxResampler(request)
+    except RatioTooFine as error:
+        response.error = str(error)
+        return response
+    response.resampler.handle.CopyFrom(call.own(resampler))
     response.resampler.info.SetInParent()
     return response
 

@@ -25,6 +25,7 @@ from ..core.call import Call, field_or
 from ..core.clock import MediaClock
 from ..core.errors import FfiError, InvalidRequest, NotImplementedInLkemu
 from ..core.registry import handles
+from .formats import MAX_QUEUE_MS, check_channels, check_rate
 
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
 # 10 ms chunks a virtual source plays at once: bigger blocks mean fewer, larger event
@@ -185,8 +186,16 @@ def on_new_audio_source(
     rate = field_or(request, "sample_rate", 48000)
     channels = field_or(request, "num_channels", 1)
     queue_ms = field_or(request, "queue_size_ms", 1000)
-    if rate == 0 or channels == 0:
+    if channels == 0:
         raise InvalidRequest(f"invalid audio format: {rate} Hz, {channels} channel(s)")
+    # A source at 0 Hz is accepted, as native accepts it (it plays nothing: every frame
+    # captured into it has another rate).
+    check_rate("sample_rate", rate, allow_zero=True)
+    check_channels("num_channels", channels)
+    if queue_ms > MAX_QUEUE_MS:
+        raise InvalidRequest(
+            f"queue_size_ms must be at most {MAX_QUEUE_MS} in lkemu, got {queue_ms}"
+        )
     if queue_ms % 10:
         # The native core asserts this and panics; lkemu refuses the request instead.
         raise InvalidRequest("queue_size_ms must be a multiple of 10")

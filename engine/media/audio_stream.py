@@ -21,8 +21,17 @@ from ..core.registry import handles
 from ..core.runtime import EngineRuntime
 from ..core.session import Session
 from ..dsp.filters import AudioFilter, FilterOptionsError, resolve
-from ..dsp.polyphase import StreamingResampler, remix, to_int16
+from ..dsp.polyphase import (
+    MAX_FILTER_COEFFICIENTS,
+    RatioTooFine,
+    StreamingResampler,
+    filter_size,
+    remix,
+    to_int16,
+)
 from .audio_filter import AudioFilterPlugins
+from .audio_source import AudioSource
+from .formats import check_channels, check_rate
 from .tracks import SinkHost, Track
 
 # On the virtual clock a stream holds the source back while this many of its session's
@@ -73,7 +82,14 @@ class AudioStream:
             return
         if self._resampler is None or sample_rate != self._input_rate:
             # (a participant stream may move to a track of another rate)
-            self._resampler = StreamingResampler(sample_rate, self.sample_rate, self.num_channels)
+            try:
+                self._resampler = StreamingResampler(
+                    sample_rate, self.sample_rate, self.num_channels
+                )
+            except RatioTooFine as error:
+                self.session.log(ffi_pb2.LOG_ERROR, f"audio stream {self.handle}: {error}")
+                self.on_end()
+                return
             self._input_rate = sample_rate
         mixed = remix(chunk.astype(np.float64), self.num_channels)
         converted = to_int16(self._resampler.push(mixed))
@@ -181,6 +197,8 @@ def new_stream(
     channels = field_or(request, "num_channels", 1)
     if rate == 0 or channels == 0:
         raise InvalidRequest(f"invalid audio stream format: {rate} Hz, {channels} channel(s)")
+    check_rate("sample_rate", rate)
+    check_channels("num_channels", channels)
     frame_ms = field_or(request, "frame_size_ms", None)
     queue = field_or(request, "queue_size_frames", None)
     return AudioStream(call.runtime, call.session, track, rate, channels, frame_ms or None, queue)
@@ -196,6 +214,10 @@ def on_new_audio_stream(
     wanted_filter = _filter_options(call, track, request)
     stream = new_stream(call, track, request)
     rate, channels = stream.sample_rate, stream.num_channels
+    source_rate = track.source.sample_rate if isinstance(track.source, AudioSource) else 0
+    if source_rate and filter_size(source_rate, rate) > MAX_FILTER_COEFFICIENTS:
+        raise InvalidRequest(f"sample_rate {rate} Hz from this track's {source_rate} Hz: "
+                             "the rates' ratio is too fine for lkemu's resampler")  # fmt: skip
     if wanted_filter is not None:
         stream.filter = AudioFilter(*wanted_filter, rate, channels)
     owned = call.own(stream)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -297,3 +299,43 @@ async def test_video_convert_refuses_a_pair_native_refuses(
     response, memory = _convert(runtime, session, pixels, video_frame_pb2.RGB24)
     assert response.error == "invalid request: rgba to Rgb24 is not supported"
     assert memory.outputs == []
+
+
+@pytest.mark.parametrize(
+    ("input_rate", "output_rate", "channels", "error"),
+    [
+        (1, 700_000, 1, "over lkemu's limit"),  # 1 -> 1 MHz took 8.2 s and 375 MB before
+        (1, 1_000_000, 1, "lkemu resamples rates up to 768000 Hz"),
+        (44_100, 44_101, 1, "over lkemu's limit"),
+        (float("inf"), 16_000, 1, "lkemu resamples rates up to 768000 Hz"),
+        (float("nan"), 16_000, 1, "lkemu resamples rates up to 768000 Hz"),
+        (48_000, 16_000, 10_000, "lkemu resamples up to 64 channels"),
+    ],
+)
+async def test_sox_resampler_parameters_past_lkemus_limits_are_refused_at_once(
+    runtime: EngineRuntime,
+    session: Session,
+    input_rate: float,
+    output_rate: float,
+    channels: int,
+    error: str,
+) -> None:
+    from lkemu.engine.dsp.polyphase import DESIGNS
+
+    held = DESIGNS.held_bytes()
+    request = request_of("new_sox_resampler", input_rate=input_rate, output_rate=output_rate,
+                         num_channels=channels)  # fmt: skip
+    started = time.perf_counter()
+    response = run(runtime, session, request)
+    assert time.perf_counter() - started < 0.05
+    assert error in response.error
+    assert DESIGNS.held_bytes() == held  # nothing designed, nothing kept
+
+
+def test_filter_designs_are_kept_within_a_byte_budget() -> None:
+    from lkemu.engine.dsp.polyphase import DESIGN_CACHE_BYTES, DESIGNS, StreamingResampler
+
+    primes = [n for n in range(4_000, 5_400) if all(n % d for d in range(2, 75))][:40]
+    for output_rate in primes:  # 40 designs of ~2 MB each (up = output_rate, 48 taps)
+        StreamingResampler(96_001, output_rate, 1, "very_high")
+    assert DESIGNS.held_bytes() <= DESIGN_CACHE_BYTES

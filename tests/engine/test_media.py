@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -114,8 +115,18 @@ async def test_new_audio_source_defaults(runtime: EngineRuntime, session: Sessio
     ("options", "message", "kind"),
     [
         (
-            {"sample_rate": 0},
-            "invalid audio format: 0 Hz, 1 channel(s)",
+            {"sample_rate": 4_000_000_000},
+            "sample_rate must be 1 to 768000 Hz in lkemu, got 4000000000",
+            engine_pb2.INVALID_REQUEST,
+        ),
+        (
+            {"num_channels": 1000},
+            "num_channels must be 1 to 64 in lkemu, got 1000",
+            engine_pb2.INVALID_REQUEST,
+        ),
+        (
+            {"queue_size_ms": 4_000_000_000},
+            "queue_size_ms must be at most 600000 in lkemu, got 4000000000",
             engine_pb2.INVALID_REQUEST,
         ),
         (
@@ -321,3 +332,20 @@ def test_ffi_event_helpers_decode_what_sessions_emit() -> None:
     event.audio_stream_event.stream_handle = 7
     event.audio_stream_event.frame_received.SetInParent()
     assert _is_frame_of(7)(event) and not _is_frame_of(8)(event)
+
+
+async def test_a_source_at_0_hz_is_accepted_as_native_accepts_it(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    source = _source(runtime, session, sample_rate=0)
+    assert runtime.handles.get(source, AudioSource, session.id).sample_rate == 0
+
+
+async def test_a_stream_rate_too_fine_for_the_resampler_is_refused_at_once(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    track = _track(runtime, session, _source(runtime, session, sample_rate=48000))
+    started = time.perf_counter()
+    with pytest.raises(dispatch.RequestFailed, match="too fine for lkemu's resampler"):
+        _stream(runtime, session, track, sample_rate=47_999)
+    assert time.perf_counter() - started < 0.05  # refused, not designed
