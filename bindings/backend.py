@@ -89,6 +89,7 @@ class EngineBackend:
         self.local = LocalLane(self.memory) if use_local else None
         self.connection = EngineConnection.connect(address or default_address())
         self.connection.open_session(capture_logs, sdk, sdk_version)
+        self.memory.blob_tag = self.connection.blob_tag
 
     def request(self, request: ffi_pb2.FfiRequest | None, data: bytes) -> Reply:
         """Answer one request: `data` is its encoding, `request` its decoding (None when it
@@ -102,7 +103,8 @@ class EngineBackend:
                 return Reply(local.name, INVALID_HANDLE, local.error, local.error_kind)
             return Reply(local.name, local.handle, _message=local.response)
         try:
-            inputs = collect_inputs(request, self.connection.shared_memory) if request else []
+            tag = self.connection.blob_tag if self.connection.shared_memory else None
+            inputs = collect_inputs(request, tag) if request else []
         except Exception:
             inputs = []  # memory that cannot be read: the engine says which is missing
         reply = self.connection.request(data, inputs)

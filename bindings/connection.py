@@ -137,8 +137,10 @@ class EngineConnection:
         self.closed = False
         self._fast: FastLane | None = None
         self._events_call: grpc.Future | None = None
-        # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs).
+        # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs), named
+        # with this session's tag.
         self.shared_memory = False
+        self.blob_tag = ""
 
     @classmethod
     def connect(cls, address: str, timeout: float = 10.0) -> EngineConnection:
@@ -189,6 +191,7 @@ class EngineConnection:
         self.session_id = opened.session_id
         self.clock = opened.clock
         self.shared_memory = opened.shared_memory
+        self.blob_tag = opened.blob_tag
         if opened.fast_lane and os.environ.get("LKEMU_FAST_LANE", "1") != "0":
             try:
                 self._fast = FastLane(opened.fast_lane, self.session_id)

@@ -174,9 +174,10 @@ _REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
 }
 
 
-def collect_inputs(request: Message, shared: bool = False) -> list[Blob]:
-    """Read the client memory a request points at; with `shared`, large regions go into
-    shared memory files rather than into the message (lkemu.engine.wire.shared_blobs)."""
+def collect_inputs(request: Message, blob_tag: str | None = None) -> list[Blob]:
+    """Read the client memory a request points at; with a session's `blob_tag`, large
+    regions go into shared memory files named with it rather than into the message
+    (lkemu.engine.wire.shared_blobs)."""
     blobs = []
     for message, _ in _walk(request):
         region = _REGIONS.get(message.DESCRIPTOR.name)
@@ -185,9 +186,10 @@ def collect_inputs(request: Message, shared: bool = False) -> list[Blob]:
         address, size = region(message)
         if not address or size <= 0:
             continue
-        if shared and size >= shared_blobs.MIN_SHARED_BYTES:
+        if blob_tag is not None and size >= shared_blobs.MIN_SHARED_BYTES:
             view = (ctypes.c_char * size).from_address(address)
-            blobs.append(Blob(address=address, shared_name=shared_blobs.write(view)))
+            name = shared_blobs.write(view, blob_tag)
+            blobs.append(Blob(address=address, shared_name=name))
         else:
             blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
     if request.DESCRIPTOR.name == "FfiRequest" and request.WhichOneof("message") == "send_file":
@@ -204,6 +206,7 @@ class ClientMemory:
         self._owned: dict[int, list[ctypes.Array[ctypes.c_char]]] = {}
         self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._detached: set[int] = set()
+        self.blob_tag = ""  # the session's: shared blobs the engine hands out carry it
 
     def keep(
         self,
@@ -242,7 +245,7 @@ class ClientMemory:
                 continue
             data: bytes | bytearray | mmap.mmap = blob.data
             if blob.shared_name:
-                data = shared_blobs.take(blob.shared_name)
+                data = shared_blobs.take(blob.shared_name, self.blob_tag)
             client = self.keep(
                 data, blob.owner_handle, lent=blob.kind == Blob.LENT, detached=blob.detached
             )

@@ -75,18 +75,20 @@ class OpenSessionRequest(_message.Message):
     def __init__(self, capture_logs: _Optional[bool] = ..., sdk: _Optional[str] = ..., sdk_version: _Optional[str] = ..., client_pid: _Optional[int] = ..., shared_probe: _Optional[str] = ..., shared_token: _Optional[bytes] = ...) -> None: ...
 
 class OpenSessionResponse(_message.Message):
-    __slots__ = ("session_id", "engine_version", "clock", "fast_lane", "shared_memory")
+    __slots__ = ("session_id", "engine_version", "clock", "fast_lane", "shared_memory", "blob_tag")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLOCK_FIELD_NUMBER: _ClassVar[int]
     FAST_LANE_FIELD_NUMBER: _ClassVar[int]
     SHARED_MEMORY_FIELD_NUMBER: _ClassVar[int]
+    BLOB_TAG_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     engine_version: str
     clock: str
     fast_lane: str
     shared_memory: bool
-    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ..., shared_memory: _Optional[bool] = ...) -> None: ...
+    blob_tag: str
+    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ..., shared_memory: _Optional[bool] = ..., blob_tag: _Optional[str] = ...) -> None: ...
 
 class CloseSessionRequest(_message.Message):
     __slots__ = ("session_id",)

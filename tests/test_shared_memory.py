@@ -8,6 +8,7 @@ import ctypes
 import mmap
 import os
 from collections.abc import Callable
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -25,8 +26,9 @@ WIDTH, HEIGHT = 1920, 1080
 pytestmark = pytest.mark.skipif(not shared_blobs.available(), reason="no writable /dev/shm")
 
 
-def _blobs_of(pid: int) -> set[str]:
-    prefix = f"lkemu-blob-{pid}-"
+def _blobs_of(tag: str) -> set[str]:
+    """The shared blobs of the session with this tag (both ways), still on /dev/shm."""
+    prefix = f"lkemu-blob-{tag}-"
     return {name for name in os.listdir(shared_blobs.SHARED_DIR) if name.startswith(prefix)}
 
 
@@ -90,7 +92,7 @@ async def test_1080p_frames_arrive_through_shared_memory(virtual_engine: Embedde
             assert difference.mean() < 2  # through I420 and back
             client.drop_handle(received.buffer.handle.id)
         assert client.memory.owners() == 0
-        assert not _blobs_of(os.getpid()) and not _blobs_of(virtual_engine.process.pid)
+        assert not _blobs_of(client.connection.blob_tag)
     finally:
         client.close()
 
@@ -108,23 +110,32 @@ def test_blobs_nobody_read_are_removed_with_the_session(virtual_engine: Embedded
 
     source = _video_pipeline(request)
     pixels = _gradient()
+    sent: set[str] = set()
     for index in range(2):
         capture = _capture_request(source, pixels, index)
         raw = capture.SerializePartialToString()
-        reply = connection.request(raw, collect_inputs(capture, True))
+        inputs = collect_inputs(capture, connection.blob_tag)
+        sent |= {blob.shared_name for blob in inputs}
+        reply = connection.request(raw, inputs)
         assert reply.handle, reply.error
-    engine_pid = virtual_engine.process.pid
-    assert len(_blobs_of(engine_pid)) >= 1  # frames written for a reader that never came
-    assert not _blobs_of(os.getpid())  # the engine took the captured frames
+    left = _blobs_of(connection.blob_tag)
+    assert sent and not sent & left  # the engine took the captured frames
+    assert len(left) >= 1  # frames written for a reader that never came
     connection.close_session()
     connection.close()
-    assert not _blobs_of(engine_pid)
+    assert not _blobs_of(connection.blob_tag)
 
 
 def test_bad_shared_names_are_refused(client: FfiClient) -> None:
     for name in ("../../etc/passwd", "lkemu-blob-1/../x", "other"):
         with pytest.raises(ValueError):
             shared_blobs.take(name)
+    # Another session's blob: refused, and left where it is.
+    other = shared_blobs.write(b"not yours", shared_blobs.new_tag())
+    with pytest.raises(ValueError, match="not an lkemu shared blob of this session"):
+        shared_blobs.take(other, client.connection.blob_tag)
+    assert shared_blobs.exists(other)
+    shared_blobs.discard(other)
     # A call naming a shared blob that is not there: a clear failure, and the engine serves on.
     request = ffi_pb2.FfiRequest()
     request.video_convert.dst_type = T.BGRA
@@ -167,12 +178,12 @@ async def test_a_blob_that_cannot_be_read_loses_one_event_not_the_stream(
         real_take = shared_blobs.take
         failures: list[str] = []
 
-        def take_once_failing(name: str) -> mmap.mmap | bytearray:
+        def take_once_failing(name: str, tag: str | None = None) -> mmap.mmap | bytearray:
             if not failures:
                 failures.append(name)
                 shared_blobs.discard(name)
                 raise FileNotFoundError(name)
-            return real_take(name)
+            return real_take(name, tag)
 
         monkeypatch.setattr("lkemu.bindings.pointers.shared_blobs.take", take_once_failing)
         client.request(_capture_request(source, pixels, 1))
@@ -183,3 +194,27 @@ async def test_a_blob_that_cannot_be_read_loses_one_event_not_the_stream(
         client.drop_handle(event.video_stream_event.frame_received.buffer.handle.id)
     finally:
         client.close()
+
+
+def test_a_symlinked_blob_is_refused_and_its_target_untouched(
+    client: FfiClient, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root only")
+    tag = client.connection.blob_tag
+    planted = f"lkemu-blob-{tag}-planted"
+    os.symlink(secret, os.path.join(shared_blobs.SHARED_DIR, planted))
+    try:
+        with pytest.raises(OSError):  # O_NOFOLLOW: ELOOP, never the target's bytes
+            shared_blobs.take(planted, tag)
+        # Through a request, as a client naming it would: a clear refusal.
+        request = ffi_pb2.FfiRequest()
+        request.video_convert.dst_type = T.BGRA
+        info = request.video_convert.buffer
+        info.type, info.width, info.height, info.data_ptr = T.RGBA, 4, 4, 0x10000
+        blob = engine_pb2.Blob(address=0x10000, shared_name=planted)
+        reply = client.connection.request(request.SerializeToString(), [blob])
+        assert reply.handle == 0 and "could not be read" in reply.error
+        assert secret.read_text() == "root only"
+    finally:
+        shared_blobs.discard(planted)

@@ -118,7 +118,8 @@ def execute(
     runtime: EngineRuntime, session: Session, call: engine_pb2.FfiCall
 ) -> engine_pb2.FfiReply:
     """Decode, run and encode one request; every failure becomes a reply with handle 0."""
-    memory = Memory(call.inputs, session.share)  # first: it takes any shared input files
+    # First: it takes any shared input files (of this session's only).
+    memory = Memory(call.inputs, session.share, session.blob_tag)
     try:
         request = ffi_pb2.FfiRequest.FromString(call.request)
     except DecodeError as error:

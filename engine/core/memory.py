@@ -54,7 +54,9 @@ class Memory:
         self,
         inputs: Iterable[engine_pb2.Blob] = (),
         share: Callable[[Buffer], str] | None = None,
+        blob_tag: str | None = None,
     ) -> None:
+        """`blob_tag`: the session's tag; a shared input blob must carry it."""
         self._inputs: list[tuple[int, Buffer]] = []
         self._lost: list[str] = []
         self._files: dict[str, engine_pb2.Blob] = {}
@@ -66,7 +68,8 @@ class Memory:
                 self._inputs.append((blob.address, blob.data))
                 continue
             try:
-                self._inputs.append((blob.address, shared_blobs.take(blob.shared_name)))
+                taken = shared_blobs.take(blob.shared_name, blob_tag or "")
+                self._inputs.append((blob.address, taken))
             except (OSError, ValueError) as error:
                 self._lost.append(f"{blob.shared_name} ({error})")
         self._share = share

@@ -86,6 +86,7 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
             clock=self.runtime.clock,
             fast_lane=self.fast_lane,
             shared_memory=session.shared_memory,
+            blob_tag=session.blob_tag,
         )
 
     async def Request(

@@ -29,6 +29,8 @@ class Session:
         # Large outputs go through /dev/shm once the client proved it sees the same one.
         self.shared_memory = False
         self._shared_names: set[str] = set()
+        # Blob names both ways carry it: a session cannot make the engine take another's.
+        self.blob_tag = shared_blobs.new_tag()
 
     @property
     def share(self) -> Callable[[Buffer], str] | None:
@@ -36,7 +38,7 @@ class Session:
         return self._write_shared if self.shared_memory else None
 
     def _write_shared(self, data: Buffer) -> str:
-        name = shared_blobs.write(data)
+        name = shared_blobs.write(data, self.blob_tag)
         self._shared_names.add(name)
         if len(self._shared_names) > _SHARED_NAMES_CHECK:
             # The client removes what it reads; forget those, keep what may still be unread.

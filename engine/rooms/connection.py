@@ -14,7 +14,16 @@ from ..core.call import Call, FollowUp, field_or
 from ..core.errors import FfiError
 from ..core.registry import handles
 from .media import owned_publication, reconcile, remote_publication
-from .model import LocalParticipant, Rooms, RoomView, activate, join, leave
+from .model import (
+    CLIENT_PROTOCOL,
+    LEGACY_DATA_STREAMS_PROTOCOL,
+    LocalParticipant,
+    Rooms,
+    RoomView,
+    activate,
+    join,
+    leave,
+)
 from .tokens import KeyPair, TokenError, verify
 
 
@@ -37,7 +46,8 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         view.handle = runtime.handles.store(view, session.id)
         view.auto_subscribe = field_or(options, "auto_subscribe", True)
         already = room.visible()
-        member = join(view, who)
+        legacy = options.data_stream.use_legacy_client_implementation
+        member = join(view, who, LEGACY_DATA_STREAMS_PROTOCOL if legacy else CLIENT_PROTOCOL)
         local_handle = runtime.handles.store(LocalParticipant(view), session.id)
         result = callback.result
         result.room.handle.id = view.handle

@@ -29,6 +29,9 @@ RoomEventFill = Callable[[room_pb2.RoomEvent], None]
 # What livekit 1.2.1 advertises (livekit-common's DATA_STREAM_V2): RPC and streams between
 # such peers go over data streams, with no 15 KiB payload limit.
 CLIENT_PROTOCOL = 2
+# What it advertises with RoomOptions.data_stream.use_legacy_client_implementation (an SDK
+# that reads streams itself from the raw packet events: DATA_STREAM_RPC, no inline streams).
+LEGACY_DATA_STREAMS_PROTOCOL = 1
 # rtc_session.rs INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, for both data channels.
 INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD = 2 * 1024 * 1024
 
@@ -319,7 +322,7 @@ class RemoteParticipant:
         return self.member.identity
 
 
-def join(view: RoomView, who: Identity) -> Member:
+def join(view: RoomView, who: Identity, client_protocol: int = CLIENT_PROTOCOL) -> Member:
     room = view.room
     previous = room.members.get(who.identity)
     if previous is not None:  # a server lets the newest connection with an identity win
@@ -340,6 +343,7 @@ def join(view: RoomView, who: Identity) -> Member:
             participant_pb2.ParticipantKind,
             participant_pb2.ParticipantKind.Value(f"PARTICIPANT_KIND_{who.kind.upper()}"),
         ),
+        client_protocol=client_protocol,
     )
     others = list(room.members.values())
     room.members[member.identity] = member

@@ -16,6 +16,7 @@ import contextlib
 import mmap
 import os
 import secrets
+import stat
 from typing import Any
 
 SHARED_DIR = "/dev/shm"
@@ -28,17 +29,25 @@ def available() -> bool:
     return os.path.isdir(SHARED_DIR) and os.access(SHARED_DIR, os.W_OK)
 
 
-def _path(name: str) -> str:
-    # Names come from the other process: only ours, and no way out of the directory.
-    if not name.startswith(_PREFIX) or "/" in name or name in (".", ".."):
-        raise ValueError(f"not an lkemu shared blob: {name!r}")
+def new_tag() -> str:
+    """A session's tag: the part of its blob names no other session knows."""
+    return secrets.token_hex(16)
+
+
+def _path(name: str, tag: str | None = None) -> str:
+    # Names come from the other process: only ours (of this session's tag, when given), and
+    # no way out of the directory.
+    prefix = f"{_PREFIX}{tag}-" if tag else _PREFIX
+    if not name.startswith(prefix) or "/" in name or "\0" in name or name in (".", ".."):
+        raise ValueError(f"not an lkemu shared blob of this session: {name!r}")
     return os.path.join(SHARED_DIR, name)
 
 
-def write(data: Any) -> str:
-    """Put `data` (any buffer) in a new file; returns its name."""
-    name = f"{_PREFIX}{os.getpid()}-{secrets.token_hex(8)}"
-    descriptor = os.open(_path(name), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+def write(data: Any, tag: str = "") -> str:
+    """Put `data` (any buffer) in a new file named with `tag`; returns its name."""
+    name = f"{_PREFIX}{tag + '-' if tag else ''}{secrets.token_hex(16)}"
+    flags = os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_NOFOLLOW
+    descriptor = os.open(_path(name), flags, 0o600)
     try:
         view = memoryview(data).cast("B")
         written = 0
@@ -52,18 +61,22 @@ def write(data: Any) -> str:
     return name
 
 
-def take(name: str) -> mmap.mmap | bytearray:
+def take(name: str, tag: str | None = None) -> mmap.mmap | bytearray:
     """Map a blob and remove its file: its pages stay, shared, until the map is released
-    (no copy on this side). FileNotFoundError if it is gone."""
-    path = _path(name)
-    descriptor = os.open(path, os.O_RDWR)
+    (no copy on this side). Only a regular file of this user's, named with `tag` if given,
+    never through a link: ValueError otherwise, FileNotFoundError if it is gone."""
+    path = _path(name, tag)
+    descriptor = os.open(path, os.O_RDWR | os.O_NOFOLLOW)
     try:
-        size = os.fstat(descriptor).st_size
+        status = os.fstat(descriptor)
+        if not stat.S_ISREG(status.st_mode) or status.st_uid != os.getuid():
+            raise ValueError(f"{name!r} is not a blob file of this user's")
+        size = status.st_size
         # MAP_SHARED read-write, so buffers built on it (ctypes, NumPy) may be written.
         mapped: mmap.mmap | bytearray = mmap.mmap(descriptor, size) if size else bytearray()
     finally:
         os.close(descriptor)
-        os.unlink(path)
+    os.unlink(path)  # read: nobody else will
     return mapped
 
 
