@@ -536,102 +536,98 @@ def _writer(call: Call, handle: int, text: bool, *, take: bool = False) -> Strea
     return writer
 
 
-@handles("text_stream_write")
-def on_text_stream_write(
-    call: Call, request: data_stream_pb2.TextStreamWriterWriteRequest
-) -> data_stream_pb2.TextStreamWriterWriteResponse:
-    writer = _writer(call, request.writer_handle, text=True)
-    content = request.text.encode()
+def _write_later(call: Call, request: Any, text: bool, content: bytes) -> int:
+    """text_stream_write and byte_stream_write: chunks after the writer's last ones."""
+    writer = _writer(call, request.writer_handle, text)
 
     async def write(callback: Any) -> None:
         await writer.write(content)
 
-    return data_stream_pb2.TextStreamWriterWriteResponse(async_id=call.answer_later(request, write))
+    return call.answer_later(request, write)
+
+
+def _close_later(call: Call, request: Any, text: bool) -> int:
+    """text_stream_close and byte_stream_close: the trailer; the writer handle is spent."""
+    writer = _writer(call, request.writer_handle, text, take=True)
+    reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
+
+    async def close(callback: Any) -> None:
+        await writer.finish(reason, attributes)
+
+    return call.answer_later(request, close)
+
+
+@handles("text_stream_write")
+def on_text_stream_write(
+    call: Call, request: data_stream_pb2.TextStreamWriterWriteRequest
+) -> data_stream_pb2.TextStreamWriterWriteResponse:
+    async_id = _write_later(call, request, True, request.text.encode())
+    return data_stream_pb2.TextStreamWriterWriteResponse(async_id=async_id)
 
 
 @handles("byte_stream_write")
 def on_byte_stream_write(
     call: Call, request: data_stream_pb2.ByteStreamWriterWriteRequest
 ) -> data_stream_pb2.ByteStreamWriterWriteResponse:
-    writer = _writer(call, request.writer_handle, text=False)
-    content = bytes(request.bytes)
-
-    async def write(callback: Any) -> None:
-        await writer.write(content)
-
-    return data_stream_pb2.ByteStreamWriterWriteResponse(async_id=call.answer_later(request, write))
+    async_id = _write_later(call, request, False, bytes(request.bytes))
+    return data_stream_pb2.ByteStreamWriterWriteResponse(async_id=async_id)
 
 
 @handles("text_stream_close")
 def on_text_stream_close(
     call: Call, request: data_stream_pb2.TextStreamWriterCloseRequest
 ) -> data_stream_pb2.TextStreamWriterCloseResponse:
-    writer = _writer(call, request.writer_handle, text=True, take=True)
-    reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
-
-    async def close(callback: Any) -> None:
-        await writer.finish(reason, attributes)
-
-    return data_stream_pb2.TextStreamWriterCloseResponse(async_id=call.answer_later(request, close))
+    return data_stream_pb2.TextStreamWriterCloseResponse(
+        async_id=_close_later(call, request, text=True)
+    )
 
 
 @handles("byte_stream_close")
 def on_byte_stream_close(
     call: Call, request: data_stream_pb2.ByteStreamWriterCloseRequest
 ) -> data_stream_pb2.ByteStreamWriterCloseResponse:
-    writer = _writer(call, request.writer_handle, text=False, take=True)
-    reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
-
-    async def close(callback: Any) -> None:
-        await writer.finish(reason, attributes)
-
-    return data_stream_pb2.ByteStreamWriterCloseResponse(async_id=call.answer_later(request, close))
+    return data_stream_pb2.ByteStreamWriterCloseResponse(
+        async_id=_close_later(call, request, text=False)
+    )
 
 
 # ---------------------------------------------------------------- raw packets
 
 
-def _raw_route(call: Call, request: Any) -> Route:
+def _send_raw_later(call: Call, request: Any, packet: str) -> int:
+    """send_stream_header/chunk/trailer: one packet as the client built it, unchecked (as
+    native), with the required fields it left out read as zero values (as prost reads them)."""
     view = call.get(request.local_participant_handle, LocalParticipant).view
     member = view.require_member()
-    return Route(view, member, list(request.destination_identities), request.sender_identity)
+    route = Route(view, member, list(request.destination_identities), request.sender_identity)
+    message = fill_required(getattr(request, packet))
+    send = getattr(route, packet)
+
+    async def sent(callback: Any) -> None:
+        await send(message)
+
+    return call.answer_later(request, sent)
 
 
 @handles("send_stream_header")
 def on_send_stream_header(
     call: Call, request: room_pb2.SendStreamHeaderRequest
 ) -> room_pb2.SendStreamHeaderResponse:
-    # As prost reads it: required fields a client left out are there, with zero values.
-    route, header = _raw_route(call, request), fill_required(request.header)
-
-    async def send(callback: Any) -> None:
-        await route.header(header)
-
-    return room_pb2.SendStreamHeaderResponse(async_id=call.answer_later(request, send))
+    return room_pb2.SendStreamHeaderResponse(async_id=_send_raw_later(call, request, "header"))
 
 
 @handles("send_stream_chunk")
 def on_send_stream_chunk(
     call: Call, request: room_pb2.SendStreamChunkRequest
 ) -> room_pb2.SendStreamChunkResponse:
-    route, chunk = _raw_route(call, request), fill_required(request.chunk)
-
-    async def send(callback: Any) -> None:
-        await route.chunk(chunk)
-
-    return room_pb2.SendStreamChunkResponse(async_id=call.answer_later(request, send))
+    return room_pb2.SendStreamChunkResponse(async_id=_send_raw_later(call, request, "chunk"))
 
 
 @handles("send_stream_trailer")
 def on_send_stream_trailer(
     call: Call, request: room_pb2.SendStreamTrailerRequest
 ) -> room_pb2.SendStreamTrailerResponse:
-    route, trailer = _raw_route(call, request), fill_required(request.trailer)
-
-    async def send(callback: Any) -> None:
-        await route.trailer(trailer)
-
-    return room_pb2.SendStreamTrailerResponse(async_id=call.answer_later(request, send))
+    return room_pb2.SendStreamTrailerResponse(async_id=_send_raw_later(call, request, "trailer"))
 
 
 # ---------------------------------------------------------------- reading
