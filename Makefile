@@ -15,20 +15,22 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[parity]' || echo "lkemu: livekit==1.2.1 not installable here; parity tests will be skipped"
 	touch $(STAMP)
 
-# livekit-agents pins livekit 1.1.21 where .venv has 1.2.1: its end-to-end test (tests/agents)
-# runs in a venv of its own. Best effort: where it cannot be built, the reason goes into
-# $(AGENTS_UNAVAILABLE) and that test skips, saying so (remove $(AGENTS_VENV) to try again).
+# livekit-agents pins livekit 1.1.21 where .venv has 1.2.1: its end-to-end tests (tests/agents,
+# lkemu.agents) run in a venv of its own, with the `agents` extra (pytest included) at the
+# version they were written against. Best effort: where it cannot be built, the reason goes
+# into $(AGENTS_UNAVAILABLE) and those tests skip, saying so (remove $(AGENTS_VENV) to retry).
 AGENTS_VENV := .venv-agents
 AGENTS_STAMP := $(AGENTS_VENV)/.lkemu-installed
 AGENTS_UNAVAILABLE := $(AGENTS_VENV)/.lkemu-unavailable
 AGENTS_LOG := $(AGENTS_VENV)/build.log
+AGENTS_PIN := livekit-agents==1.8.9
 
 $(AGENTS_STAMP): pyproject.toml
 	@mkdir -p $(AGENTS_VENV) && rm -f $(AGENTS_UNAVAILABLE)
 	@echo "lkemu: building $(AGENTS_VENV) (livekit-agents, see $(AGENTS_LOG))"
 	@if { test -x $(AGENTS_VENV)/bin/python || $(PYTHON) -m venv $(AGENTS_VENV); } > $(AGENTS_LOG) 2>&1 \
 		&& { $(AGENTS_VENV)/bin/python -m pip install --quiet --upgrade pip || true; } >> $(AGENTS_LOG) 2>&1 \
-		&& $(AGENTS_VENV)/bin/python -m pip install --quiet -e '.[agents]' >> $(AGENTS_LOG) 2>&1; then \
+		&& $(AGENTS_VENV)/bin/python -m pip install --quiet -e '.[agents]' '$(AGENTS_PIN)' >> $(AGENTS_LOG) 2>&1; then \
 		echo "lkemu: $(AGENTS_VENV) ready"; \
 	else \
 		{ echo "building $(AGENTS_VENV) failed (remove it and run make test to retry); $(AGENTS_LOG) ends:"; \
@@ -49,12 +51,22 @@ lint: $(STAMP)
 
 # mypy cannot follow the editable install's package mapping (lkemu.engine is engine/, ...),
 # so it checks the package through a tree of links laid out as installed.
+# .venv has no livekit-agents, so there lkemu.agents sees its base classes as Any; a second
+# pass checks lkemu.agents, its fixtures and tests/agents/user_suite against .venv-agents'
+# packages (livekit-agents, livekit 1.1.21), where that venv could be built.
 TYPECHECK_ROOT := $(VENV)/typecheck
-typecheck: $(STAMP)
+typecheck: $(STAMP) $(AGENTS_STAMP)
 	rm -rf $(TYPECHECK_ROOT) && mkdir -p $(TYPECHECK_ROOT)/lkemu
 	ln -s $(CURDIR)/bindings/package_root/* $(TYPECHECK_ROOT)/lkemu/
 	for part in engine bindings proto; do ln -s $(CURDIR)/$$part $(TYPECHECK_ROOT)/lkemu/$$part; done
 	MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir=$(VENV)/typecheck-cache -p lkemu -p tests -p tools
+	@if test -x $(AGENTS_VENV)/bin/python && test ! -e $(AGENTS_UNAVAILABLE); then \
+		echo "mypy: lkemu.agents against $(AGENTS_VENV)"; \
+		MYPYPATH=$(TYPECHECK_ROOT) $(BIN)/mypy --cache-dir=$(VENV)/typecheck-agents-cache \
+			--python-executable $(AGENTS_VENV)/bin/python --follow-imports=silent \
+			$(TYPECHECK_ROOT)/lkemu/agents $(TYPECHECK_ROOT)/lkemu/bindings/agent_fixtures.py \
+			tests/agents/user_suite; \
+	else echo "lkemu: $(AGENTS_VENV) unavailable: lkemu.agents checked without livekit-agents"; fi
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q

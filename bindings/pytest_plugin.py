@@ -2,11 +2,14 @@
 
 Registered through the `pytest11` entry point and off unless `--lkemu` is given. One engine
 per test session, or per xdist worker; LKEMU_ADDRESS, if set, names an engine to use
-instead. Fixtures give tests the engine's address and its control service.
+instead. Fixtures give tests the engine's address and its control service; where
+livekit-agents (and pytest-asyncio) are installed, also the voice agent fixtures of
+lkemu.bindings.agent_fixtures (`agent_room`, `agent`, `agent_script`).
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from collections.abc import Iterator
 
@@ -16,6 +19,7 @@ from .control import EngineControl
 from .embedded import ADDRESS_ENV, EmbeddedEngine
 
 _engine_key = pytest.StashKey[EmbeddedEngine | None]()
+AGENT_FIXTURES = "lkemu-agents"  # the plugin name of lkemu.bindings.agent_fixtures
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -34,8 +38,24 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def _installed(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ImportError:  # its parent package is missing
+        return False
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "lkemu_only: needs the lkemu engine (skipped natively)")
+    if (
+        _installed("livekit.agents")
+        and _installed("pytest_asyncio")
+        and not config.pluginmanager.has_plugin(AGENT_FIXTURES)
+    ):
+        # imports neither livekit.agents nor livekit.rtc (its fixtures do, after install())
+        from . import agent_fixtures
+
+        config.pluginmanager.register(agent_fixtures, AGENT_FIXTURES)
     if not config.getoption("--lkemu"):
         return
     engine = None

@@ -430,11 +430,9 @@ def test_handles_dropped_after_the_engine_stopped_say_nothing() -> None:
 
 
 def test_lkemu_run_forwards_sigterm_and_leaves_no_folder(tmp_path: Path) -> None:
-    import glob
-    import tempfile
-
-    before = set(glob.glob(os.path.join(tempfile.gettempdir(), "lkemu-*")))
     marker = tmp_path / "got-sigterm"
+    scratch = tmp_path / "tmp"  # the engine's folder goes here (TMPDIR), apart from others'
+    scratch.mkdir()
     program = (
         "import signal, sys, time\n"
         f"def stop(*_): open({str(marker)!r}, 'w').close(); sys.exit(0)\n"
@@ -443,6 +441,7 @@ def test_lkemu_run_forwards_sigterm_and_leaves_no_folder(tmp_path: Path) -> None
         "time.sleep(60)\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "LKEMU_ADDRESS"}
+    env["TMPDIR"] = str(scratch)
     runner = subprocess.Popen(
         [sys.executable, "-m", "lkemu", "run", "--", sys.executable, "-c", program],
         stdout=subprocess.PIPE,
@@ -451,10 +450,11 @@ def test_lkemu_run_forwards_sigterm_and_leaves_no_folder(tmp_path: Path) -> None
     )
     assert runner.stdout is not None
     assert runner.stdout.readline().strip() == "ready"
+    assert [p.name for p in scratch.iterdir() if p.name.startswith("lkemu-")]  # in use
     runner.send_signal(signal.SIGTERM)
     assert runner.wait(20) == 0
     assert marker.exists()
     deadline = time.monotonic() + 5
-    while set(glob.glob(os.path.join(tempfile.gettempdir(), "lkemu-*"))) - before:
+    while [p for p in scratch.iterdir() if p.name.startswith("lkemu-")]:
         assert time.monotonic() < deadline, "an lkemu-* folder was left behind"
         time.sleep(0.1)

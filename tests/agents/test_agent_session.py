@@ -1,15 +1,20 @@
-"""A livekit-agents AgentSession on lkemu, end to end: the agent hears the user, answers, and
-the user gets the answer on `lk.transcription` with the agent's audio.
+"""livekit-agents voice agents on lkemu, end to end, as a user tests them.
 
-livekit-agents 1.8.9 pins livekit 1.1.21 and this venv has 1.2.1, so the scenario
-(tests/agents/scenario_transcription.py) runs in a venv of its own, .venv-agents, that
-`make test` builds from the `agents` extra. Without it the test skips and says why.
+tests/agents/user_suite is a user's own suite: AgentSessions (livekit-agents 1.8.9) with the
+user's Agents on lkemu.agents' fakes, in lkemu rooms, through the fixtures of lkemu's pytest
+plugin (`agent_room`, `agent`, `agent_script`), run with `pytest --lkemu` from that folder.
+livekit-agents pins livekit 1.1.21 where this venv has 1.2.1, so the suite runs in a venv of
+its own, .venv-agents, that `make test` builds from the `agents` extra; without it these
+tests skip and say why. The suite runs once; each of its tests is reported here.
 """
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import os
 import subprocess
+import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 import pytest
@@ -19,8 +24,20 @@ AGENTS_VENV = ROOT / ".venv-agents"
 AGENTS_PYTHON = AGENTS_VENV / "bin" / "python"
 BUILT = AGENTS_VENV / ".lkemu-installed"  # the Makefile's stamp
 UNAVAILABLE = AGENTS_VENV / ".lkemu-unavailable"  # why the Makefile could not build it
-SCENARIO = Path(__file__).with_name("scenario_transcription.py")
-NOT_IMPLEMENTED = "is not implemented in lkemu"
+SUITE = Path(__file__).with_name("user_suite")
+TIMEOUT_S = 240
+
+
+def _suite_tests() -> list[str]:
+    """`file::test` for every test function of the suite (read, not imported)."""
+    found = []
+    for path in sorted(SUITE.glob("test_*.py")):
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith(
+                "test_"
+            ):
+                found.append(f"{path.stem}::{node.name}")
+    return found
 
 
 def _agents_python() -> Path:
@@ -32,10 +49,9 @@ def _agents_python() -> Path:
 
 
 def _environment() -> dict[str, str]:
-    """The scenario starts its own engine on the real clock, whatever this process uses."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LKEMU_")}
+    """The suite starts its own engine (pytest --lkemu), whatever this process uses."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LKEMU_", "PYTEST_", "PYTHON"))}
     env.pop("VIRTUAL_ENV", None)
-    env["PYTHONPATH"] = str(ROOT)  # `tests.helpers` and `tests.agents.fakes`
     return env
 
 
@@ -43,23 +59,74 @@ def _text(output: str | bytes | None) -> str:
     return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
 
 
-def test_agent_session_transcription_reaches_the_user() -> None:
+class SuiteRun:
+    def __init__(self, returncode: int, output: str, results: dict[str, str]) -> None:
+        self.returncode, self.output, self.results = returncode, output, results
+
+
+@pytest.fixture(scope="module")
+def suite_run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
     python = _agents_python()
+    report = tmp_path_factory.mktemp("agents") / "report.xml"
+    command = [str(python), "-m", "pytest", "--lkemu", "-q", "-rfEs", f"--junitxml={report}"]
     try:
         done = subprocess.run(
-            [str(python), str(SCENARIO)],
+            command,
             capture_output=True,
             text=True,
-            timeout=120,
-            cwd=ROOT,
+            timeout=TIMEOUT_S,
+            cwd=SUITE,
             env=_environment(),
         )
     except subprocess.TimeoutExpired as expired:
         output = _text(expired.stdout) + _text(expired.stderr)
-        pytest.fail(f"the scenario did not end within 120 s:\n{output[-6000:]}")
-    refused = [line for line in done.stderr.splitlines() if NOT_IMPLEMENTED in line]
-    assert done.returncode == 0 and not refused, (
-        f"exit status {done.returncode}\n--- stderr\n{done.stderr[-8000:]}"
-        f"\n--- stdout\n{done.stdout[-4000:]}"
-    )
-    assert "ok: the agent's answer reached the user" in done.stdout, done.stdout[-4000:]
+        pytest.fail(f"the agents suite did not end within {TIMEOUT_S} s:\n{output[-6000:]}")
+    output = f"--- stdout\n{done.stdout[-12000:]}\n--- stderr\n{done.stderr[-4000:]}"
+    results: dict[str, str] = {}
+    if report.exists():
+        for case in ElementTree.parse(report).getroot().iter("testcase"):
+            module = case.get("classname", "").rpartition(".")[2]
+            outcome = "passed"
+            for child in case:
+                if child.tag in ("failure", "error", "skipped"):
+                    outcome = child.tag
+            results[f"{module}::{case.get('name')}"] = outcome
+    return SuiteRun(done.returncode, output, results)
+
+
+def test_the_suite_has_tests() -> None:
+    assert len(_suite_tests()) >= 4, _suite_tests()
+
+
+@pytest.mark.parametrize("name", _suite_tests())
+def test_agents_suite(suite_run: SuiteRun, name: str) -> None:
+    outcome = suite_run.results.get(name)
+    assert outcome == "passed", f"{name}: {outcome or 'not run'}\n{suite_run.output}"
+
+
+def test_agents_suite_exit_status(suite_run: SuiteRun) -> None:
+    assert suite_run.returncode == 0, suite_run.output
+    assert set(suite_run.results) == set(_suite_tests()), suite_run.output
+
+
+def test_the_readme_recipe_is_the_suite_s() -> None:
+    """README's "Testing a voice agent" example is a test of the suite, character for
+    character, so it is known to run."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Testing a voice agent", 1)[1]
+    example = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert example == (SUITE / "test_voice_agent.py").read_text()
+
+
+def test_without_livekit_agents(pytestconfig: pytest.Config) -> None:
+    """Here (.venv) livekit-agents is missing: lkemu imports, lkemu.agents says what to
+    install, and the plugin registers no agent fixtures."""
+    if importlib.util.find_spec("livekit.agents") is not None:
+        pytest.skip("livekit-agents is installed in this venv")
+    import lkemu
+    from lkemu.bindings.pytest_plugin import AGENT_FIXTURES
+
+    assert lkemu.__version__
+    with pytest.raises(ImportError, match=r"pip install 'lkemu\[agents\]'"):
+        import lkemu.agents
+    assert not pytestconfig.pluginmanager.has_plugin(AGENT_FIXTURES)
