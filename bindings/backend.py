@@ -149,7 +149,7 @@ class EngineBackend:
         if not engine_event.outputs:
             return Incoming(_payload=engine_event.event)
         event = ffi_pb2.FfiEvent.FromString(engine_event.event)
-        outputs = apply_file_writes(event, list(engine_event.outputs))
+        outputs = apply_file_writes(event, list(engine_event.outputs), self.memory.blob_tag)
         self.memory.apply(event, outputs)
         return Incoming(_message=event)
 

@@ -92,27 +92,41 @@ class FastLane:
         self._socket.settimeout(request_timeout())
         self._reader = self._socket.makefile("rb")
         self._lock = threading.Lock()
-        self._holder: int | None = None  # the thread inside an exchange
-        self._deferred: list[bytes] = []  # drops asked for from inside it
+        # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
+        # before the lock is taken and cleared after it is released, so a finalizer that
+        # runs anywhere in between defers its drop instead of waiting on its own thread.
+        self._inside = threading.local()
+        self._deferred: list[bytes] = []  # drops asked for from inside an exchange
+        self._broken: Exception | None = None  # a deferred drop's failure, for the next call
         self._socket.sendall(hello(session_id))
 
     def busy_here(self) -> bool:
         """Whether this thread is inside an exchange (so it must not start another)."""
-        return self._holder == threading.get_ident()
+        return bool(getattr(self._inside, "active", False))
 
     def defer_drop(self, payload: bytes) -> None:
         self._deferred.append(payload)
 
     def exchange(self, kind: int, payload: bytes) -> bytes:
-        with self._lock:
-            self._holder = threading.get_ident()
-            try:
+        self._inside.active = True
+        try:
+            with self._lock:
+                if self._broken is not None:
+                    raise self._broken
+                self._flush()
                 answer = self._round_trip(kind, payload)
-                while self._deferred:
-                    self._round_trip(DROP, self._deferred.pop(0))
-            finally:
-                self._holder = None
-            return answer
+                try:
+                    self._flush()
+                except (OSError, ValueError) as error:
+                    # This call has its answer; the lane is out of step for the next one.
+                    self._broken = error
+                return answer
+        finally:
+            self._inside.active = False
+
+    def _flush(self) -> None:
+        while self._deferred:
+            self._round_trip(DROP, self._deferred.pop(0))
 
     def _round_trip(self, kind: int, payload: bytes) -> bytes:
         self._socket.sendall(frame(kind, payload))

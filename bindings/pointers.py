@@ -194,7 +194,8 @@ def collect_inputs(request: Message, blob_tag: str | None = None) -> list[Blob]:
             blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
     if request.DESCRIPTOR.name == "FfiRequest" and request.WhichOneof("message") == "send_file":
         # The file is the client's: read here, where its path means something.
-        blobs.append(read_for_request(request.send_file.file_path))  # type: ignore[attr-defined]
+        path = request.send_file.file_path  # type: ignore[attr-defined]
+        blobs.append(read_for_request(path, blob_tag))
     return blobs
 
 

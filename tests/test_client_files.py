@@ -93,3 +93,19 @@ async def test_write_to_file_into_a_missing_directory_fails_as_native(
 ) -> None:
     done = await _stream_file_to(client, tmp_path, "r.bin", str(tmp_path / "absent"), "ok.bin")
     assert done.error.description == "I/O error: No such file or directory (os error 2)"
+
+
+def test_a_file_write_that_fails_oddly_still_answers() -> None:
+    """Found in review: a NUL in the directory raised ValueError, the event was dropped and
+    the caller never heard back."""
+    from lkemu.bindings.client_files import apply_file_writes
+
+    event = ffi_pb2.FfiEvent()
+    event.byte_stream_reader_write_to_file.async_id = 7
+    blob = engine_pb2.Blob(
+        kind=engine_pb2.Blob.FILE_WRITE, directory="/tmp/a\0b", path="x.bin", data=b"x"
+    )
+    assert apply_file_writes(event, [blob]) == []
+    callback = event.byte_stream_reader_write_to_file
+    assert callback.WhichOneof("result") == "error"
+    assert callback.error.description.startswith("I/O error:")

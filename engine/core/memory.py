@@ -60,9 +60,17 @@ class Memory:
         self._inputs: list[tuple[int, Buffer]] = []
         self._lost: list[str] = []
         self._files: dict[str, engine_pb2.Blob] = {}
+        self._file_data: dict[str, Buffer] = {}
         for blob in inputs:
             if blob.kind == engine_pb2.Blob.CLIENT_FILE:
                 self._files[blob.path] = blob
+                if blob.shared_name:  # a large file: its bytes are in shared memory
+                    try:
+                        self._file_data[blob.path] = shared_blobs.take(
+                            blob.shared_name, blob_tag or ""
+                        )
+                    except (OSError, ValueError) as error:
+                        self._lost.append(f"{blob.shared_name} ({error})")
                 continue
             if not blob.shared_name:
                 self._inputs.append((blob.address, blob.data))
@@ -99,15 +107,22 @@ class Memory:
             raise ClientFileError(f"I/O error: the client did not send the file {path!r}")
         if blob.error:
             raise ClientFileError(blob.error)
+        if blob.shared_name:
+            shared = self._file_data.get(path)
+            if shared is None:
+                raise ClientFileError(f"I/O error: the file's shared memory was lost ({path})")
+            return bytes(shared)
         return blob.data
 
     def write_file(self, directory: str, name: str, data: bytes) -> None:
-        """Have the client write `data` to a file of its own (byte_write_to_file)."""
-        self.outputs.append(
-            engine_pb2.Blob(
-                kind=engine_pb2.Blob.FILE_WRITE, directory=directory, path=name, data=data
-            )
-        )
+        """Have the client write `data` to a file of its own (byte_write_to_file); large
+        contents go through shared memory when the session shares it."""
+        blob = engine_pb2.Blob(kind=engine_pb2.Blob.FILE_WRITE, directory=directory, path=name)
+        if self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
+            blob.shared_name = self._share(data)
+        else:
+            blob.data = data
+        self.outputs.append(blob)
 
     def read_array(self, address: int, count: int, dtype: type = np.int16) -> np.ndarray:
         itemsize = np.dtype(dtype).itemsize

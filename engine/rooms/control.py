@@ -53,6 +53,15 @@ class InjectedParticipant:
         if self.source is not None:
             self.source.close()
 
+    # As the view's state (RoomView.state): whichever way it leaves (removed, replaced by a
+    # client taking its identity, the room closed), its microphone stops.
+
+    def peer_left(self, identity: str) -> None:
+        pass
+
+    def closed(self) -> None:
+        self.stop()
+
 
 class InjectedParticipants:
     """The participants the engine plays, by (room, identity) (runtime.area(...))."""
@@ -61,7 +70,11 @@ class InjectedParticipants:
         self.by_key: dict[tuple[str, str], InjectedParticipant] = {}
 
     def add(self, room: str, identity: str, injected: InjectedParticipant) -> None:
+        previous = self.by_key.pop((room, identity), None)
+        if previous is not None:
+            previous.stop()
         self.by_key[(room, identity)] = injected
+        injected.view.states[InjectedParticipant] = injected
 
     def remove(self, room: str, identity: str) -> None:
         injected = self.by_key.pop((room, identity), None)
@@ -179,6 +192,9 @@ def inject_participant(
 ) -> engine_pb2.InjectParticipantReply:
     if not request.room or not request.identity:
         raise ControlError("room and identity are required")
+    kind = (request.kind or "standard").lower()
+    if kind not in PARTICIPANT_KINDS:
+        raise ControlError(f"kind must be one of {', '.join(PARTICIPANT_KINDS)}, not {kind!r}")
     which = request.WhichOneof("audio")
     audio = None
     if which is not None:
@@ -187,9 +203,6 @@ def inject_participant(
             raise ControlError("the audio is empty")
     room = runtime.area(Rooms).get_or_create(request.room)
     view = RoomView(runtime, None, room)
-    kind = (request.kind or "standard").lower()
-    if kind not in PARTICIPANT_KINDS:
-        raise ControlError(f"kind must be one of {', '.join(PARTICIPANT_KINDS)}, not {kind!r}")
     # As a caller's client, it subscribes to what the others publish (unless told not to):
     # an agent's audio output waits for a subscriber before it plays.
     view.auto_subscribe = not request.no_subscribe
@@ -248,7 +261,10 @@ def set_rpc_replies(runtime: EngineRuntime, request: engine_pb2.SetRpcRepliesReq
     for reply in request.replies:
         if reply.error_code:
             replies[reply.method] = RpcOutcome(
-                code=reply.error_code, message=reply.error_message, data=reply.error_data
+                code=reply.error_code,
+                message=reply.error_message,
+                data=reply.error_data,
+                failed=True,
             )
         else:
             replies[reply.method] = RpcOutcome(payload=reply.payload)
@@ -307,7 +323,7 @@ def close_room(runtime: EngineRuntime, room_name: str) -> int:
     members = list(room.members.values())
     for member in members:
         remove_participant(runtime, room_name, member.identity, participant_pb2.ROOM_DELETED)
-    runtime.area(Rooms).remove(room_name)
+    runtime.area(Rooms).remove(room)
     return len(members)
 
 

@@ -25,7 +25,7 @@ from lkemu.proto import room_pb2
 
 from ..core.call import Call
 from ..core.registry import handles
-from .model import INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, LocalParticipant, RoomView
+from .model import INITIAL_BUFFERED_AMOUNT_LOW_THRESHOLD, RoomView, participant_view
 
 DEFAULT_REAL_BITS_PER_SECOND = 10_000_000
 
@@ -96,7 +96,7 @@ class DataChannels:
 def on_set_data_channel_buffered_amount_low_threshold(
     call: Call, request: room_pb2.SetDataChannelBufferedAmountLowThresholdRequest
 ) -> room_pb2.SetDataChannelBufferedAmountLowThresholdResponse:
-    view = call.get(request.local_participant_handle, LocalParticipant).view
+    view = participant_view(call, request.local_participant_handle)  # native takes any
     kind, threshold = request.kind, request.threshold
     view.state(DataChannels).set_threshold(kind, threshold)
 

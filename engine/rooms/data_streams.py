@@ -34,7 +34,7 @@ from ..core.errors import FfiError, InvalidRequest
 from ..core.protocol import fill_required
 from ..core.registry import handles
 from .data_channel import DataChannels
-from .model import LocalParticipant, Member, RoomView
+from .model import Member, RoomView, local_view
 
 logger = logging.getLogger("lkemu.engine")
 
@@ -42,6 +42,7 @@ STREAM_CHUNK_SIZE_BYTES = 15_000  # also the budget of one header packet
 TEXT_MIME_TYPE = "text/plain"
 BYTES_MIME_TYPE = "application/octet-stream"
 MAX_PAYLOAD_BYTES = 5_000_000_000  # what a reader accepts by default
+MAX_CALLBACK_BYTES = 200 * 1024 * 1024  # what one read_all callback can carry in lkemu
 # Streams on these topics carry RPC in the native core: never surfaced to the application.
 INTERNAL_TOPICS = frozenset({"lk.rpc_request", "lk.rpc_response"})
 # Room protocol 2 (DATA_STREAM_V2): what a recipient needs for an inline stream.
@@ -147,6 +148,12 @@ class StreamReader:
             await self._done
         if self.error is not None:
             raise StreamFailed(self.error)
+        if sum(len(part) for part in self.pending) > MAX_CALLBACK_BYTES:
+            # One callback is one message, and messages stop at 256 MiB (lkemu's limit).
+            raise StreamFailed(
+                "stream payload exceeds maximum size (lkemu reads at most 200 MiB at once: "
+                "read it incrementally)"
+            )
         return b"".join(self.pending)
 
     def _event(self) -> tuple[ffi_pb2.FfiEvent, Any]:
@@ -351,6 +358,8 @@ class StreamWriter:
         self.text = header.WhichOneof("content_header") == "text_header"
         self.next_index = 0
         self.closed = False
+        # Writes in flight at once keep their order, chunk indexes included.
+        self._lock = asyncio.Lock()
 
     @property
     def native_type_name(self) -> str:
@@ -363,27 +372,29 @@ class StreamWriter:
         await self.route.header(self.header)
 
     async def write(self, content: bytes) -> None:
-        if self.closed:
-            raise StreamFailed("stream has already been closed")
-        pieces = utf8_chunks(content) if self.text else raw_chunks(content)
-        for piece in pieces:
-            chunk = Chunk(stream_id=self.header.stream_id, chunk_index=self.next_index)
-            chunk.content = piece
-            self.next_index += 1
-            await self.route.chunk(chunk)
+        async with self._lock:
+            if self.closed:
+                raise StreamFailed("stream has already been closed")
+            pieces = utf8_chunks(content) if self.text else raw_chunks(content)
+            for piece in pieces:
+                chunk = Chunk(stream_id=self.header.stream_id, chunk_index=self.next_index)
+                chunk.content = piece
+                self.next_index += 1
+                await self.route.chunk(chunk)
 
     async def finish(self, reason: str = "", attributes: dict[str, str] | None = None) -> None:
         """The trailer. (Not `close`: dropping a writer's handle sends nothing, as native.)"""
-        if self.closed:
-            raise StreamFailed("stream has already been closed")
-        self.closed = True
-        trailer = Trailer(stream_id=self.header.stream_id, reason=reason)
-        trailer.attributes.update(attributes or {})
-        await self.route.trailer(trailer)
+        async with self._lock:
+            if self.closed:
+                raise StreamFailed("stream has already been closed")
+            self.closed = True
+            trailer = Trailer(stream_id=self.header.stream_id, reason=reason)
+            trailer.attributes.update(attributes or {})
+            await self.route.trailer(trailer)
 
 
 def _route(call: Call, handle: int, options: Any) -> Route:
-    view = call.get(handle, LocalParticipant).view
+    view = local_view(call, handle)
     member = view.require_member()
     sender = field_or(options, "sender_identity", "")
     return Route(view, member, list(options.destination_identities), sender)
@@ -597,7 +608,7 @@ def on_byte_stream_close(
 def _send_raw_later(call: Call, request: Any, packet: str) -> int:
     """send_stream_header/chunk/trailer: one packet as the client built it, unchecked (as
     native), with the required fields it left out read as zero values (as prost reads them)."""
-    view = call.get(request.local_participant_handle, LocalParticipant).view
+    view = local_view(call, request.local_participant_handle)
     member = view.require_member()
     route = Route(view, member, list(request.destination_identities), request.sender_identity)
     message = fill_required(getattr(request, packet))

@@ -16,6 +16,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from lkemu.proto import ffi_pb2, participant_pb2, room_pb2, track_pb2
 
+from ..core.call import Call
 from ..core.errors import InvalidRequest
 from ..core.runtime import EngineRuntime
 from ..core.session import Session
@@ -195,8 +196,13 @@ class Rooms:
             room = self.by_name[name] = SimRoom(name)
         return room
 
-    def remove(self, name: str) -> None:
-        self.by_name.pop(name, None)
+    def remove(self, room: SimRoom) -> None:
+        """Forget `room` (never a newer room of the same name)."""
+        if self.by_name.get(room.name) is room:
+            del self.by_name[room.name]
+
+    def register(self, room: SimRoom) -> None:
+        self.by_name.setdefault(room.name, room)
 
     def stop(self) -> None:
         self.by_name.clear()
@@ -322,11 +328,30 @@ class RemoteParticipant:
         return self.member.identity
 
 
+def local_view(call: Call, handle: int) -> RoomView:
+    """The view of the local participant `handle` names. A remote participant's handle is
+    refused as native refuses it (guard_local_participant)."""
+    try:
+        return call.get(handle, LocalParticipant).view
+    except InvalidRequest:
+        call.get(handle, RemoteParticipant)  # a handle of neither kind: its own error
+        raise InvalidRequest("Expected local participant") from None
+
+
+def participant_view(call: Call, handle: int) -> RoomView:
+    """The view a participant handle (local or remote) belongs to."""
+    try:
+        return call.get(handle, LocalParticipant).view
+    except InvalidRequest:
+        return call.get(handle, RemoteParticipant).view
+
+
 def join(view: RoomView, who: Identity, client_protocol: int = CLIENT_PROTOCOL) -> Member:
     room = view.room
     previous = room.members.get(who.identity)
     if previous is not None:  # a server lets the newest connection with an identity win
         leave(previous.view, participant_pb2.DUPLICATE_IDENTITY, notify_self=True)
+        view.runtime.area(Rooms).register(room)  # leaving emptied it: it lives on
     member = Member(
         identity=who.identity,
         name=who.name,
@@ -455,4 +480,4 @@ def leave(view: RoomView, reason: participant_pb2.DisconnectReason, *, notify_se
         view.emit(lambda e: e.eos.SetInParent())
     room.speakers_changed()
     if not room.members:
-        view.runtime.area(Rooms).remove(room.name)
+        view.runtime.area(Rooms).remove(room)

@@ -33,9 +33,8 @@ from typing import Any
 from lkemu.proto import ffi_pb2, rpc_pb2
 
 from ..core.call import Call, field_or
-from ..core.errors import InvalidRequest
 from ..core.registry import handles
-from .model import LocalParticipant, Member, RemoteParticipant, RoomView
+from .model import Member, RoomView, local_view, participant_view
 
 DEFAULT_RESPONSE_TIMEOUT_MS = 15_000
 DEFAULT_MAX_ROUND_TRIP_LATENCY_MS = 7_000
@@ -67,10 +66,11 @@ class RpcOutcome:
     code: int = 0
     message: str = ""
     data: str | None = None
+    failed: bool = False  # an error (its code may be anything, 0 included)
 
     @classmethod
     def built_in(cls, code: int, data: str | None = None) -> RpcOutcome:
-        return cls(code=code, message=MESSAGES[code], data=data)
+        return cls(code=code, message=MESSAGES[code], data=data, failed=True)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -120,9 +120,11 @@ class RpcEndpoint:
         return waiter
 
     def answer(self, invocation_id: int, outcome: RpcOutcome) -> bool:
+        """Deliver an answer; False if nothing waits for it ("No caller found")."""
         waiter = self.pending.pop(invocation_id, None)
         if waiter is None:
             return False
+        # A callee that left cannot send it any more: the caller times out (as native).
         if not waiter.done() and self.view.connected_member is not None:
             waiter.set_result(outcome)
         return True
@@ -131,18 +133,13 @@ class RpcEndpoint:
         pass
 
     def closed(self) -> None:
-        # Answers can no longer reach the callers: they time out (native sends nothing).
-        self.pending.clear()
+        # The invocations stay known (native keeps its waiters for the room's life), so a
+        # late answer is not "No caller found"; answer() sends nothing from here on.
+        pass
 
 
 def _local_member(call: Call, handle: int) -> tuple[RoomView, Member | None]:
-    """The local participant a handle names (a remote one is refused as native does),
-    and its member if connected."""
-    try:
-        view = call.get(handle, LocalParticipant).view
-    except InvalidRequest:
-        call.get(handle, RemoteParticipant)  # a handle of neither kind: its own error
-        raise InvalidRequest("Expected local participant") from None
+    view = local_view(call, handle)
     return view, view.connected_member
 
 
@@ -192,14 +189,24 @@ async def perform(
         return RpcOutcome.built_in(UNSUPPORTED_METHOD)
     effective_ms = max(response_timeout_ms - max_round_trip_latency_ms, MIN_EFFECTIVE_TIMEOUT_MS)
     waiter = endpoint.invoke(caller.identity, method, payload, effective_ms)
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + response_timeout_ms / 1000
     try:
         outcome = await asyncio.wait_for(asyncio.shield(waiter), response_timeout_ms / 1000)
     except TimeoutError:
         waiter.cancel()
         return RpcOutcome.built_in(RESPONSE_TIMEOUT)
-    if outcome.code:
-        outcome.message = _truncate(outcome.message, MAX_MESSAGE_BYTES)
-        outcome.data = _truncate(outcome.data or "", MAX_DATA_BYTES)
+    if view.connected_member is not caller:
+        # The caller left: the answer cannot reach it, and its own timer ends the call.
+        await asyncio.sleep(max(0.0, deadline - loop.time()))
+        return RpcOutcome.built_in(RESPONSE_TIMEOUT)
+    if outcome.failed:  # truncated on the caller's side, as RpcError::new does
+        outcome = RpcOutcome(
+            code=outcome.code,
+            message=_truncate(outcome.message, MAX_MESSAGE_BYTES),
+            data=_truncate(outcome.data or "", MAX_DATA_BYTES),
+            failed=True,
+        )
     return outcome
 
 
@@ -214,7 +221,7 @@ def on_perform_rpc(call: Call, request: rpc_pb2.PerformRpcRequest) -> rpc_pb2.Pe
         outcome = await perform(
             view, caller, destination, method, payload, response_timeout, max_latency
         )
-        if outcome.code:
+        if outcome.failed:
             callback.error.code = outcome.code
             callback.error.message = outcome.message
             if outcome.data is not None:
@@ -229,10 +236,11 @@ def on_perform_rpc(call: Call, request: rpc_pb2.PerformRpcRequest) -> rpc_pb2.Pe
 def on_rpc_method_invocation_response(
     call: Call, request: rpc_pb2.RpcMethodInvocationResponseRequest
 ) -> rpc_pb2.RpcMethodInvocationResponseResponse:
-    view, _ = _local_member(call, request.local_participant_handle)
+    # Native checks only that the handle names a participant: the waiters are the room's.
+    view = participant_view(call, request.local_participant_handle)
     if request.HasField("error"):  # native: the error wins over a payload
         error = request.error
-        outcome = RpcOutcome(code=error.code, message=error.message, data=error.data)
+        outcome = RpcOutcome(code=error.code, message=error.message, data=error.data, failed=True)
     else:
         outcome = RpcOutcome(payload=request.payload)
     if not view.state(RpcEndpoint).answer(request.invocation_id, outcome):

@@ -386,3 +386,80 @@ async def test_a_raw_header_missing_required_fields_is_read_with_zero_values(
     opened = await agent.event("byte_stream_opened")
     info = opened.reader.info
     assert (info.stream_id, info.topic, info.mime_type, info.name) == ("partial", "", "", "")
+
+
+async def test_concurrent_writes_on_one_writer_keep_their_order(runtime: EngineRuntime) -> None:
+    """Found in review: chunk indexes interleaved when two writes waited on a full channel."""
+    agent, user = await _pair(runtime)
+    view = runtime.handles.get(user.local, LocalParticipant, user.session.id).view
+    channels = view.state(DataChannels)
+    channels.set_bandwidth(4_000_000)  # 500 kB/s
+    channels.set_threshold(room_pb2.KIND_RELIABLE, 0)
+    opened = await user.call(
+        request_of(
+            "byte_stream_open",
+            local_participant_handle=user.local,
+            options={"topic": "t", "name": "n"},
+        )
+    )
+    writer = opened.writer.handle.id
+    reader = (await agent.event("byte_stream_opened")).reader.handle.id
+    first, second = b"a" * 45_000, b"b" * 45_000
+    for content in (first, second):  # both in flight at once
+        user.run(request_of("byte_stream_write", writer_handle=writer, bytes=content))
+    await user.call(request_of("byte_stream_close", writer_handle=writer))
+    done = await agent.call(request_of("byte_read_all", reader_handle=reader))
+    assert done.WhichOneof("result") == "content", done.error.description
+    assert done.content == first + second
+
+
+async def test_an_rpc_error_with_code_0_stays_an_error(runtime: EngineRuntime) -> None:
+    agent, user = await _pair(runtime)
+    agent.run(request_of("register_rpc_method", local_participant_handle=agent.local, method="m"))
+    user.run(
+        request_of(
+            "perform_rpc",
+            local_participant_handle=user.local,
+            destination_identity="agent",
+            method="m",
+            payload="",
+        )
+    )
+    received = await next_event(agent.session, lambda e: e.HasField("rpc_method_invocation"))
+    invocation_id = received.event.rpc_method_invocation.invocation_id
+    agent.run(
+        request_of(
+            "rpc_method_invocation_response",
+            local_participant_handle=agent.local,
+            invocation_id=invocation_id,
+            error={"code": 0, "message": "zero"},
+        )
+    )
+    done = await next_event(user.session, lambda e: e.HasField("perform_rpc"))
+    assert done.event.perform_rpc.HasField("error")
+    assert (done.event.perform_rpc.error.code, done.event.perform_rpc.error.message) == (0, "zero")
+
+
+async def test_streams_refuse_a_remote_participant_handle_as_native(
+    runtime: EngineRuntime,
+) -> None:
+    agent, user = Peer(runtime, "agent"), Peer(runtime, "user")
+    await agent.connect()
+    await user.connect()
+    remote = (await agent.event("participant_connected")).info.handle.id
+    request = request_of(
+        "send_text", local_participant_handle=remote, options={"topic": "t"}, text="x"
+    )
+    with pytest.raises(dispatch.RequestFailed, match="Expected local participant"):
+        agent.run(request)
+
+
+async def test_a_duplicate_identity_keeps_the_room_findable(runtime: EngineRuntime) -> None:
+    """Found in review: the first connection's leaving emptied the room and unregistered it,
+    so the second connection sat in a room nobody else could join."""
+    first, again = Peer(runtime, "alice"), Peer(runtime, "alice")
+    await first.connect()
+    await again.connect()
+    bob = Peer(runtime, "bob")
+    joined = await bob.connect()
+    assert [p.participant.info.identity for p in joined.participants] == ["alice"]

@@ -457,3 +457,25 @@ async def test_an_unknown_kind_is_a_standard_participant(runtime: EngineRuntime)
     token = make_token("bot", ROOM, kind="robot")
     done = await bot.call(request_of("connect", url="ws://lkemu", token=token, options={}))
     assert done.result.local_participant.info.kind == participant_pb2.PARTICIPANT_KIND_STANDARD
+
+
+async def test_injecting_an_identity_again_stops_the_first_ones_audio(
+    runtime: EngineRuntime,
+) -> None:
+    from lkemu.engine.rooms import control
+
+    def inject(**fields: Any) -> engine_pb2.InjectParticipantReply:
+        request = engine_pb2.InjectParticipantRequest(room="played", identity="caller", **fields)
+        request.signal.kind, request.signal.seconds = "sine", 1.0
+        return control.inject_participant(runtime, request)
+
+    inject(loop=True, start_immediately=True)
+    first = runtime.area(control.InjectedParticipants).by_key[("played", "caller")]
+    inject(loop=True, start_immediately=True)
+    await settle()
+    assert first.feeder is not None and first.feeder.done()  # cancelled
+    with pytest.raises(control.ControlError, match="kind must be one of"):
+        control.inject_participant(
+            runtime, engine_pb2.InjectParticipantRequest(room="ghost", identity="x", kind="robot")
+        )
+    assert runtime.area(Rooms).get("ghost") is None  # a refused inject leaves no room
