@@ -1,7 +1,10 @@
 """Request round trip: a request that creates an object, and the drop of its handle.
 
-The native figure is the SDK's own FfiClient over liblivekit_ffi in this process; the lkemu
-figure is lkemu's FfiClient over gRPC to an engine subprocess.
+The native figure is the SDK's own FfiClient over liblivekit_ffi in this process. lkemu's
+are its own FfiClient: `new_audio_resampler` answered by the local lane (in this process, as
+native), and `new_video_source` answered by the engine subprocess over the fast lane (a
+framed Unix socket: one round trip for the request, one for the drop; a video source is
+used because an audio source on the real clock also joins the 10 ms ticker).
 """
 
 from __future__ import annotations
@@ -45,3 +48,18 @@ def test_request_and_drop_native(benchmark, native_rtc) -> None:  # type: ignore
 def test_engine_info_call_lkemu(benchmark, lkemu_client: FfiClient) -> None:  # type: ignore[no-untyped-def]
     """The cost of one gRPC unary call to the engine, whatever the request."""
     benchmark(lkemu_client.control.info)
+
+
+@pytest.mark.benchmark(group="request+drop through the engine (new_video_source)")
+def test_request_and_drop_through_the_engine_lkemu(  # type: ignore[no-untyped-def]
+    benchmark, lkemu_client: FfiClient
+) -> None:
+    request = ffi_pb2.FfiRequest()
+    request.new_video_source.resolution.width = 640
+    request.new_video_source.resolution.height = 480
+
+    def cycle() -> None:
+        response = lkemu_client.request(request)
+        lkemu_client.drop_handle(response.new_video_source.source.handle.id)
+
+    benchmark(cycle)

@@ -174,7 +174,10 @@ def main() -> int:
         samples = _timed(create_and_drop, 500)
         print(f"request new_audio_resampler + drop its handle, 500 times: {_us(samples)}")
         counts = client.control.count_handles(client.connection.session_id)
-        print(f"live handles of this client afterwards: {counts.total}")
+        local = client.local.count() if client.local is not None else 0
+        # The resamplers live in this process's local lane: both places are counted.
+        print(f"live handles of this client afterwards: {counts.total} in the engine, "
+              f"{local} in the local lane")  # fmt: skip
 
     _audio_journey(client)
 
