@@ -39,10 +39,37 @@ $(AGENTS_STAMP): pyproject.toml
 	fi
 	@touch $(AGENTS_STAMP)
 
+# The SDK suite (tests/sdk) also runs under the drop-in on older livekit releases
+# (tests/versions/test_sdk_matrix.py; .venv has 1.2.1): one venv per release, with lkemu,
+# that livekit and pytest, and the noise cancellation plugin where pip finds one for it.
+# Built once (a stamp per venv; pip's cache makes rebuilds quick). Best effort as above:
+# where one cannot be built the reason goes into its .lkemu-unavailable and its run skips,
+# saying so. bindings/versions/support.py's TESTED lists the same releases plus 1.2.1.
+SDK_VERSIONS := 1.0.25 1.1.14 1.1.21
+SDK_VENVS := $(SDK_VERSIONS:%=.venv-sdk-%)
+SDK_STAMPS := $(SDK_VENVS:%=%/.lkemu-installed)
+
+.venv-sdk-%/.lkemu-installed: pyproject.toml
+	@venv=.venv-sdk-$*; log=$$venv/build.log; mkdir -p $$venv && rm -f $$venv/.lkemu-unavailable; \
+	echo "lkemu: building $$venv (livekit $*, see $$log)"; \
+	if { test -x $$venv/bin/python || $(PYTHON) -m venv $$venv; } > $$log 2>&1 \
+		&& $$venv/bin/python -m pip install --quiet -e . 'livekit==$*' 'pytest>=8' \
+			'pytest-asyncio>=0.24' >> $$log 2>&1; then \
+		$$venv/bin/python -m pip install --quiet 'livekit==$*' livekit-plugins-noise-cancellation \
+			>> $$log 2>&1 || echo "lkemu: no noise cancellation plugin in $$venv (its test skips)"; \
+		echo "lkemu: $$venv ready"; \
+	else \
+		{ echo "building $$venv failed (remove it and run make test to retry); $$log ends:"; \
+		  tail -n 5 $$log; } > $$venv/.lkemu-unavailable; \
+		echo "lkemu: $$venv not built; the SDK suite on livekit $* will be skipped:"; \
+		cat $$venv/.lkemu-unavailable; \
+	fi; \
+	touch $$venv/.lkemu-installed
+
 demo: $(STAMP)
 	$(BIN)/lkemu demo
 
-test: $(STAMP) $(AGENTS_STAMP)
+test: $(STAMP) $(AGENTS_STAMP) $(SDK_STAMPS)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
@@ -78,4 +105,4 @@ coverage: $(STAMP)
 	$(BIN)/python tools/coverage.py
 
 clean:
-	rm -rf $(VENV) $(AGENTS_VENV) build *.egg-info
+	rm -rf $(VENV) $(AGENTS_VENV) $(SDK_VENVS) build *.egg-info

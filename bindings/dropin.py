@@ -5,6 +5,10 @@ the library's four C entry points. The SDK's own FfiClient, FfiHandle and event 
 then run as they are: requests go to the engine, events come back through the SDK's
 callback, failed requests answer handle 0 with an error log, exactly the native contract.
 The native library is never loaded.
+
+The SDK may be any livekit version from 1.0.23 to lkemu's own (1.2.1): requests, responses
+and events whose wire format differs between the SDK's protocol and lkemu's are translated
+(lkemu.bindings.versions); the others pass untouched. Other versions are refused at install.
 """
 
 from __future__ import annotations
@@ -13,12 +17,21 @@ import ctypes
 import os
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from lkemu.proto import ffi_pb2
 
 from .backend import EngineBackend
 from .connection import EngineUnavailable
+from .versions import (
+    ProtocolAdapter,
+    TranslationError,
+    UnsupportedSdkVersion,
+    check_supported,
+    installed_sdk_version,
+)
 
 INVALID_HANDLE = 0
 NATIVE_LIBRARY_NAMES = ("liblivekit_ffi", "livekit_ffi.dll")
@@ -63,8 +76,10 @@ def _set_size(out: Any, size: int) -> None:
 class EmulatedLibrary:
     """Stands in for the ctypes.CDLL of liblivekit_ffi."""
 
-    def __init__(self, address: str | None = None) -> None:
+    def __init__(self, address: str | None = None, adapter: ProtocolAdapter | None = None) -> None:
         self._address = address
+        # Set when the SDK speaks another version of the protocol than lkemu's.
+        self.adapter = adapter
         self._backend: EngineBackend | None = None
         self._callback: Any = None
         self._capture_logs = False
@@ -72,6 +87,7 @@ class EmulatedLibrary:
         self._responses: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._lock = threading.Lock()
         self._events: threading.Thread | None = None
+        self._disposed = False
         self.livekit_ffi_initialize = _EntryPoint(self._initialize)
         self.livekit_ffi_request = _EntryPoint(self._request)
         self.livekit_ffi_drop_handle = _EntryPoint(self._drop_handle)
@@ -99,10 +115,19 @@ class EmulatedLibrary:
 
     def _request(self, data: Any, length: int, response_out: Any, size_out: Any) -> int:
         raw = ctypes.string_at(data, int(length))
-        try:
-            request: ffi_pb2.FfiRequest | None = ffi_pb2.FfiRequest.FromString(raw)
-        except Exception:
-            request = None  # undecodable: the engine says so, as native would
+        request: ffi_pb2.FfiRequest | None = None
+        adapter = self.adapter
+        if adapter is not None:
+            try:
+                raw, request = adapter.request(raw)
+            except Exception as error:
+                self._log_error(_translation_failure("request", error))
+                return INVALID_HANDLE
+        if request is None:
+            try:
+                request = ffi_pb2.FfiRequest.FromString(raw)
+            except Exception:
+                request = None  # undecodable: the engine says so, as native would
         try:
             reply = self.backend.request(request, raw)
         except EngineUnavailable as error:
@@ -113,6 +138,12 @@ class EmulatedLibrary:
                 self._log_error(reply.error, target="livekit_ffi::cabi")
             return INVALID_HANDLE
         payload = reply.payload()
+        if adapter is not None:
+            try:
+                payload = adapter.response(payload)
+            except Exception as error:
+                self._log_error(_translation_failure(f"{reply.name} response", error))
+                return INVALID_HANDLE
         buffer = ctypes.create_string_buffer(payload, len(payload))
         with self._lock:
             self._responses[reply.handle] = buffer
@@ -125,11 +156,14 @@ class EmulatedLibrary:
         with self._lock:
             if self._responses.pop(handle_id, None) is not None:
                 return True
+        if self._disposed:
+            return True  # dispose released every handle (livekit < 1.1 asserts on drops)
         return self.backend.drop(handle_id)
 
     def _dispose(self) -> None:
         if self._backend is None:
             return
+        self._disposed = True
         self._backend.close()
         with self._lock:
             self._responses.clear()
@@ -143,6 +177,15 @@ class EmulatedLibrary:
             self._log_error(backend.connection.lost)
 
     def _deliver(self, payload: bytes) -> None:
+        if self.adapter is not None:
+            try:
+                translated = self.adapter.event(payload)
+            except Exception as error:
+                print(f"lkemu: {_translation_failure('event', error)}", file=sys.stderr)
+                return
+            if translated is None:
+                return  # the SDK's version has no such event: its core never sent one
+            payload = translated
         buffer = (ctypes.c_uint8 * max(1, len(payload))).from_buffer_copy(payload or b"\0")
         try:
             self._callback(ctypes.cast(buffer, ctypes.POINTER(ctypes.c_uint8)), len(payload))
@@ -154,6 +197,12 @@ class EmulatedLibrary:
         event.logs.records.add(level=ffi_pb2.LOG_ERROR, target=target, message=message)
         if self._callback is not None:
             self._deliver(event.SerializeToString())
+
+
+def _translation_failure(what: str, error: Exception) -> str:
+    if isinstance(error, TranslationError):
+        return str(error)
+    return f"lkemu could not translate a {what} between protocols: {error!r}"
 
 
 def _text(value: Any) -> str:
@@ -168,7 +217,9 @@ _installed: EmulatedLibrary | None = None
 def install(address: str | None = None) -> None:
     """Make `livekit.rtc` use an lkemu engine; call before anything of livekit.rtc is used.
 
-    The engine is `address`, else LKEMU_ADDRESS, else a private embedded engine.
+    The engine is `address`, else LKEMU_ADDRESS, else a private embedded engine. The SDK
+    must be a livekit version lkemu speaks (lkemu.bindings.versions): others are refused
+    here, naming the supported range.
     """
     global _installed
     if native_library_loaded():
@@ -176,15 +227,27 @@ def install(address: str | None = None) -> None:
             "livekit.rtc was already initialised with its native library in this process; "
             "call lkemu.install() before using livekit.rtc (or use `lkemu run` / pytest --lkemu)"
         )
+    version = installed_sdk_version()
+    if version is None:
+        raise DropInError("livekit.rtc is not installed: pip install livekit")
     try:
-        from livekit.rtc import _ffi_client
+        check_supported(version)
+    except UnsupportedSdkVersion as error:
+        raise DropInError(str(error)) from None
+    library = _installed or EmulatedLibrary(address)
+    try:
+        # livekit < 1.1 loads its library when livekit.rtc is imported: that load gets ours.
+        with _native_library_replaced_by(library):
+            from livekit.rtc import _ffi_client
     except ImportError as error:
         raise DropInError(f"livekit.rtc is not installed: {error}") from error
     if _ffi_client.FfiClient._instance is not None:
         raise DropInError("livekit.rtc's FfiClient already exists: install lkemu before it")
     if _installed is not None:
         return
-    library = EmulatedLibrary(address)
+    from livekit.rtc._proto import ffi_pb2 as sdk_protocol
+
+    library.adapter = ProtocolAdapter.for_sdk(sdk_protocol, version)
 
     def load_emulated_library() -> EmulatedLibrary:
         return library
@@ -192,6 +255,28 @@ def install(address: str | None = None) -> None:
     _ffi_client.get_ffi_lib = load_emulated_library  # type: ignore[assignment]
     _installed = library
     os.environ.setdefault("LKEMU_DROPIN", "1")
+
+
+@contextmanager
+def _native_library_replaced_by(library: EmulatedLibrary) -> Iterator[None]:
+    """While livekit.rtc is imported, `ctypes.CDLL(<liblivekit_ffi>)` returns `library`."""
+    real = ctypes.CDLL
+
+    class Loader(real):  # type: ignore[valid-type,misc]
+        def __new__(cls, name: Any, *args: Any, **kwargs: Any) -> Any:
+            caller = sys._getframe(1).f_globals.get("__name__")
+            base = os.path.basename(str(name or ""))
+            if caller == "livekit.rtc._ffi_client" or any(
+                native in base for native in NATIVE_LIBRARY_NAMES
+            ):
+                return library  # not a Loader: CDLL.__init__ does not run
+            return super().__new__(cls)
+
+    ctypes.CDLL = Loader  # type: ignore[misc]
+    try:
+        yield
+    finally:
+        ctypes.CDLL = real  # type: ignore[misc]
 
 
 def installed_library() -> EmulatedLibrary | None:

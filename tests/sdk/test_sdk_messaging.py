@@ -23,6 +23,13 @@ import pytest
 from livekit import rtc
 
 from tests.helpers import make_token
+from tests.sdk.sdk_support import (
+    HAS_MAX_ROUND_TRIP_LATENCY,
+    HAS_SEND_BYTES,
+    HAS_STREAM_ERROR,
+    requires,
+    since,
+)
 
 URL = os.environ.get("LIVEKIT_URL", "ws://localhost:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
@@ -147,6 +154,7 @@ async def test_rpc_unregistered_method_is_unsupported_again(trio: Trio) -> None:
     assert raised.value.code == rtc.RpcError.ErrorCode.UNSUPPORTED_METHOD
 
 
+@requires(HAS_MAX_ROUND_TRIP_LATENCY, "perform_rpc(max_round_trip_latency=...)")
 async def test_rpc_to_an_unknown_recipient_is_never_acked(trio: Trio) -> None:
     started = time.monotonic()
     with pytest.raises(rtc.RpcError) as raised:
@@ -190,6 +198,7 @@ async def test_rpc_payload_over_15_kib_to_a_v1_recipient_is_refused(trio: Trio) 
     assert time.monotonic() - started < 1.0  # refused before anything is sent
 
 
+@since("1.1.9", "its core has RPC v1 only, where a payload over 15 KiB is refused")
 async def test_rpc_payload_over_15_kib_between_current_peers_goes_through(trio: Trio) -> None:
     trio.agent.local_participant.register_rpc_method("size", lambda data: str(len(data.payload)))
     big = "y" * 40_000
@@ -251,6 +260,7 @@ async def test_stream_text_of_several_writes_arrives_as_one_text_in_order(trio: 
     assert attributes["lk.segment_id"] == "s1"
 
 
+@requires(HAS_SEND_BYTES, "LocalParticipant.send_bytes")
 async def test_send_bytes_of_300_kb_arrives_byte_exact(trio: Trio) -> None:
     payload = os.urandom(300_000)
     done: asyncio.Future[tuple[bytes, str, int | None]] = asyncio.get_running_loop().create_future()
@@ -290,11 +300,13 @@ async def test_send_file_arrives_with_its_name_and_bytes(trio: Trio, tmp_path: P
     assert name == "report.csv" and mime_type == "text/csv"
 
 
+@requires(HAS_STREAM_ERROR, "rtc.StreamError")
 async def test_send_file_of_a_missing_file_fails_as_native(trio: Trio, tmp_path: Path) -> None:
     with pytest.raises(rtc.StreamError, match=r"No such file or directory \(os error 2\)"):
         await trio.user.local_participant.send_file(str(tmp_path / "absent.bin"), topic="x")
 
 
+@requires(HAS_STREAM_ERROR, "rtc.StreamError")
 async def test_a_sender_that_leaves_mid_stream_gives_its_reader_an_error(trio: Trio) -> None:
     done: asyncio.Future[BaseException | str] = asyncio.get_running_loop().create_future()
 

@@ -16,6 +16,7 @@ import pytest
 from livekit import rtc
 
 from tests.helpers import make_token
+from tests.sdk.sdk_support import HAS_PARTICIPANT_STATE, requires
 
 URL = os.environ.get("LIVEKIT_URL", "ws://localhost:7880")
 KEY = os.environ.get("LIVEKIT_API_KEY", "devkey")
@@ -173,6 +174,7 @@ async def test_a_subscriber_hears_the_publisher() -> None:
     await agent.disconnect()
 
 
+@requires(HAS_PARTICIPANT_STATE, "participant_active event (rtc.ParticipantState)")
 async def test_a_late_participant_becomes_active_and_carries_its_kind() -> None:
     """What livekit-agents relies on: wait_for_participant listens for participant_active,
     and tells agents from users by the participant kind the token gives."""

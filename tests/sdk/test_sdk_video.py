@@ -9,6 +9,8 @@ import pytest
 from livekit import rtc
 from livekit.rtc._proto import video_frame_pb2
 
+from tests.sdk.sdk_support import HAS_FRAME_METADATA, requires
+
 W, H = 64, 48
 
 
@@ -29,6 +31,7 @@ def test_video_frame_convert_round_trip() -> None:
     assert np.abs(ours - original).mean() < 4  # smooth image: chroma subsampling loses little
 
 
+@requires(HAS_FRAME_METADATA, "video frame metadata (FrameMetadata)")
 async def test_video_stream_carries_frames_timestamps_and_metadata() -> None:
     source = rtc.VideoSource(W, H)
     track = rtc.LocalVideoTrack.create_video_track("camera", source)
