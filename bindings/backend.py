@@ -24,6 +24,15 @@ logger = logging.getLogger("lkemu.bindings")
 
 INVALID_HANDLE = 0
 
+# Requests that open a media stream, and the event kind their stream sends: when the engine
+# is lost, each stream still open gets its end (eos) here, so no reader waits forever.
+STREAM_EVENTS = {
+    "new_audio_stream": "audio_stream_event",
+    "audio_stream_from_participant": "audio_stream_event",
+    "new_video_stream": "video_stream_event",
+    "video_stream_from_participant": "video_stream_event",
+}
+
 
 @dataclass(slots=True)
 class Reply:
@@ -89,6 +98,7 @@ class EngineBackend:
         self.local = LocalLane(self.memory) if use_local else None
         self.connection = EngineConnection.connect(address or default_address())
         self.connection.open_session(capture_logs, sdk, sdk_version)
+        self._open_streams: dict[int, str] = {}  # stream handle -> its event kind
         self.memory.blob_tag = self.connection.blob_tag
 
     def request(self, request: ffi_pb2.FfiRequest | None, data: bytes) -> Reply:
@@ -113,13 +123,20 @@ class EngineBackend:
                 reply.request_name, INVALID_HANDLE, reply.error, reply.error_kind, logged=True
             )
         if not reply.outputs:
-            return Reply(reply.request_name, reply.handle, _payload=reply.response)
-        response = ffi_pb2.FfiResponse.FromString(reply.response)
-        self.memory.apply(response, list(reply.outputs))
-        return Reply(reply.request_name, reply.handle, _message=response)
+            answer = Reply(reply.request_name, reply.handle, _payload=reply.response)
+        else:
+            response = ffi_pb2.FfiResponse.FromString(reply.response)
+            self.memory.apply(response, list(reply.outputs))
+            answer = Reply(reply.request_name, reply.handle, _message=response)
+        event_kind = STREAM_EVENTS.get(reply.request_name)
+        if event_kind is not None:
+            stream = getattr(answer.message(), reply.request_name).stream.handle.id
+            self._open_streams[stream] = event_kind
+        return answer
 
     def drop(self, handle: int) -> bool:
         """Drop a handle wherever it lives: the local lane, a buffer held here, the engine."""
+        self._open_streams.pop(handle, None)
         if self.local is not None and self.local.drop(handle):
             return True
         if self.memory.release(handle):
@@ -144,6 +161,20 @@ class EngineBackend:
                     on_lost_event(f"lkemu: an engine event could not be delivered: {error!r}")
             if ready:
                 yield ready
+        if self.connection.lost is not None and self._open_streams:
+            yield self._ends_of_open_streams()
+
+    def _ends_of_open_streams(self) -> list[Incoming]:
+        """The engine is gone: each stream still open ends (an eos), as a dropped one does."""
+        ends = []
+        for handle, kind in self._open_streams.items():
+            event = ffi_pb2.FfiEvent()
+            stream_event = getattr(event, kind)
+            stream_event.stream_handle = handle
+            stream_event.eos.SetInParent()
+            ends.append(Incoming(_message=event))
+        self._open_streams.clear()
+        return ends
 
     def _incoming(self, engine_event: engine_pb2.EngineEvent) -> Incoming:
         if not engine_event.outputs:

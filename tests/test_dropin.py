@@ -172,3 +172,36 @@ def test_received_frames_leave_no_memory_behind() -> None:
     growth = int(done.stdout.split("rss_growth_kib")[1].split()[0])
     # 8,000 leaked frames of 960 bytes would be 7,500 KiB
     assert growth < 2000, done.stdout
+
+
+def test_a_stream_ends_within_2_s_when_its_engine_dies() -> None:
+    done = _python(
+        """
+        import asyncio, os, signal, time
+        import lkemu
+        lkemu.install()
+        from livekit import rtc
+        from lkemu.bindings.embedded import embedded_engine
+
+        async def main():
+            source = rtc.AudioSource(48000, 1)
+            track = rtc.LocalAudioTrack.create_audio_track("mic", source)
+            stream = rtc.AudioStream(track, sample_rate=48000, num_channels=1)
+            await asyncio.sleep(0.2)
+            os.kill(embedded_engine().process.pid, signal.SIGKILL)
+            started = time.monotonic()
+
+            async def drain():
+                async for _ in stream:
+                    pass
+
+            await asyncio.wait_for(drain(), 10)
+            print(f"ended after {time.monotonic() - started:.2f} s")
+
+        asyncio.run(main())
+        """,
+        LKEMU_ADDRESS="",
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    seconds = float(done.stdout.split("ended after ")[1].split()[0])
+    assert seconds < 2.0
