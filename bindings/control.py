@@ -4,6 +4,7 @@ engine's own info and handle counts."""
 
 from __future__ import annotations
 
+import socket
 from typing import Any
 
 import grpc
@@ -15,6 +16,31 @@ from .connection import EngineUnavailable, unavailable
 
 # An RPC error a played participant answers: code, message and data.
 RpcErrorReply = tuple[int, str, str]
+
+
+def nothing_listens(address: str) -> str | None:
+    """Why nothing can be listening at `address` (refused, no such socket), or None when
+    something accepts a connection there."""
+    try:
+        if address.startswith("unix:"):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            target: Any = address.removeprefix("unix:").removeprefix("//")
+        else:
+            host, _, port = address.rpartition(":")
+            probe = socket.socket(socket.AF_INET6 if ":" in host.strip("[]") else socket.AF_INET)
+            target = (host.strip("[]"), int(port))
+    except ValueError as error:
+        return f"not an address ({error})"
+    probe.settimeout(2.0)
+    try:
+        probe.connect(target)
+    except (ConnectionRefusedError, FileNotFoundError) as error:
+        return error.strerror or str(error)
+    except OSError:
+        return None  # slow or unusual: let gRPC's own wait decide
+    finally:
+        probe.close()
+    return None
 
 
 class ControlRefused(RuntimeError):
@@ -43,6 +69,12 @@ class EngineControl:
         return control
 
     def wait_ready(self, timeout: float) -> None:
+        # Nothing listening is known at once (connection refused, no such socket): no
+        # point waiting `timeout` for it, as gRPC's wait_for_ready would.
+        reason = nothing_listens(self.address)
+        if reason is not None:
+            self.close()
+            raise EngineUnavailable(f"no lkemu engine at {self.address}: {reason}")
         # One call that waits for the channel, rather than channel_ready_future, whose
         # connectivity watcher makes every channel.close() wait ~200 ms.
         try:

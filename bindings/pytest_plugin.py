@@ -59,7 +59,15 @@ def pytest_configure(config: pytest.Config) -> None:
     if not config.getoption("--lkemu"):
         return
     engine = None
-    if not os.environ.get(ADDRESS_ENV):
+    configured = os.environ.get(ADDRESS_ENV)
+    if configured:
+        # A wrong LKEMU_ADDRESS fails the session once, at once, not every test.
+        from .control import nothing_listens
+
+        reason = nothing_listens(configured)
+        if reason is not None:
+            raise pytest.UsageError(f"{ADDRESS_ENV}={configured}: no lkemu engine there ({reason})")
+    if not configured:
         engine = EmbeddedEngine.start(clock=config.getoption("--lkemu-clock"))
         # Subprocesses started by tests reach the same engine, hence the same rooms.
         os.environ[ADDRESS_ENV] = engine.address

@@ -458,3 +458,30 @@ def test_lkemu_run_forwards_sigterm_and_leaves_no_folder(tmp_path: Path) -> None
     while [p for p in scratch.iterdir() if p.name.startswith("lkemu-")]:
         assert time.monotonic() < deadline, "an lkemu-* folder was left behind"
         time.sleep(0.1)
+
+
+def test_a_wrong_address_fails_at_once(tmp_path: Path) -> None:
+    for address in (f"unix:{tmp_path}/nothing.sock", "127.0.0.1:1"):
+        started = time.monotonic()
+        with pytest.raises(EngineUnavailable, match="no lkemu engine at"):
+            FfiClient(address=address)
+        assert time.monotonic() - started < 1.0  # was the full 10 s wait
+
+
+def test_pytest_lkemu_with_a_wrong_address_stops_once_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "test_one.py").write_text("def test_a():\n    pass\n")
+    env = dict(os.environ, LKEMU_ADDRESS=f"unix:{tmp_path}/nothing.sock")
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "--lkemu", "-p", "no:cacheprovider", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+        cwd=tmp_path,
+    )
+    assert done.returncode != 0
+    assert "LKEMU_ADDRESS" in done.stderr + done.stdout and "no lkemu engine there" in (
+        done.stderr + done.stdout
+    )
+    assert time.monotonic() - started < 15
