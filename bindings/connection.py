@@ -80,7 +80,7 @@ class FastLane:
     garbage collector running an SDK handle's __del__ in the middle of a call) cannot
     interleave its frames with that call's: it is sent once the call's answer is read."""
 
-    def __init__(self, address: str, session_id: int) -> None:
+    def __init__(self, address: str, session_id: int, timeout: float) -> None:
         if address.startswith("unix:"):
             self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self._socket.connect(address.removeprefix("unix:").removeprefix("//"))
@@ -89,7 +89,7 @@ class FastLane:
             self._socket = socket.create_connection((host.strip("[]"), int(port)))
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # A frozen engine must not freeze its clients: no answer by then is an error.
-        self._socket.settimeout(request_timeout())
+        self._socket.settimeout(timeout)
         self._reader = self._socket.makefile("rb")
         self._lock = threading.Lock()
         # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
@@ -149,6 +149,7 @@ class EngineConnection:
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
         self.closed = False
+        self.timeout = request_timeout()  # read once: requests are the hot path
         self._fast: FastLane | None = None
         self._events_call: grpc.Future | None = None
         # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs), named
@@ -179,7 +180,7 @@ class EngineConnection:
         # The lane is out of step once an answer is late: later calls fail at once.
         self.lost = self.lost or (
             f"the lkemu engine at {self.address} did not answer within "
-            f"{request_timeout():g} s ({REQUEST_TIMEOUT_ENV}); is it stopped or frozen?"
+            f"{self.timeout:g} s ({REQUEST_TIMEOUT_ENV}); is it stopped or frozen?"
         )
         return EngineUnavailable(self.lost)
 
@@ -208,7 +209,7 @@ class EngineConnection:
         self.blob_tag = opened.blob_tag
         if opened.fast_lane and os.environ.get("LKEMU_FAST_LANE", "1") != "0":
             try:
-                self._fast = FastLane(opened.fast_lane, self.session_id)
+                self._fast = FastLane(opened.fast_lane, self.session_id, self.timeout)
             except OSError:
                 self._fast = None  # gRPC alone still works
         return self.session_id
@@ -226,7 +227,7 @@ class EngineConnection:
                     raise self._gone(error) from None
                 return engine_pb2.FfiReply.FromString(answer)
             try:
-                return self._engine.Request(call, timeout=request_timeout())
+                return self._engine.Request(call, timeout=self.timeout)
             except grpc.RpcError as error:
                 raise self._gone(error) from None
             except ValueError as error:  # the channel was closed
@@ -255,7 +256,7 @@ class EngineConnection:
                 raise self._gone(error) from None
             return bool(engine_pb2.DropHandleResponse.FromString(answer).existed)
         try:
-            return bool(self._engine.DropHandle(request, timeout=request_timeout()).existed)
+            return bool(self._engine.DropHandle(request, timeout=self.timeout).existed)
         except (grpc.RpcError, ValueError) as error:  # ValueError: the channel was closed
             raise self._gone(error) from None
 

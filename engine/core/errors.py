@@ -17,6 +17,11 @@ class InvalidRequest(FfiError):
     kind = engine_pb2.INVALID_REQUEST
 
 
+class Refused(FfiError):
+    """The async half of a request refuses (a grant missing, the room gone, a format that
+    does not match): its text becomes the callback's error, as native words it."""
+
+
 class NotImplementedInLkemu(FfiError):
     """A request kind lkemu does not emulate yet: said plainly, never a hang."""
 

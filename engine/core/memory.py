@@ -24,6 +24,17 @@ class ClientFileError(FfiError):
     """A file the client could not read: the text is the I/O error, as native words it."""
 
 
+def _client_file(blob: engine_pb2.Blob, blob_tag: str) -> Buffer | ClientFileError:
+    if blob.error:
+        return ClientFileError(blob.error)
+    if not blob.shared_name:
+        return blob.data
+    try:  # a large file: its bytes are in shared memory
+        return shared_blobs.take(blob.shared_name, blob_tag)
+    except (OSError, ValueError) as error:
+        return ClientFileError(f"I/O error: the file's shared memory was lost ({error})")
+
+
 # What a read gives: the shipped bytes, a map of a shared blob's pages, or (in the client's
 # own process) a read-only view of the caller's memory.
 Buffer = bytes | bytearray | mmap.mmap | memoryview
@@ -59,18 +70,11 @@ class Memory:
         """`blob_tag`: the session's tag; a shared input blob must carry it."""
         self._inputs: list[tuple[int, Buffer]] = []
         self._lost: list[str] = []
-        self._files: dict[str, engine_pb2.Blob] = {}
-        self._file_data: dict[str, Buffer] = {}
+        # Files the client read for this request (send_file): their bytes, or why not.
+        self._files: dict[str, Buffer | ClientFileError] = {}
         for blob in inputs:
             if blob.kind == engine_pb2.Blob.CLIENT_FILE:
-                self._files[blob.path] = blob
-                if blob.shared_name:  # a large file: its bytes are in shared memory
-                    try:
-                        self._file_data[blob.path] = shared_blobs.take(
-                            blob.shared_name, blob_tag or ""
-                        )
-                    except (OSError, ValueError) as error:
-                        self._lost.append(f"{blob.shared_name} ({error})")
+                self._files[blob.path] = _client_file(blob, blob_tag or "")
                 continue
             if not blob.shared_name:
                 self._inputs.append((blob.address, blob.data))
@@ -99,20 +103,15 @@ class Memory:
             "(the client must send what its *_ptr fields point at)"
         )
 
-    def read_file(self, path: str) -> bytes:
+    def read_file(self, path: str) -> Buffer:
         """A file of the client's (send_file), as the client read it: its bytes, or
         ClientFileError with the I/O error the client met."""
-        blob = self._files.get(path)
-        if blob is None:
+        found = self._files.get(path)
+        if found is None:
             raise ClientFileError(f"I/O error: the client did not send the file {path!r}")
-        if blob.error:
-            raise ClientFileError(blob.error)
-        if blob.shared_name:
-            shared = self._file_data.get(path)
-            if shared is None:
-                raise ClientFileError(f"I/O error: the file's shared memory was lost ({path})")
-            return bytes(shared)
-        return blob.data
+        if isinstance(found, ClientFileError):
+            raise found
+        return found
 
     def write_file(self, directory: str, name: str, data: bytes) -> None:
         """Have the client write `data` to a file of its own (byte_write_to_file); large

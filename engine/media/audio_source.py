@@ -23,7 +23,7 @@ from lkemu.proto import audio_frame_pb2
 
 from ..core.call import Call, field_or
 from ..core.clock import MediaClock
-from ..core.errors import FfiError, InvalidRequest, NotImplementedInLkemu
+from ..core.errors import InvalidRequest, NotImplementedInLkemu, Refused
 from ..core.registry import handles
 from .formats import MAX_QUEUE_MS, check_channels, check_rate
 
@@ -225,15 +225,11 @@ def on_capture_audio_frame(
     return audio_frame_pb2.CaptureAudioFrameResponse(async_id=call.answer_later(request, capture))
 
 
-class CaptureRefused(FfiError):
-    """WebRTC refuses the frame (the callback's error)."""
-
-
 def _check_format(source: AudioSource, buffer: audio_frame_pb2.AudioFrameBufferInfo) -> None:
     if buffer.sample_rate != source.sample_rate or buffer.num_channels != source.num_channels:
-        raise CaptureRefused(_RTC_ERROR.format("sample_rate and num_channels don't match"))
+        raise Refused(_RTC_ERROR.format("sample_rate and num_channels don't match"))
     if source.capacity == 0 and buffer.samples_per_channel != source.chunk:
-        raise CaptureRefused(
+        raise Refused(
             _RTC_ERROR.format(
                 f"direct capture requires 10ms frames: got {buffer.samples_per_channel} "
                 f"frames, expected {source.chunk}"

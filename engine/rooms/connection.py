@@ -11,7 +11,7 @@ from typing import Any
 from lkemu.proto import participant_pb2, room_pb2
 
 from ..core.call import Call, FollowUp, field_or
-from ..core.errors import FfiError
+from ..core.errors import Refused
 from ..core.registry import handles
 from .media import owned_publication, reconcile, remote_publication
 from .model import (
@@ -27,10 +27,6 @@ from .model import (
 from .tokens import KeyPair, TokenError, verify
 
 
-class JoinRefused(FfiError):
-    """A server refusing the join: the SDK raises ConnectError with this text."""
-
-
 @handles("connect")
 def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.ConnectResponse:
     runtime, session = call.runtime, call.session
@@ -40,7 +36,7 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         try:
             who = verify(token, KeyPair.from_environment())
         except TokenError as error:
-            raise JoinRefused(f"could not join: {error}") from None
+            raise Refused(f"could not join: {error}") from None
         room = runtime.area(Rooms).get_or_create(who.grant.room)
         view = RoomView(runtime, session, room)
         view.handle = runtime.handles.store(view, session.id)

@@ -16,17 +16,13 @@ from typing import Any
 from lkemu.proto import room_pb2
 
 from ..core.call import Call, field_or
-from ..core.errors import FfiError
+from ..core.errors import Refused
 from ..core.memory import Memory
 from ..core.registry import handles
 from .data_channel import DataChannels
 from .model import LocalParticipant, Member
 
 NO_DATA_PERMISSION = "does not have permission to publish data (canPublishData)"
-
-
-class NotPermitted(FfiError):
-    """The token's grants do not allow this: the callback's error."""
 
 
 @handles("publish_data")
@@ -41,7 +37,7 @@ def on_publish_data(
 
     async def publish(callback: Any) -> None:
         if not member.grant_publish_data:
-            raise NotPermitted(NO_DATA_PERMISSION)
+            raise Refused(NO_DATA_PERMISSION)
 
         def deliver() -> None:
             for other in view.room.receivers(member, destinations):
@@ -126,7 +122,7 @@ def _send_chat(
 
     async def send(callback: Any) -> None:
         if not member.grant_publish_data:
-            raise NotPermitted(NO_DATA_PERMISSION)
+            raise Refused(NO_DATA_PERMISSION)
         message = make()
         for other in view.room.receivers(member, destinations):
 

@@ -25,12 +25,12 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, TypeVar
 
 from lkemu.proto import data_stream_pb2, ffi_pb2, room_pb2
 
 from ..core.call import Call, field_or
-from ..core.errors import FfiError, InvalidRequest
+from ..core.errors import InvalidRequest, Refused
 from ..core.protocol import fill_required
 from ..core.registry import handles
 from .data_channel import DataChannels
@@ -53,7 +53,7 @@ Chunk = room_pb2.DataStream.Chunk
 Trailer = room_pb2.DataStream.Trailer
 
 
-class StreamFailed(FfiError):
+class StreamFailed(Refused):
     """A stream request that fails: its text is the StreamError description."""
 
 
@@ -497,7 +497,7 @@ def on_send_file(
     memory = call.memory
 
     async def send(callback: Any) -> None:
-        content = memory.read_file(path)  # read by the client, where the path is
+        content = bytes(memory.read_file(path))  # read by the client, where the path is
         header = _byte_header(request.options, len(content), os.path.basename(path))
         await _send_whole(route, header, content, may_inline=False)
         _info_from_header(header, callback.info)
@@ -537,19 +537,27 @@ def on_byte_stream_open(
     return data_stream_pb2.ByteStreamOpenResponse(async_id=call.answer_later(request, open_stream))
 
 
-def _writer(call: Call, handle: int, text: bool, *, take: bool = False) -> StreamWriter:
-    writer = (call.take if take else call.get)(handle, StreamWriter)
-    if writer.text != text:
-        kind = "Text" if text else "Byte"
+StreamEnd = TypeVar("StreamEnd", StreamReader, StreamWriter)
+
+
+def _stream_end(
+    call: Call, handle: int, kind: type[StreamEnd], text: bool, *, take: bool = False
+) -> StreamEnd:
+    """The reader or writer a handle names, of the text or byte kind the request is for
+    (taken from the table first when the request consumes it)."""
+    value = (call.take if take else call.get)(handle, kind)
+    if value.text != text:
+        role = kind.__name__.removeprefix("Stream")
+        prefix = "Text" if text else "Byte"
         raise InvalidRequest(
-            f"handle is not a livekit_ffi::server::data_stream::Ffi{kind}StreamWriter"
+            f"handle is not a livekit_ffi::server::data_stream::Ffi{prefix}Stream{role}"
         )
-    return writer
+    return value
 
 
 def _write_later(call: Call, request: Any, text: bool, content: bytes) -> int:
     """text_stream_write and byte_stream_write: chunks after the writer's last ones."""
-    writer = _writer(call, request.writer_handle, text)
+    writer = _stream_end(call, request.writer_handle, StreamWriter, text)
 
     async def write(callback: Any) -> None:
         await writer.write(content)
@@ -559,7 +567,7 @@ def _write_later(call: Call, request: Any, text: bool, content: bytes) -> int:
 
 def _close_later(call: Call, request: Any, text: bool) -> int:
     """text_stream_close and byte_stream_close: the trailer; the writer handle is spent."""
-    writer = _writer(call, request.writer_handle, text, take=True)
+    writer = _stream_end(call, request.writer_handle, StreamWriter, text, take=True)
     reason, attributes = field_or(request, "reason", ""), dict(request.attributes)
 
     async def close(callback: Any) -> None:
@@ -645,13 +653,8 @@ def on_send_stream_trailer(
 
 
 def _reader(call: Call, handle: int, text: bool) -> StreamReader:
-    reader = call.take(handle, StreamReader)
-    if reader.text != text:
-        kind = "Text" if text else "Byte"
-        raise InvalidRequest(
-            f"handle is not a livekit_ffi::server::data_stream::Ffi{kind}StreamReader"
-        )
-    return reader
+    """Every read request consumes the reader: one read per stream, as native."""
+    return _stream_end(call, handle, StreamReader, text, take=True)
 
 
 @handles("text_read_incremental")
@@ -670,32 +673,31 @@ def on_byte_read_incremental(
     return data_stream_pb2.ByteStreamReaderReadIncrementalResponse()
 
 
+def _read_all_later(call: Call, request: Any, text: bool) -> int:
+    """text_read_all and byte_read_all: the whole stream in one callback."""
+    reader = _reader(call, request.reader_handle, text)
+
+    async def read(callback: Any) -> None:
+        content = await reader.read_all()
+        callback.content = content.decode("utf-8", errors="replace") if text else content
+
+    return call.answer_later(request, read)
+
+
 @handles("text_read_all")
 def on_text_read_all(
     call: Call, request: data_stream_pb2.TextStreamReaderReadAllRequest
 ) -> data_stream_pb2.TextStreamReaderReadAllResponse:
-    reader = _reader(call, request.reader_handle, text=True)
-
-    async def read(callback: Any) -> None:
-        callback.content = (await reader.read_all()).decode("utf-8", errors="replace")
-
-    return data_stream_pb2.TextStreamReaderReadAllResponse(
-        async_id=call.answer_later(request, read)
-    )
+    async_id = _read_all_later(call, request, text=True)
+    return data_stream_pb2.TextStreamReaderReadAllResponse(async_id=async_id)
 
 
 @handles("byte_read_all")
 def on_byte_read_all(
     call: Call, request: data_stream_pb2.ByteStreamReaderReadAllRequest
 ) -> data_stream_pb2.ByteStreamReaderReadAllResponse:
-    reader = _reader(call, request.reader_handle, text=False)
-
-    async def read(callback: Any) -> None:
-        callback.content = await reader.read_all()
-
-    return data_stream_pb2.ByteStreamReaderReadAllResponse(
-        async_id=call.answer_later(request, read)
-    )
+    async_id = _read_all_later(call, request, text=False)
+    return data_stream_pb2.ByteStreamReaderReadAllResponse(async_id=async_id)
 
 
 def plain_file_name(name: str) -> bool:

@@ -18,7 +18,7 @@ from typing import Any, cast
 from lkemu.proto import room_pb2, stats_pb2, track_pb2
 
 from ..core.call import Call, FollowUp
-from ..core.errors import FfiError, InvalidRequest
+from ..core.errors import InvalidRequest, Refused
 from ..core.protocol import fill_required
 from ..core.registry import handles
 from ..media.audio_source import AudioSource
@@ -28,10 +28,6 @@ from .model import Member, RoomView
 
 # The callback error native gives a room request once the room's engine is gone.
 ENGINE_CLOSED = "engine is closed"
-
-
-class RoomGone(FfiError):
-    """The room is no longer connected: the callback's error."""
 
 
 OPUS_PACKET_MS = 20
@@ -116,7 +112,7 @@ def on_get_stats(call: Call, request: track_pb2.GetStatsRequest) -> track_pb2.Ge
     async def gather(callback: Any) -> None:
         in_room = isinstance(track, RemoteTrack) and not track.ended
         if not (in_room or track.room_handle is not None):
-            raise RoomGone("room failure: no transceiver found for track")
+            raise Refused("room failure: no transceiver found for track")
         callback.stats.extend(track_stats(track))
 
     return track_pb2.GetStatsResponse(async_id=call.answer_later(request, gather))
@@ -139,7 +135,7 @@ def on_get_session_stats(
     async def gather(callback: Any) -> None:
         member = view.connected_member
         if member is None:
-            raise RoomGone(ENGINE_CLOSED)
+            raise Refused(ENGINE_CLOSED)
         result = callback.result
         result.publisher_stats.append(fill_required(_transport("publisher", view.handle)))
         for published in member.publications.values():
@@ -192,7 +188,7 @@ def on_simulate_scenario(
 
     async def simulate(callback: Any) -> FollowUp | None:
         if view.connected_member is None:
-            raise RoomGone(ENGINE_CLOSED)
+            raise Refused(ENGINE_CLOSED)
         # The request only starts the scenario: the reconnection follows its callback.
         # (SIMULATE_SPEAKER asks the server for a speaker update; lkemu's speakers come
         # from audio levels, so there is nothing to replay.)

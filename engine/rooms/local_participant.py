@@ -13,13 +13,9 @@ from google.protobuf.message import Message
 from lkemu.proto import room_pb2
 
 from ..core.call import Call
-from ..core.errors import FfiError
+from ..core.errors import Refused
 from ..core.registry import handles
 from .model import LocalParticipant, Member, RoomEventFill
-
-
-class NotPermitted(FfiError):
-    """The token's grants do not allow this: the callback's error."""
 
 
 def _update(call: Call, request: Message, change: Callable[[Member], RoomEventFill]) -> int:
@@ -29,9 +25,7 @@ def _update(call: Call, request: Message, change: Callable[[Member], RoomEventFi
 
     async def update(callback: Any) -> None:
         if not member.grant_update_metadata:
-            raise NotPermitted(
-                "does not have permission to update own metadata (canUpdateOwnMetadata)"
-            )
+            raise Refused("does not have permission to update own metadata (canUpdateOwnMetadata)")
         view.room.tell_everyone(change(member))
 
     return call.answer_later(request, update)

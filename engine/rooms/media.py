@@ -20,7 +20,7 @@ import numpy as np
 from lkemu.proto import e2ee_pb2, room_pb2, track_pb2, track_publication_pb2, video_frame_pb2
 
 from ..core.call import Call, FollowUp, field_or
-from ..core.errors import FfiError, InvalidRequest
+from ..core.errors import InvalidRequest, Refused
 from ..core.registry import handles
 from ..media.sinks import CapturedFrame, MediaSink, Wakeable
 from ..media.tracks import LocalAudioTrack, LocalTrack, Track
@@ -230,21 +230,15 @@ def subscribe(view: RoomView, publisher: Member, published: RoomTrack) -> None:
             follower.attach(remote)
 
 
-class PublishRefused(FfiError):
-    """The server refuses the publication: the callback's error."""
-
-
 def _check_publish(member: Member, track: LocalTrack, source: track_pb2.TrackSource) -> None:
     if not member.grant_publish:
-        raise PublishRefused("does not have permission to publish (canPublish)")
+        raise Refused("does not have permission to publish (canPublish)")
     name = SOURCE_NAMES.get(source)
     if member.publish_sources and name not in member.publish_sources:
         allowed = ", ".join(member.publish_sources)
-        raise PublishRefused(
-            f"does not have permission to publish {name} (canPublishSources: {allowed})"
-        )
+        raise Refused(f"does not have permission to publish {name} (canPublishSources: {allowed})")
     if any(p.track is track for p in member.publications.values()):
-        raise PublishRefused("this track is already published")
+        raise Refused("this track is already published")
 
 
 def publish(
