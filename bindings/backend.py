@@ -17,6 +17,7 @@ from . import local_lane as local_lanes
 from .client_files import apply_file_writes
 from .connection import EngineConnection, EngineUnavailable
 from .embedded import default_address
+from .inprocess import InProcessEngine, wants_in_process_engine
 from .local_lane import LocalLane
 from .pointers import ClientMemory, collect_inputs
 
@@ -96,7 +97,11 @@ class EngineBackend:
         self.memory = ClientMemory()
         use_local = local_lanes.enabled() if local_lane is None else local_lane
         self.local = LocalLane(self.memory) if use_local else None
-        self.connection = EngineConnection.connect(address or default_address())
+        self.connection: EngineConnection | InProcessEngine
+        if address is None and wants_in_process_engine():
+            self.connection = InProcessEngine()
+        else:
+            self.connection = EngineConnection.connect(address or default_address())
         self.connection.open_session(capture_logs, sdk, sdk_version)
         self._open_streams: dict[int, str] = {}  # stream handle -> its event kind
         self.memory.blob_tag = self.connection.blob_tag
@@ -156,7 +161,7 @@ class EngineBackend:
             ready = []
             for engine_event in batch:
                 try:
-                    ready.append(self._incoming(engine_event))
+                    ready.append(self.incoming(engine_event))
                 except Exception as error:
                     on_lost_event(f"lkemu: an engine event could not be delivered: {error!r}")
             if ready:
@@ -176,7 +181,8 @@ class EngineBackend:
         self._open_streams.clear()
         return ends
 
-    def _incoming(self, engine_event: engine_pb2.EngineEvent) -> Incoming:
+    def incoming(self, engine_event: engine_pb2.EngineEvent) -> Incoming:
+        """One event of the engine's, with the memory it hands out placed here."""
         if not engine_event.outputs:
             return Incoming(_payload=engine_event.event)
         event = ffi_pb2.FfiEvent.FromString(engine_event.event)

@@ -25,6 +25,7 @@ from lkemu.proto import ffi_pb2
 
 from .backend import EngineBackend
 from .connection import EngineUnavailable
+from .inprocess import InProcessEngine
 from .versions import (
     ProtocolAdapter,
     TranslationError,
@@ -110,6 +111,14 @@ class EmulatedLibrary:
             sdk=_text(sdk) or "python",
             sdk_version=_text(sdk_version) or "unknown",
         )
+        connection = self._backend.connection
+        if isinstance(connection, InProcessEngine):
+            # The engine runs on the client's loop and calls back from it: no thread.
+            backend = self._backend
+            connection.deliver_events_to(
+                lambda engine_event: self._deliver(backend.incoming(engine_event).payload())
+            )
+            return
         self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
         self._events.start()
 

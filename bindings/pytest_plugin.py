@@ -16,10 +16,11 @@ from collections.abc import Iterator
 import pytest
 
 from .control import EngineControl
-from .embedded import ADDRESS_ENV, EmbeddedEngine
+from .embedded import ADDRESS_ENV, CLOCK_ENV, EmbeddedEngine
 
 _engine_key = pytest.StashKey[EmbeddedEngine | None]()
 AGENT_FIXTURES = "lkemu-agents"  # the plugin name of lkemu.bindings.agent_fixtures
+IN_PROCESS = "in-process"  # lkemu_address on simulated time: the engine is in each test's loop
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,9 +33,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--lkemu-clock",
-        choices=("real", "virtual"),
+        choices=("real", "virtual", "simulated"),
         default=None,
-        help="clock of the engine --lkemu starts (default: LKEMU_CLOCK or real)",
+        help="clock of the engine --lkemu starts (default: LKEMU_CLOCK or real); simulated: "
+        "the engine runs on each test's event loop, whose time jumps ahead when all wait",
     )
 
 
@@ -67,8 +69,21 @@ def pytest_configure(config: pytest.Config) -> None:
         reason = nothing_listens(configured)
         if reason is not None:
             raise pytest.UsageError(f"{ADDRESS_ENV}={configured}: no lkemu engine there ({reason})")
+    clock = config.getoption("--lkemu-clock") or os.environ.get(CLOCK_ENV) or "real"
+    if clock == "simulated" and not configured:
+        # No engine process: each test's loop runs its own engine (lkemu.bindings.inprocess)
+        # on simulated time (lkemu.bindings.simulated_time).
+        from .simulated_time import use_simulated_time
+
+        os.environ[CLOCK_ENV] = clock
+        use_simulated_time()
+        config.stash[_engine_key] = None
+        from lkemu.bindings.dropin import install
+
+        install()
+        return
     if not configured:
-        engine = EmbeddedEngine.start(clock=config.getoption("--lkemu-clock"))
+        engine = EmbeddedEngine.start(clock=clock)
         # Subprocesses started by tests reach the same engine, hence the same rooms.
         os.environ[ADDRESS_ENV] = engine.address
     config.stash[_engine_key] = engine
@@ -92,7 +107,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> str | None:
     if config.getoption("--lkemu"):
-        return f"lkemu: livekit.rtc runs on the engine at {os.environ.get(ADDRESS_ENV)}"
+        if os.environ.get(ADDRESS_ENV):
+            return f"lkemu: livekit.rtc runs on the engine at {os.environ.get(ADDRESS_ENV)}"
+        return "lkemu: livekit.rtc runs on an engine in each test's event loop, on simulated time"
     return None
 
 
@@ -110,13 +127,15 @@ def lkemu_address(pytestconfig: pytest.Config) -> str:
     """The address of the engine livekit.rtc runs on (skips without --lkemu)."""
     if not pytestconfig.getoption("--lkemu"):
         pytest.skip("needs lkemu (run with --lkemu)")
-    return os.environ[ADDRESS_ENV]
+    return os.environ.get(ADDRESS_ENV) or IN_PROCESS
 
 
 @pytest.fixture
 def lkemu_control(lkemu_address: str) -> Iterator[EngineControl]:
     """The engine's control service: info, live handle counts, the rooms (list, inject a
     participant, remove one, close a room, connection faults) and request faults."""
+    if lkemu_address == IN_PROCESS:
+        pytest.skip("the control service needs a served engine, not simulated time's")
     control = EngineControl.connect(lkemu_address)
     yield control
     control.close()

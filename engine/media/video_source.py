@@ -15,7 +15,6 @@ rotation and metadata; there is no queue and no callback (native answers synchro
 
 from __future__ import annotations
 
-import time
 
 from lkemu.proto import track_pb2, video_frame_pb2
 
@@ -98,7 +97,7 @@ def on_capture_video_frame(
         metadata = None  # native drops an empty metadata message
     timestamp = request.timestamp_us
     if not call.runtime.media_clock.virtual:
-        timestamp = time.monotonic_ns() // 1000
+        timestamp = call.runtime.media_clock.now_us()
     source.capture(CapturedFrame(image, timestamp, request.rotation, metadata))
     return video_frame_pb2.CaptureVideoFrameResponse()
 

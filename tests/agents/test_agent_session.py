@@ -5,7 +5,8 @@ user's Agents on lkemu.agents' fakes, in lkemu rooms, through the fixtures of lk
 plugin (`agent_room`, `agent`, `agent_script`), run with `pytest --lkemu` from that folder.
 livekit-agents pins livekit 1.1.21 where this venv has 1.2.1, so the suite runs in a venv of
 its own, .venv-agents, that `make test` builds from the `agents` extra; without it these
-tests skip and say why. The suite runs once; each of its tests is reported here.
+tests skip and say why. The suite runs once on the engine's real clock and once on simulated
+time; each of its tests is reported here, per clock.
 """
 
 from __future__ import annotations
@@ -64,11 +65,32 @@ class SuiteRun:
         self.returncode, self.output, self.results = returncode, output, results
 
 
+CLOCKS = ("real", "simulated")
+# What a test of the suite gives on a clock other than "passed" (it skips, saying why).
+EXPECTED = {
+    ("real", "test_conversation::test_a_thirty_second_conversation_on_simulated_time"): "skipped"
+}
+
+_runs: dict[str, SuiteRun] = {}
+
+
 @pytest.fixture(scope="module")
-def suite_run(tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
+def suite_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
+    """The suite, run once per clock: the engine's real clock, and simulated time (the
+    engine on each test's loop, time jumping ahead when everything waits)."""
+    for clock in CLOCKS:
+        if clock not in _runs:
+            _runs[clock] = _run_suite(clock, tmp_path_factory)
+    return _runs
+
+
+def _run_suite(clock: str, tmp_path_factory: pytest.TempPathFactory) -> SuiteRun:
     python = _agents_python()
     report = tmp_path_factory.mktemp("agents") / "report.xml"
-    command = [str(python), "-m", "pytest", "--lkemu", "-q", "-rfEs", f"--junitxml={report}"]
+    command = [
+        str(python), "-m", "pytest", "--lkemu", f"--lkemu-clock={clock}",
+        "-q", "-rfEs", f"--junitxml={report}",
+    ]  # fmt: skip
     try:
         done = subprocess.run(
             command,
@@ -98,15 +120,20 @@ def test_the_suite_has_tests() -> None:
     assert len(_suite_tests()) >= 4, _suite_tests()
 
 
+@pytest.mark.parametrize("clock", CLOCKS)
 @pytest.mark.parametrize("name", _suite_tests())
-def test_agents_suite(suite_run: SuiteRun, name: str) -> None:
-    outcome = suite_run.results.get(name)
-    assert outcome == "passed", f"{name}: {outcome or 'not run'}\n{suite_run.output}"
+def test_agents_suite(suite_runs: dict[str, SuiteRun], clock: str, name: str) -> None:
+    run = suite_runs[clock]
+    outcome = run.results.get(name)
+    expected = EXPECTED.get((clock, name), "passed")
+    assert outcome == expected, f"{name} ({clock}): {outcome or 'not run'}\n{run.output}"
 
 
-def test_agents_suite_exit_status(suite_run: SuiteRun) -> None:
-    assert suite_run.returncode == 0, suite_run.output
-    assert set(suite_run.results) == set(_suite_tests()), suite_run.output
+@pytest.mark.parametrize("clock", CLOCKS)
+def test_agents_suite_exit_status(suite_runs: dict[str, SuiteRun], clock: str) -> None:
+    run = suite_runs[clock]
+    assert run.returncode == 0, run.output
+    assert set(run.results) == set(_suite_tests()), run.output
 
 
 def test_the_readme_recipe_is_the_suite_s() -> None:

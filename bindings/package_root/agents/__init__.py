@@ -38,10 +38,10 @@ from .fakes import (
     ToolCall,
     Utterance,
 )
-from .room import AgentRoom, LkemuRefusedRequests, agent_room
+from .room import AgentRoom, LkemuRefusedRequests, TurnLatency, agent_room
 from .script import Script, Turn
 from .tokens import access_token
-from .user import AgentAudio, Transcription, UserParticipant
+from .user import AgentAudio, Spoken, Transcription, UserParticipant
 
 __all__ = [
     "AgentAudio",
@@ -55,10 +55,12 @@ __all__ = [
     "LkemuRefusedRequests",
     "Reply",
     "Script",
+    "Spoken",
     "Synthesis",
     "ToolCall",
     "Transcription",
     "Turn",
+    "TurnLatency",
     "UserParticipant",
     "Utterance",
     "access_token",

@@ -42,6 +42,7 @@ from livekit.agents import (
 )
 
 from .audio import level_dbfs, tone
+from .clock import now
 
 PROVIDER = "lkemu"
 
@@ -222,7 +223,7 @@ class Heard:
 
     transcript: str
     utterance: Utterance
-    reported_at: float  # time.monotonic() of the final transcript
+    reported_at: float  # when the final transcript was reported (lkemu.agents.clock)
 
 
 class FakeSTT(stt.STT):
@@ -271,7 +272,7 @@ class FakeSTT(stt.STT):
         conn_options: APIConnectOptions,
     ) -> stt.SpeechEvent:
         text = self.next_transcript()
-        self.heard.append(Heard(text, Utterance(0.0), time.monotonic()))
+        self.heard.append(Heard(text, Utterance(0.0), now()))
         return stt.SpeechEvent(
             type=stt.SpeechEventType.FINAL_TRANSCRIPT,
             alternatives=[stt.SpeechData(language=self.language, text=text)],
@@ -318,7 +319,7 @@ class _FakeRecognizeStream(stt.RecognizeStream):
         owner = self._owner
         await asyncio.sleep(owner.next_delay())
         text = owner.next_transcript()
-        owner.heard.append(Heard(text, utterance, time.monotonic()))
+        owner.heard.append(Heard(text, utterance, now()))
         if text:
             self._speech(stt.SpeechEventType.FINAL_TRANSCRIPT, text, utterance)
         usage = stt.RecognitionUsage(audio_duration=state.position - reported)
@@ -388,6 +389,13 @@ class Completion:
     tool_calls: list[ToolCall] = field(default_factory=list)  # asked for in this call
     tool_outputs: list[str] = field(default_factory=list)  # tool results it was given
     completed: bool = False
+    started_at: float = 0.0  # when chat() ran (lkemu.agents.clock)
+    first_token_at: float = 0.0  # when its first chunk went out
+
+    @property
+    def ttft(self) -> float:
+        """Time to first token, as the session saw it."""
+        return self.first_token_at - self.started_at
 
 
 def _normalized(text: str) -> str:
@@ -479,9 +487,11 @@ class _FakeLLMStream(llm.LLMStream):
             instructions,
             tool_outputs=outputs,
         )
+        completion.started_at = now()
         owner.completions.append(completion)
         request_id = utils.shortuuid("fake_")
         await asyncio.sleep(owner.ttft if reply.ttft is None else reply.ttft)
+        completion.first_token_at = now()
         if call_tools:
             completion.tool_calls = list(reply.tool_calls)
             calls = [
@@ -524,6 +534,13 @@ class Synthesis:
     seconds: float
     samples: int = 0  # pushed to the emitter
     finished: bool = False
+    started_at: float = 0.0  # when synthesize() ran (lkemu.agents.clock)
+    first_audio_at: float = 0.0  # when its first audio went out
+
+    @property
+    def ttfb(self) -> float:
+        """Time to first audio byte, as the session saw it."""
+        return self.first_audio_at - self.started_at
 
 
 class FakeTTS(tts.TTS):
@@ -593,9 +610,10 @@ class _FakeChunkedStream(tts.ChunkedStream):
         owner = self._owner
         text = self._input_text.strip()
         pcm = owner.render(text).tobytes()
-        synthesis = Synthesis(text, len(pcm) / 2 / owner.sample_rate)
+        synthesis = Synthesis(text, len(pcm) / 2 / owner.sample_rate, started_at=now())
         owner.syntheses.append(synthesis)
         await asyncio.sleep(owner.first_byte_delay(text))
+        synthesis.first_audio_at = now()
         output_emitter.initialize(
             request_id=utils.shortuuid("tone_"),
             sample_rate=owner.sample_rate,

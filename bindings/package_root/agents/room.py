@@ -41,6 +41,27 @@ class _Refusals(logging.Handler):
             self.messages.append(message)
 
 
+@dataclass(frozen=True)
+class TurnLatency:
+    """One user turn, in seconds on lkemu.agents.clock: from the end of the user's speech
+    (its last sample captured) to the agent's first audio arriving at the user (`response`)
+    and to the user's words coming back final on `lk.transcription` (`transcript`); and the
+    fake models' own delays in that turn (`llm_ttft`, `tts_ttfb`). None: it did not happen
+    before the user's next turn."""
+
+    turn: int
+    speech_ended_at: float
+    response: float | None
+    transcript: float | None
+    llm_ttft: float | None
+    tts_ttfb: float | None
+
+    def rounded(self, digits: int = 3) -> tuple[float | None, ...]:
+        """The four delays, rounded (to the millisecond by default)."""
+        values = (self.response, self.transcript, self.llm_ttft, self.tts_ttfb)
+        return tuple(None if v is None else round(v, digits) for v in values)
+
+
 @dataclass
 class AgentRoom:
     """A running agent and its user, in room `name`."""
@@ -69,9 +90,56 @@ class AgentRoom:
     def vad(self) -> FakeVAD:
         return _fake(self.session.vad, FakeVAD)
 
+    def latencies(self) -> list[TurnLatency]:
+        """Per user turn (each `user.say()`), how long things took, on lkemu.agents.clock:
+        under simulated time these are exact and the same every run."""
+        user = self.user
+        turns = []
+        for index, spoken in enumerate(user.spoken):
+            end = spoken.ended_at
+            following = user.spoken[index + 1 :]
+            until = following[0].started_at if following else float("inf")
+
+            heard = user.agent_audio.first_voiced_after(end)
+            transcript = next(
+                (
+                    t.received_at
+                    for t in user.transcriptions
+                    if t.final and t.track_id == user.microphone_sid and t.received_at >= end
+                ),
+                None,
+            )
+            completion = next(
+                (c for c in self._models("llm", "completions") if end <= c.started_at < until),
+                None,
+            )
+            synthesis = next(
+                (s for s in self._models("tts", "syntheses") if end <= s.started_at < until), None
+            )
+            turns.append(
+                TurnLatency(
+                    index,
+                    end,
+                    response=_within(heard, end, until),
+                    transcript=_within(transcript, end, until),
+                    llm_ttft=completion.ttft if completion and completion.first_token_at else None,
+                    tts_ttfb=synthesis.ttfb if synthesis and synthesis.first_audio_at else None,
+                )
+            )
+        return turns
+
+    def _models(self, kind: str, records: str) -> list[Any]:
+        model = getattr(self.session, kind)
+        return list(getattr(model, records, []))
+
     def conversation(self) -> list[tuple[str, str]]:
         """The session's chat history as (role, text) messages."""
         return [(m.role, m.text_content or "") for m in self.session.history.messages()]
+
+
+def _within(moment: float | None, start: float, until: float) -> float | None:
+    """`moment` as a delay after `start`, if it falls before `until`."""
+    return None if moment is None or not start <= moment < until else moment - start
 
 
 def _fake(model: object, kind: type[_Fake]) -> _Fake:

@@ -4,7 +4,7 @@ what the agent publishes."""
 from __future__ import annotations
 
 import asyncio
-import time
+import bisect
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,6 +14,7 @@ import numpy as np
 from livekit import rtc
 
 from .audio import dominant_frequency, level_dbfs, read_wav, resample, speech_like, to_mono
+from .clock import now
 from .tokens import access_token
 
 DEFAULT_URL = "ws://lkemu"  # any URL reaches an lkemu engine's rooms
@@ -37,7 +38,7 @@ class Transcription:
     text: str
     attributes: dict[str, str]
     stream_id: str = ""
-    received_at: float = 0.0  # time.monotonic()
+    received_at: float = 0.0  # lkemu.agents.clock
 
     @property
     def final(self) -> bool:
@@ -50,6 +51,16 @@ class Transcription:
 
 
 @dataclass
+class Spoken:
+    """One `say()`: when its first and last samples were captured by the microphone, on
+    lkemu.agents.clock (the microphone captures in real time: 20 ms per 20 ms)."""
+
+    seconds: float
+    started_at: float = 0.0
+    ended_at: float = 0.0
+
+
+@dataclass
 class AgentAudio:
     """What the user heard of the agent's audio track, at the user's `sample_rate`."""
 
@@ -57,8 +68,14 @@ class AgentAudio:
     frames: int = 0
     samples: int = 0
     chunks: list[np.ndarray] = field(default_factory=list)
-    first_at: float = 0.0  # time.monotonic() of the first frame above -40 dBFS
+    first_at: float = 0.0  # when the first frame above -40 dBFS arrived (lkemu.agents.clock)
     track_sid: str = ""
+    voiced_at: list[float] = field(default_factory=list)  # arrival of each frame above it
+
+    def first_voiced_after(self, moment: float) -> float | None:
+        """When the first frame above -40 dBFS arrived after `moment`, if one did."""
+        index = bisect.bisect_right(self.voiced_at, moment)
+        return self.voiced_at[index] if index < len(self.voiced_at) else None
 
     def pcm(self) -> np.ndarray:
         """Everything heard, as mono int16."""
@@ -96,10 +113,15 @@ class _Microphone:
         self.played = 0  # samples of them captured
         self.frames = 0
         self._played_changed = asyncio.Event()
+        # When each say()'s first sample was captured (by its index), and the last sample.
+        self._starts: set[int] = set()
+        self.first_sample_at: dict[int, float] = {}
+        self.last_sample_at = 0.0
 
     def queue(self, samples: np.ndarray) -> int:
         """Queue samples after what is pending; the count played once they are."""
         self._pending = np.concatenate([self._pending, samples.astype(np.int16)])
+        self._starts.add(self.queued)
         self.queued += len(samples)
         return self.queued
 
@@ -118,10 +140,15 @@ class _Microphone:
             if played < self.frame:
                 chunk = np.concatenate([chunk, silence[: self.frame - played]])
             frame = rtc.AudioFrame(chunk.tobytes(), self.sample_rate, 1, self.frame)
+            captured_at = now()
             await self.source.capture_frame(frame)
             self.frames += 1
             if played:
+                if self.played in self._starts:
+                    self._starts.discard(self.played)
+                    self.first_sample_at[self.played] = captured_at
                 self.played += played
+                self.last_sample_at = captured_at + played / self.sample_rate
                 self._played_changed.set()
             due += self.frame / self.sample_rate
             await asyncio.sleep(max(0.0, due - loop.time()))
@@ -170,6 +197,7 @@ class UserParticipant:
         self.transcriptions: list[Transcription] = []
         self.agent_audio = AgentAudio(sample_rate)
         self.agent_states: list[str] = []
+        self.spoken: list[Spoken] = []  # every say(), in order
         self.microphone: _Microphone | None = None
         self.microphone_sid = ""
         self.microphone_subscribed = asyncio.Event()  # someone (the agent) subscribed to it
@@ -225,10 +253,16 @@ class UserParticipant:
         TTS), or a number of seconds of speech-like audio (`lkemu.agents.speech_like`)."""
         if self.microphone is None:
             raise RuntimeError("the user has no microphone: join(..., microphone=True) first")
+        microphone = self.microphone
         samples = self._samples(speech, sample_rate)
         self._mark_turn()
-        await self.microphone.wait_played(self.microphone.queue(samples))
-        return len(samples) / self.sample_rate
+        first = microphone.queued
+        spoken = Spoken(len(samples) / self.sample_rate)
+        self.spoken.append(spoken)
+        await microphone.wait_played(microphone.queue(samples))
+        spoken.started_at = microphone.first_sample_at.pop(first, microphone.last_sample_at)
+        spoken.ended_at = microphone.last_sample_at
+        return spoken.seconds
 
     def _samples(self, speech: Speech, sample_rate: int | None) -> np.ndarray:
         rate = sample_rate or self.sample_rate
@@ -300,9 +334,9 @@ class UserParticipant:
     ) -> Any:
         """Poll `check` until it returns something true; that value. TimeoutError (naming
         `what`) after `timeout` seconds."""
-        deadline = time.monotonic() + timeout
+        deadline = now() + timeout
         while not (value := check()):
-            if time.monotonic() > deadline:
+            if now() > deadline:
                 raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
             await asyncio.sleep(0.02)
         return value
@@ -399,7 +433,7 @@ class UserParticipant:
                     text,
                     dict(reader.info.attributes or {}),
                     reader.info.stream_id,
-                    time.monotonic(),
+                    now(),
                 )
             )
 
@@ -424,7 +458,8 @@ class UserParticipant:
                 audio.frames += 1
                 audio.samples += len(samples)
                 audio.chunks.append(samples)
-                if not audio.first_at and level_dbfs(samples) > -40.0:
-                    audio.first_at = time.monotonic()
+                if level_dbfs(samples) > -40.0:
+                    audio.voiced_at.append(now())
+                    audio.first_at = audio.first_at or audio.voiced_at[-1]
         finally:
             await stream.aclose()

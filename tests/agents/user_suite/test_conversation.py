@@ -1,0 +1,132 @@
+"""A 30-second voice conversation, three user turns, end to end on lkemu.
+
+The user speaks three utterances of generated speech-like audio; the agent hears them
+through an AudioStream at 16 kHz feeding the STT, answers through the fake LLM and TTS, and
+publishes audio the user receives; its words reach the user's `lk.transcription` handler.
+On simulated time (`--lkemu-clock simulated`) the whole conversation runs five times, and
+its per-turn latencies are the same every time and are the fakes' scripted delays.
+"""
+
+import asyncio
+import dataclasses
+import os
+
+import pytest
+from livekit.agents import Agent, room_io
+
+from lkemu.agents import Script, Turn, TurnLatency, agent_room
+
+SIMULATED = os.environ.get("LKEMU_CLOCK") == "simulated"
+TICK_S = 0.010
+INPUT_FRAME_S = 0.050  # RoomIO's audio input frames (AudioInputOptions.frame_size_ms)
+FAKE_STT_MIN_SILENCE_S = 0.3  # FakeSTT's default: silence that ends an utterance
+
+SCRIPT = Script(
+    [
+        Turn(
+            "What is the weather like in Paris?",
+            "It is sunny in Paris today, with a light breeze from the west and a high of "
+            "twenty four degrees in the afternoon.",
+        ),
+        Turn(
+            "And tomorrow?",
+            "Tomorrow brings clouds in the morning and some rain in the evening, so take an "
+            "umbrella if you go out after six.",
+        ),
+        Turn(
+            "Thank you, goodbye.",
+            "You are welcome. Have a lovely day in Paris, and enjoy the sunshine while it "
+            "lasts this week.",
+        ),
+    ],
+    stt_delay=0.2,
+    llm_delay=0.35,
+    tts_delay=0.15,
+)
+UTTERANCES_S = (3.0, 2.0, 2.5)
+PAUSE_S = 1.0  # after the agent's answer, before the user speaks again
+
+
+async def converse(script: Script) -> tuple[list[TurnLatency], float]:
+    """One conversation; its per-turn latencies and how long it took on the loop's clock."""
+    options = room_io.RoomOptions(
+        participant_identity="user",
+        audio_input=room_io.AudioInputOptions(sample_rate=16000),
+    )
+    agent = Agent(instructions="You are a weather assistant.")
+    async with agent_room(agent, script=script, room_options=options) as room:
+        user = room.user
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        for index, (seconds, turn) in enumerate(zip(UTTERANCES_S, SCRIPT.turns, strict=True)):
+            await user.say(seconds)
+            assert await user.wait_for_reply(timeout=20) == turn.agent
+            await user.wait_for_transcription(turn.agent, timeout=5)
+            await asyncio.sleep(PAUSE_S)
+            assert len(room.stt.heard) == index + 1
+        duration = loop.time() - began
+
+        # The agent heard every utterance through a 16 kHz AudioStream, as said.
+        assert room.stt.sample_rates == {16000}
+        assert [heard.transcript for heard in room.stt.heard] == [t.user for t in SCRIPT.turns]
+        for heard, seconds in zip(room.stt.heard, UTTERANCES_S, strict=True):
+            measured = heard.utterance.end - heard.utterance.start
+            assert abs(measured - seconds) <= INPUT_FRAME_S + 1e-9, (measured, seconds)
+        # The user heard all the agent said: every synthesized second, to the 10 ms block.
+        spoken = sum(synthesis.seconds for synthesis in room.tts.syntheses)
+        assert all(synthesis.finished for synthesis in room.tts.syntheses)
+        heard_voiced = user.agent_audio.voiced_seconds
+        assert abs(heard_voiced - spoken) <= 2 * TICK_S * len(room.tts.syntheses), (
+            heard_voiced,
+            spoken,
+        )
+        assert user.agent_audio.samples == len(user.agent_audio.pcm())
+        assert user.agent_audio.samples % (user.sample_rate // 100) == 0  # whole 10 ms frames
+        # Its words reached the user's lk.transcription handler, as it said them.
+        assert user.transcripts() == [turn.agent for turn in SCRIPT.turns]
+        assert room.refused == []
+        return room.latencies(), duration
+
+
+@pytest.mark.asyncio
+@pytest.mark.skipif(
+    not SIMULATED,
+    reason="30 s of conversation, six times: runs on simulated time "
+    "(bench/bench_agents.py runs it on the real and virtual clocks)",
+)
+async def test_a_thirty_second_conversation_on_simulated_time() -> None:
+    runs = [await converse(SCRIPT) for _ in range(5)]
+    latencies, duration = runs[0]
+    assert duration >= 25.0, duration  # a 30-second conversation, on its own clock
+    for turn in latencies:
+        # The fakes' scripted delays, exactly (simulated time waits them to the float).
+        assert turn.llm_ttft is not None and abs(turn.llm_ttft - SCRIPT.llm_delay) < 1e-9
+        assert turn.tts_ttfb is not None and abs(turn.tts_ttfb - SCRIPT.tts_delay) < 1e-9
+        assert turn.response is not None and turn.transcript is not None
+        # The user's words come back the STT's scripted delay after its segmenter saw the
+        # silence that ends them, within one input frame (and a text packet's transfer).
+        heard_end = FAKE_STT_MIN_SILENCE_S + SCRIPT.stt_delay
+        assert heard_end <= turn.transcript < heard_end + INPUT_FRAME_S + 0.002, turn
+    # The same timeline every run. (The runs share one loop whose clock goes on, so floats
+    # differ in their last bits, and text packets' sizes, hence their 10 Mbit/s transfer
+    # times, by a few bytes: compared to 0.1 ms.)
+    for other, other_duration in runs[1:]:
+        assert [t.rounded(4) for t in other] == [t.rounded(4) for t in latencies]
+        assert round(other_duration, 4) == round(duration, 4)
+
+    # Slower models, same conversation: each reply comes later by exactly what was added.
+    slower = dataclasses.replace(SCRIPT, llm_delay=0.85, tts_delay=0.40)
+    slower_latencies, _ = await converse(slower)
+    added = (slower.llm_delay - SCRIPT.llm_delay) + (slower.tts_delay - SCRIPT.tts_delay)
+    for fast, slow in zip(latencies, slower_latencies, strict=True):
+        assert fast.response is not None and slow.response is not None
+        # to the 10 ms tick: the later timeline meets the frames of the pipeline elsewhere
+        assert abs((slow.response - fast.response) - added) <= TICK_S + 1e-6, (fast, slow)
+    print(
+        "\n".join(
+            f"turn {t.turn}: response {t.response:.3f} s, transcript {t.transcript:.4f} s, "
+            f"llm ttft {t.llm_ttft:.3f} s, tts ttfb {t.tts_ttfb:.3f} s"
+            for t in latencies
+            if t.response is not None and t.transcript is not None
+        )
+    )
