@@ -1,6 +1,6 @@
 """Client side of lkemu: the SDK's FfiClient API over an lkemu engine."""
 
-from .connection import EngineConnection, EngineUnavailable, FfiRequestError
+from .connection import EngineConnection, EngineRefused, EngineUnavailable, FfiRequestError
 from .control import ControlRefused, EngineControl
 from .ffi_client import INVALID_HANDLE, FfiClient, FfiHandle, FfiQueue
 
@@ -9,6 +9,7 @@ __all__ = [
     "ControlRefused",
     "EngineConnection",
     "EngineControl",
+    "EngineRefused",
     "EngineUnavailable",
     "FfiClient",
     "FfiHandle",

@@ -2,6 +2,10 @@
 
 Requests and drops take the fast lane (engine/wire/framing.py) when the engine offers it,
 else gRPC; events always come over gRPC. The control service is lkemu.bindings.control.
+
+Every gRPC call shows the engine's secret (lkemu.bindings.credentials finds it) and every
+call on the session its token; the fast lane shows both once, in its hello. A refusal
+(EngineRefused) comes at once and says why.
 """
 
 from __future__ import annotations
@@ -15,9 +19,19 @@ from collections.abc import Iterable, Iterator
 import grpc
 
 from lkemu.engine.wire import shared_blobs
-from lkemu.engine.wire.framing import CALL, DROP, frame, hello, read_frame_blocking
+from lkemu.engine.wire.framing import (
+    CALL,
+    DROP,
+    ERROR,
+    HELLO,
+    frame,
+    hello,
+    read_frame_blocking,
+)
 from lkemu.engine.wire.limits import GRPC_OPTIONS
 from lkemu.proto import engine_pb2, engine_pb2_grpc
+
+from .credentials import FoundSecret, find_secret
 
 _GONE = {
     grpc.StatusCode.UNAVAILABLE,
@@ -30,6 +44,11 @@ _GONE = {
 class EngineUnavailable(RuntimeError):
     """The engine cannot be reached: it never started, died, was stopped, or did not answer
     within the request deadline."""
+
+
+class EngineRefused(EngineUnavailable):
+    """The engine refused this client: no secret, a wrong one, or a session not its own.
+    The message has the engine's reason and where this client looked for the secret."""
 
 
 REQUEST_TIMEOUT_ENV = "LKEMU_REQUEST_TIMEOUT"
@@ -64,10 +83,21 @@ def engine_gone(error: grpc.RpcError) -> bool:
     return not isinstance(error, grpc.Call) or error.code() in _GONE
 
 
-def unavailable(address: str, error: grpc.RpcError) -> EngineUnavailable:
-    """The EngineUnavailable a failed gRPC call means."""
+def refused(address: str, reason: str, secret: FoundSecret) -> EngineRefused:
+    return EngineRefused(
+        f"the lkemu engine at {address} refused this client: {reason} "
+        f"(secret looked for in: {secret.source})"
+    )
+
+
+def unavailable(
+    address: str, error: grpc.RpcError, secret: FoundSecret | None = None
+) -> EngineUnavailable:
+    """The EngineUnavailable a failed gRPC call means (EngineRefused for a refusal)."""
     if not isinstance(error, grpc.Call):
         return EngineUnavailable(f"the lkemu engine at {address} is gone ({error})")
+    if error.code() == grpc.StatusCode.UNAUTHENTICATED:
+        return refused(address, str(error.details()), secret or FoundSecret("", "nowhere"))
     if engine_gone(error):
         return EngineUnavailable(f"the lkemu engine at {address} is gone ({error.details()})")
     return EngineUnavailable(f"engine call failed: {error.code()}: {error.details()}")
@@ -80,7 +110,9 @@ class FastLane:
     garbage collector running an SDK handle's __del__ in the middle of a call) cannot
     interleave its frames with that call's: it is sent once the call's answer is read."""
 
-    def __init__(self, address: str, session_id: int, timeout: float) -> None:
+    def __init__(
+        self, address: str, session_id: int, session_token: bytes, secret: str, timeout: float
+    ) -> None:
         if address.startswith("unix:"):
             self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
             self._socket.connect(address.removeprefix("unix:").removeprefix("//"))
@@ -98,7 +130,12 @@ class FastLane:
         self._inside = threading.local()
         self._deferred: list[bytes] = []  # drops asked for from inside an exchange
         self._broken: Exception | None = None  # a deferred drop's failure, for the next call
-        self._socket.sendall(hello(session_id))
+        self._socket.sendall(hello(session_id, session_token, secret))
+        kind, answer = read_frame_blocking(self._reader)
+        if kind != HELLO:
+            self.close()
+            reason = answer.decode(errors="replace") if kind == ERROR else f"frame kind {kind}"
+            raise LaneRefused(reason)
 
     def busy_here(self) -> bool:
         """Whether this thread is inside an exchange (so it must not start another)."""
@@ -139,12 +176,21 @@ class FastLane:
         self._socket.close()
 
 
+class LaneRefused(Exception):
+    """The engine answered the fast lane's hello with an error frame: its reason."""
+
+
 class EngineConnection:
-    def __init__(self, address: str, channel: grpc.Channel) -> None:
+    def __init__(
+        self, address: str, channel: grpc.Channel, secret: FoundSecret | None = None
+    ) -> None:
         self.address = address
         self.channel = channel
         self._engine = engine_pb2_grpc.FfiEngineStub(channel)
+        self.secret = secret if secret is not None else find_secret(address)
+        self._metadata = self.secret.metadata()
         self.session_id = 0
+        self.session_token = b""
         self.clock = ""
         # Set once the engine is known to be gone, so later calls fail at once.
         self.lost: str | None = None
@@ -158,18 +204,23 @@ class EngineConnection:
         self.blob_tag = ""
 
     @classmethod
-    def connect(cls, address: str, timeout: float = 10.0) -> EngineConnection:
+    def connect(
+        cls, address: str, timeout: float = 10.0, secret: FoundSecret | None = None
+    ) -> EngineConnection:
+        """A connection to the engine at `address`, waited for up to `timeout`; EngineRefused
+        at once if it does not take this client's secret (`secret`, else found)."""
         from .control import EngineControl
 
+        secret = secret if secret is not None else find_secret(address)
         channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
-        EngineControl(address, channel, owns_channel=True).wait_ready(timeout)
-        return cls(address, channel)
+        EngineControl(address, channel, owns_channel=True, secret=secret).wait_ready(timeout)
+        return cls(address, channel, secret)
 
     def _gone(self, error: Exception) -> EngineUnavailable:
         """Mark the engine lost (later calls fail at once), unless only this call failed."""
         if isinstance(error, grpc.RpcError):
             if not engine_gone(error):
-                return unavailable(self.address, error)
+                return unavailable(self.address, error, self.secret)
             lost = str(unavailable(self.address, error))
         else:  # the fast lane's socket
             lost = f"the lkemu engine at {self.address} is gone ({error})"
@@ -197,19 +248,28 @@ class EngineConnection:
         )
         probe = _shared_memory_probe(request)
         try:
-            opened = self._engine.OpenSession(request)
+            opened = self._engine.OpenSession(request, metadata=self._metadata)
         except grpc.RpcError as error:
             raise self._gone(error) from None
         finally:
             if probe:
                 shared_blobs.discard(probe)  # read (and removed) by the engine, or not
         self.session_id = opened.session_id
+        self.session_token = opened.session_token
         self.clock = opened.clock
         self.shared_memory = opened.shared_memory
         self.blob_tag = opened.blob_tag
         if opened.fast_lane and os.environ.get("LKEMU_FAST_LANE", "1") != "0":
             try:
-                self._fast = FastLane(opened.fast_lane, self.session_id, self.timeout)
+                self._fast = FastLane(
+                    opened.fast_lane,
+                    self.session_id,
+                    self.session_token,
+                    self.secret.value,
+                    self.timeout,
+                )
+            except LaneRefused as refusal:
+                raise refused(self.address, str(refusal), self.secret) from None
             except OSError:
                 self._fast = None  # gRPC alone still works
         return self.session_id
@@ -226,8 +286,9 @@ class EngineConnection:
                 except (OSError, ValueError) as error:
                     raise self._gone(error) from None
                 return engine_pb2.FfiReply.FromString(answer)
+            call.session_token = self.session_token  # the fast lane has it from its hello
             try:
-                return self._engine.Request(call, timeout=self.timeout)
+                return self._engine.Request(call, timeout=self.timeout, metadata=self._metadata)
             except grpc.RpcError as error:
                 raise self._gone(error) from None
             except ValueError as error:  # the channel was closed
@@ -241,6 +302,8 @@ class EngineConnection:
     def drop_handle(self, handle: int) -> bool:
         self._check()
         request = engine_pb2.DropHandleRequest(session_id=self.session_id, handle=handle)
+        if self._fast is None:
+            request.session_token = self.session_token
         if self._fast is not None and self._fast.busy_here():
             # Reentered from inside a call (a handle's __del__ run by the collector): the
             # drop follows that call. Whether the handle existed is not known yet: the
@@ -256,14 +319,18 @@ class EngineConnection:
                 raise self._gone(error) from None
             return bool(engine_pb2.DropHandleResponse.FromString(answer).existed)
         try:
-            return bool(self._engine.DropHandle(request, timeout=self.timeout).existed)
+            answer = self._engine.DropHandle(request, timeout=self.timeout, metadata=self._metadata)
+            return bool(answer.existed)
         except (grpc.RpcError, ValueError) as error:  # ValueError: the channel was closed
             raise self._gone(error) from None
 
     def event_batches(self) -> Iterator[list[engine_pb2.EngineEvent]]:
         """The session's events as the engine sent them, in bursts, until the session
         closes; marks the engine lost if the stream is cut."""
-        stream = self._engine.Events(engine_pb2.EventsRequest(session_id=self.session_id))
+        request = engine_pb2.EventsRequest(
+            session_id=self.session_id, session_token=self.session_token
+        )
+        stream = self._engine.Events(request, metadata=self._metadata)
         self._events_call = stream
         try:
             for batch in stream:
@@ -277,9 +344,10 @@ class EngineConnection:
         if self.lost is not None or not self.session_id:
             return 0
         try:
-            closed = self._engine.CloseSession(
-                engine_pb2.CloseSessionRequest(session_id=self.session_id), timeout=5
+            request = engine_pb2.CloseSessionRequest(
+                session_id=self.session_id, session_token=self.session_token
             )
+            closed = self._engine.CloseSession(request, timeout=5, metadata=self._metadata)
         except (grpc.RpcError, ValueError):  # ValueError: the channel is already closed
             return 0
         return int(closed.released_handles)

@@ -1,6 +1,7 @@
 """The engine's control service from a client: what a LiveKit server's RoomService does,
 plus what only a simulation can do (participants the engine plays, faults), and the
-engine's own info and handle counts."""
+engine's own info and handle counts. Every call shows the engine's secret
+(lkemu.bindings.credentials); without the right one the engine refuses it at once."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import grpc
 from lkemu.engine.wire.limits import GRPC_OPTIONS
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
-from .connection import EngineUnavailable, unavailable
+from .connection import EngineUnavailable, refused, unavailable
+from .credentials import FoundSecret, find_secret
 
 # An RPC error a played participant answers: code, message and data.
 RpcErrorReply = tuple[int, str, str]
@@ -54,17 +56,30 @@ class ControlRefused(RuntimeError):
 class EngineControl:
     """A client of one engine's EngineControl service."""
 
-    def __init__(self, address: str, channel: grpc.Channel, *, owns_channel: bool) -> None:
+    def __init__(
+        self,
+        address: str,
+        channel: grpc.Channel,
+        *,
+        owns_channel: bool,
+        secret: FoundSecret | None = None,
+    ) -> None:
+        """`secret`: what to show the engine (default: found for `address`)."""
         self.address = address
         self._channel = channel
         self._owns_channel = owns_channel
         self._stub = engine_pb2_grpc.EngineControlStub(channel)
+        self.secret = secret if secret is not None else find_secret(address)
+        self._metadata = self.secret.metadata()
 
     @classmethod
-    def connect(cls, address: str, timeout: float = 10.0) -> EngineControl:
-        """Its own channel to the engine at `address`, waited for up to `timeout`."""
+    def connect(
+        cls, address: str, timeout: float = 10.0, secret: FoundSecret | None = None
+    ) -> EngineControl:
+        """Its own channel to the engine at `address`, waited for up to `timeout`;
+        EngineRefused at once if the engine does not take this client's secret."""
         channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
-        control = cls(address, channel, owns_channel=True)
+        control = cls(address, channel, owns_channel=True, secret=secret)
         control.wait_ready(timeout)
         return control
 
@@ -78,20 +93,27 @@ class EngineControl:
         # One call that waits for the channel, rather than channel_ready_future, whose
         # connectivity watcher makes every channel.close() wait ~200 ms.
         try:
-            self._stub.Info(engine_pb2.InfoRequest(), wait_for_ready=True, timeout=timeout)
-        except grpc.RpcError:
+            self._stub.Info(
+                engine_pb2.InfoRequest(),
+                wait_for_ready=True,
+                timeout=timeout,
+                metadata=self._metadata,
+            )
+        except grpc.RpcError as error:
             self.close()
+            if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.UNAUTHENTICATED:
+                raise refused(self.address, str(error.details()), self.secret) from None
             raise EngineUnavailable(
                 f"no lkemu engine answered at {self.address} within {timeout:g} s"
             ) from None
 
     def _call(self, method: str, request: Any) -> Any:
         try:
-            return getattr(self._stub, method)(request)
+            return getattr(self._stub, method)(request, metadata=self._metadata)
         except grpc.RpcError as error:
             if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.FAILED_PRECONDITION:
                 raise ControlRefused(method, str(error.details())) from None
-            raise unavailable(self.address, error) from None
+            raise unavailable(self.address, error, self.secret) from None
 
     def info(self) -> engine_pb2.EngineInfo:
         return self._call("Info", engine_pb2.InfoRequest())

@@ -1,7 +1,10 @@
 """The embedded default: with LKEMU_ADDRESS unset, a private engine subprocess.
 
 It is spawned on first use, waited for until healthy, watched (it exits by itself when this
-process is gone) and stopped at exit.
+process is gone) and stopped at exit. Its socket is in a fresh 0700 folder; the secret it
+makes is read from the file it names on its ready line and remembered for this process's
+clients (lkemu.bindings.credentials), and `environment()` hands both address and secret to
+the programs a client starts.
 """
 
 from __future__ import annotations
@@ -20,19 +23,31 @@ import time
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
+from lkemu.engine.wire.secret import SECRET_ENV, read_secret
+
+from . import credentials
 from .connection import EngineUnavailable
 
-ADDRESS_ENV = "LKEMU_ADDRESS"
+ADDRESS_ENV = credentials.ADDRESS_ENV
 CLOCK_ENV = "LKEMU_CLOCK"
 START_TIMEOUT_S = 30.0
 _READY = re.compile(r"serving on (\S+)")
+_SECRET_FILE = re.compile(r"secret in (.+)$")
 
 
 class EmbeddedEngine:
-    def __init__(self, process: subprocess.Popen[str], address: str, folder: str) -> None:
+    def __init__(
+        self, process: subprocess.Popen[str], address: str, folder: str, secret: str
+    ) -> None:
         self.process = process
         self.address = address
+        self.secret = secret
         self._folder = folder
+        credentials.remember(address, secret)
+
+    def environment(self) -> dict[str, str]:
+        """What a program started from here needs to reach this engine."""
+        return {ADDRESS_ENV: self.address, SECRET_ENV: self.secret}
 
     @classmethod
     def start(cls, clock: str | None = None) -> EmbeddedEngine:
@@ -45,11 +60,13 @@ class EmbeddedEngine:
             "--parent-pid", str(os.getpid()),
         ]  # fmt: skip
         process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, bufsize=1)
+        address = ""
         try:
-            address = cls._wait_ready(process)
-            engine = cls(process, address, folder)
+            address, secret_file = cls._wait_ready(process)
+            engine = cls(process, address, folder, read_secret(secret_file))
             engine._wait_healthy()
         except BaseException:
+            credentials.forget(address)
             process.kill()
             process.wait()
             shutil.rmtree(folder, ignore_errors=True)  # no empty lkemu-* folder left behind
@@ -60,7 +77,8 @@ class EmbeddedEngine:
         return self.process.poll() is None
 
     @staticmethod
-    def _wait_ready(process: subprocess.Popen[str]) -> str:
+    def _wait_ready(process: subprocess.Popen[str]) -> tuple[str, str]:
+        """The address the engine serves on and the path of its secret file."""
         assert process.stdout is not None
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
@@ -68,8 +86,9 @@ class EmbeddedEngine:
             if ready:
                 line = process.stdout.readline()
                 match = _READY.search(line)
-                if match:
-                    return match.group(1)
+                secret_file = _SECRET_FILE.search(line.rstrip("\n"))
+                if match and secret_file:
+                    return match.group(1), secret_file.group(1)
                 if not line and process.poll() is not None:
                     break
             elif process.poll() is not None:
@@ -107,6 +126,7 @@ class EmbeddedEngine:
                 self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
+        credentials.forget(self.address)
         shutil.rmtree(self._folder, ignore_errors=True)
 
 

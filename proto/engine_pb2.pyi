@@ -75,26 +75,30 @@ class OpenSessionRequest(_message.Message):
     def __init__(self, capture_logs: _Optional[bool] = ..., sdk: _Optional[str] = ..., sdk_version: _Optional[str] = ..., client_pid: _Optional[int] = ..., shared_probe: _Optional[str] = ..., shared_token: _Optional[bytes] = ...) -> None: ...
 
 class OpenSessionResponse(_message.Message):
-    __slots__ = ("session_id", "engine_version", "clock", "fast_lane", "shared_memory", "blob_tag")
+    __slots__ = ("session_id", "engine_version", "clock", "fast_lane", "shared_memory", "blob_tag", "session_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     ENGINE_VERSION_FIELD_NUMBER: _ClassVar[int]
     CLOCK_FIELD_NUMBER: _ClassVar[int]
     FAST_LANE_FIELD_NUMBER: _ClassVar[int]
     SHARED_MEMORY_FIELD_NUMBER: _ClassVar[int]
     BLOB_TAG_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     engine_version: str
     clock: str
     fast_lane: str
     shared_memory: bool
     blob_tag: str
-    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ..., shared_memory: _Optional[bool] = ..., blob_tag: _Optional[str] = ...) -> None: ...
+    session_token: bytes
+    def __init__(self, session_id: _Optional[int] = ..., engine_version: _Optional[str] = ..., clock: _Optional[str] = ..., fast_lane: _Optional[str] = ..., shared_memory: _Optional[bool] = ..., blob_tag: _Optional[str] = ..., session_token: _Optional[bytes] = ...) -> None: ...
 
 class CloseSessionRequest(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "session_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: int
-    def __init__(self, session_id: _Optional[int] = ...) -> None: ...
+    session_token: bytes
+    def __init__(self, session_id: _Optional[int] = ..., session_token: _Optional[bytes] = ...) -> None: ...
 
 class CloseSessionResponse(_message.Message):
     __slots__ = ("released_handles",)
@@ -103,14 +107,16 @@ class CloseSessionResponse(_message.Message):
     def __init__(self, released_handles: _Optional[int] = ...) -> None: ...
 
 class FfiCall(_message.Message):
-    __slots__ = ("session_id", "request", "inputs")
+    __slots__ = ("session_id", "request", "inputs", "session_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     REQUEST_FIELD_NUMBER: _ClassVar[int]
     INPUTS_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     request: bytes
     inputs: _containers.RepeatedCompositeFieldContainer[Blob]
-    def __init__(self, session_id: _Optional[int] = ..., request: _Optional[bytes] = ..., inputs: _Optional[_Iterable[_Union[Blob, _Mapping]]] = ...) -> None: ...
+    session_token: bytes
+    def __init__(self, session_id: _Optional[int] = ..., request: _Optional[bytes] = ..., inputs: _Optional[_Iterable[_Union[Blob, _Mapping]]] = ..., session_token: _Optional[bytes] = ...) -> None: ...
 
 class FfiReply(_message.Message):
     __slots__ = ("handle", "response", "outputs", "error", "error_kind", "request_name")
@@ -129,12 +135,14 @@ class FfiReply(_message.Message):
     def __init__(self, handle: _Optional[int] = ..., response: _Optional[bytes] = ..., outputs: _Optional[_Iterable[_Union[Blob, _Mapping]]] = ..., error: _Optional[str] = ..., error_kind: _Optional[_Union[ErrorKind, str]] = ..., request_name: _Optional[str] = ...) -> None: ...
 
 class DropHandleRequest(_message.Message):
-    __slots__ = ("session_id", "handle")
+    __slots__ = ("session_id", "handle", "session_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     HANDLE_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: int
     handle: int
-    def __init__(self, session_id: _Optional[int] = ..., handle: _Optional[int] = ...) -> None: ...
+    session_token: bytes
+    def __init__(self, session_id: _Optional[int] = ..., handle: _Optional[int] = ..., session_token: _Optional[bytes] = ...) -> None: ...
 
 class DropHandleResponse(_message.Message):
     __slots__ = ("existed",)
@@ -143,10 +151,12 @@ class DropHandleResponse(_message.Message):
     def __init__(self, existed: _Optional[bool] = ...) -> None: ...
 
 class EventsRequest(_message.Message):
-    __slots__ = ("session_id",)
+    __slots__ = ("session_id", "session_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    SESSION_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: int
-    def __init__(self, session_id: _Optional[int] = ...) -> None: ...
+    session_token: bytes
+    def __init__(self, session_id: _Optional[int] = ..., session_token: _Optional[bytes] = ...) -> None: ...
 
 class EngineEvent(_message.Message):
     __slots__ = ("event", "outputs")

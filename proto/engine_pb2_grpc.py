@@ -86,8 +86,8 @@ class FfiEngineServicer:
         raise NotImplementedError('Method not implemented!')
 
     def Events(self, request, context):
-        """The event callback. When this stream ends because the client went away, the session
-        is closed and all its handles are released.
+        """The event callback, taken once per session. When this stream ends because the client
+        went away, the session is closed and all its handles are released.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -159,7 +159,7 @@ def test_an_engine_that_cannot_read_the_probe_keeps_blobs_inline(
         request = engine_pb2.OpenSessionRequest(
             sdk="test", shared_probe="lkemu-blob-0-nothing-here", shared_token=b"x" * 16
         )
-        opened = connection._engine.OpenSession(request)
+        opened = connection._engine.OpenSession(request, metadata=connection.secret.metadata())
         assert not opened.shared_memory
     finally:
         connection.close()

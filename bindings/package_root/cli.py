@@ -22,7 +22,14 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     logging.basicConfig(level=args.log_level.upper(), format="%(name)s: %(message)s")
     try:
-        asyncio.run(serve(args.address, clock=args.clock, parent_pid=args.parent_pid))
+        asyncio.run(
+            serve(
+                args.address,
+                clock=args.clock,
+                parent_pid=args.parent_pid,
+                secret_file=args.secret_file,
+            )
+        )
     except AddressError as error:
         print(f"lkemu serve: {error}", file=sys.stderr)
         return 2
@@ -52,7 +59,7 @@ def _run(args: argparse.Namespace) -> int:
     if not env.get(ADDRESS_ENV):
         # One engine for the program and every Python process it starts: they share rooms.
         engine = EmbeddedEngine.start(clock=args.clock)
-        env[ADDRESS_ENV] = engine.address
+        env.update(engine.environment())
     boot = str(Path(__file__).resolve().parent / "boot")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH", "")) if p)
     env["LKEMU_DROPIN"] = "1"
@@ -88,9 +95,11 @@ def _info(args: argparse.Namespace) -> int:
         print(coverage.render_text(dispatch.coverage()))
         return 0
     from lkemu.bindings import EngineControl, EngineUnavailable
+    from lkemu.bindings.credentials import from_file
 
+    secret = from_file(args.secret_file) if args.secret_file else None
     try:
-        control = EngineControl.connect(address, timeout=args.timeout)
+        control = EngineControl.connect(address, timeout=args.timeout, secret=secret)
         try:
             info = control.info()
             counts = control.count_handles()
@@ -115,6 +124,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--address", default="127.0.0.1:0", help="HOST:PORT on loopback, or unix:PATH"
     )
     serve.add_argument("--clock", choices=("real", "virtual"), default="real")
+    serve.add_argument(
+        "--secret-file",
+        default=None,
+        help="where to write the engine's secret (0600; default: next to a Unix socket, "
+        "or in the user's runtime directory); clients read it through LKEMU_SECRET_FILE",
+    )
     serve.add_argument("--log-level", default="warning")
     serve.add_argument("--parent-pid", type=int, default=None, help=argparse.SUPPRESS)
     serve.set_defaults(run=_serve)
@@ -133,6 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
         "info", help="request kinds answered (of an engine, with --address or LKEMU_ADDRESS)"
     )
     info.add_argument("--address", default=None)
+    info.add_argument(
+        "--secret-file", default=None, help="the engine's secret (default: where it writes it)"
+    )
     info.add_argument("--timeout", type=float, default=5.0, help=argparse.SUPPRESS)
     info.set_defaults(run=_info)
     return parser

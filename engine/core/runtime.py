@@ -9,7 +9,6 @@ instance. Shutdown stops every store that was made.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import logging
 import traceback
 from collections.abc import Coroutine
@@ -19,7 +18,7 @@ from lkemu.proto import ffi_pb2
 
 from .clock import MediaClock
 from .handles import HandleTable
-from .session import Session
+from .session import Session, new_session_id
 
 logger = logging.getLogger("lkemu.engine")
 
@@ -66,7 +65,6 @@ class EngineRuntime:
         self.handles = HandleTable(first_handle)
         self.sessions: dict[int, Session] = {}
         self.faults = RequestFaults()
-        self._session_ids = itertools.count(1)
         self._tasks: set[asyncio.Task[Any]] = set()
         self._areas: dict[type, AreaStore] = {}
 
@@ -78,7 +76,7 @@ class EngineRuntime:
         return cast(S, store)
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> Session:
-        session = Session(next(self._session_ids), capture_logs, sdk, sdk_version)
+        session = Session(new_session_id(self.sessions), capture_logs, sdk, sdk_version)
         self.sessions[session.id] = session
         return session
 

@@ -2,12 +2,20 @@
 
 Everything runs on one asyncio loop, so engine state needs no locks. The server binds to
 loopback or a Unix socket only.
+
+Both are open to every local process, so the engine serves only those that show its secret
+(engine/wire/secret.py): a server interceptor refuses any other gRPC call at once with
+UNAUTHENTICATED, saying where the secret is (the health service stays open). A Unix socket
+is made 0600 in a directory only its user may enter (0700), created if missing and refused
+if open to others. Sessions are their clients' own (engine/core/session.py): each call on
+one shows its token, and a wrong token is answered as an unknown session.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import ipaddress
 import logging
 import os
@@ -24,6 +32,7 @@ from lkemu import __version__
 from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 from ..rooms import control as room_control
+from ..wire import secret as engine_secret
 from ..wire import shared_blobs
 from ..wire.limits import GRPC_OPTIONS
 from . import dispatch
@@ -38,6 +47,8 @@ MAX_EVENTS_PER_BATCH = 256
 T = TypeVar("T")
 
 SERVICE_NAMES = ("lkemu.engine.FfiEngine", "lkemu.engine.EngineControl")
+# Readiness probes need no secret: the health service tells nothing and changes nothing.
+OPEN_SERVICE_PREFIX = "/grpc.health.v1.Health/"
 
 
 class AddressError(ValueError):
@@ -64,13 +75,68 @@ def check_local_address(address: str) -> str:
     return address
 
 
+class SecretCheck(grpc.aio.ServerInterceptor):
+    """Serve only calls that carry the engine's secret; refuse the others at once."""
+
+    def __init__(self, secret: str) -> None:
+        self._secret = secret.encode()
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Any],
+        details: grpc.HandlerCallDetails,
+    ) -> Any:
+        handler = await continuation(details)
+        if handler is None or details.method.startswith(OPEN_SERVICE_PREFIX):
+            return handler
+        given = [
+            value
+            for key, value in details.invocation_metadata or ()
+            if key == engine_secret.METADATA_KEY
+        ]
+        if not given:
+            reason = "this call carries no secret"
+        elif hmac.compare_digest(_as_bytes(given[0]), self._secret):
+            return handler
+        else:
+            reason = "wrong secret (another engine's, or a stale file?)"
+        return _refusal(handler, f"lkemu engine: {reason}; {engine_secret.HOW_TO_GET_IT}")
+
+
+def _as_bytes(value: str | bytes) -> bytes:
+    return value if isinstance(value, bytes) else value.encode()
+
+
+def _refusal(handler: grpc.RpcMethodHandler, message: str) -> grpc.RpcMethodHandler:
+    """A handler of the same shape as `handler` that aborts with UNAUTHENTICATED."""
+
+    async def refuse(request: object, context: grpc.aio.ServicerContext) -> None:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+
+    async def refuse_stream(
+        request: object, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[None]:
+        await context.abort(grpc.StatusCode.UNAUTHENTICATED, message)
+        yield  # a generator, as a streaming handler must be
+
+    if handler.request_streaming and handler.response_streaming:
+        return grpc.stream_stream_rpc_method_handler(refuse_stream)
+    if handler.request_streaming:
+        return grpc.stream_unary_rpc_method_handler(refuse)
+    if handler.response_streaming:
+        return grpc.unary_stream_rpc_method_handler(refuse_stream)
+    return grpc.unary_unary_rpc_method_handler(refuse)
+
+
 class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
     def __init__(self, runtime: EngineRuntime, fast_lane: str = "") -> None:
         self.runtime = runtime
         self.fast_lane = fast_lane
 
-    def _session(self, session_id: int) -> Session | None:
-        return self.runtime.sessions.get(session_id)
+    def _session(self, session_id: int, token: bytes) -> Session | None:
+        """The session, if `token` is its own: another client's is as good as unknown."""
+        session = self.runtime.sessions.get(session_id)
+        return session if session is not None and session.owned_by(token) else None
 
     async def OpenSession(
         self, request: engine_pb2.OpenSessionRequest, context: grpc.aio.ServicerContext
@@ -87,15 +153,17 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
             fast_lane=self.fast_lane,
             shared_memory=session.shared_memory,
             blob_tag=session.blob_tag,
+            session_token=session.token,
         )
 
     async def Request(
         self, request: engine_pb2.FfiCall, context: grpc.aio.ServicerContext
     ) -> engine_pb2.FfiReply:
-        session = self._session(request.session_id)
+        session = self._session(request.session_id, request.session_token)
         if session is None:
             return engine_pb2.FfiReply(
-                error=f"no session {request.session_id}: open one first (or it was closed)",
+                error=f"no session {request.session_id} for this client: open one first "
+                "(or it was closed)",
                 error_kind=engine_pb2.NO_SESSION,
             )
         return dispatch.execute(self.runtime, session, request)
@@ -103,16 +171,28 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
     async def DropHandle(
         self, request: engine_pb2.DropHandleRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.DropHandleResponse:
+        if self._session(request.session_id, request.session_token) is None:
+            return engine_pb2.DropHandleResponse(existed=False)
         existed = self.runtime.drop_handle(request.session_id, request.handle)
         return engine_pb2.DropHandleResponse(existed=existed)
 
     async def Events(
         self, request: engine_pb2.EventsRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[engine_pb2.EventBatch]:
-        session = self._session(request.session_id)
+        session = self._session(request.session_id, request.session_token)
         if session is None:
-            await context.abort(grpc.StatusCode.NOT_FOUND, f"no session {request.session_id}")
+            await context.abort(
+                grpc.StatusCode.NOT_FOUND, f"no session {request.session_id} for this client"
+            )
             return
+        if session.events_taken:
+            # A second reader would split the events, and its end would close the session.
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION,
+                f"the events of session {session.id} are already being read",
+            )
+            return
+        session.events_taken = True
         queue = session.events
         try:
             while True:
@@ -141,6 +221,8 @@ class FfiEngineService(engine_pb2_grpc.FfiEngineServicer):
     async def CloseSession(
         self, request: engine_pb2.CloseSessionRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.CloseSessionResponse:
+        if self._session(request.session_id, request.session_token) is None:
+            return engine_pb2.CloseSessionResponse(released_handles=0)
         released = self.runtime.close_session(request.session_id)
         return engine_pb2.CloseSessionResponse(released_handles=released)
 
@@ -291,16 +373,26 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
         return engine_pb2.SetDataBandwidthReply()
 
 
+def _unix_leftovers(path: str) -> tuple[str, ...]:
+    """The files an engine on Unix socket `path` makes: the sockets and the secret."""
+    return (path, path + ".fast", engine_secret.default_secret_path(f"unix:{path}"))
+
+
 def _claim_unix_path(address: str) -> None:
-    """A socket path in use by a live engine is refused; a dead engine's is removed."""
-    path = address.removeprefix("unix:").removeprefix("//")
+    """The socket's directory must be this user's alone (made 0700 if missing). A socket
+    path in use by a live engine is refused; a dead engine's is removed."""
+    path = engine_secret.unix_path(address)
+    try:
+        engine_secret.ensure_private_dir(os.path.dirname(os.path.abspath(path)))
+    except OSError as error:
+        raise AddressError(f"cannot serve on {address}: {error}") from None
     if not os.path.exists(path):
         return
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.connect(path)
     except OSError:  # nobody answers: a stale socket of a dead engine
-        for leftover in (path, path + ".fast"):
+        for leftover in _unix_leftovers(path):
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(leftover)
         return
@@ -309,16 +401,38 @@ def _claim_unix_path(address: str) -> None:
     raise AddressError(f"{address} is in use by a running engine")
 
 
-async def serve(address: str, clock: str = "real", parent_pid: int | None = None) -> None:
+def _store_secret(bound: str, secret: str, secret_file: str | None) -> str:
+    """Write the secret where clients of `bound` look for it (or to `secret_file`); its path.
+    AddressError if it cannot be written privately."""
+    path = secret_file or engine_secret.default_secret_path(bound)
+    try:
+        if not secret_file and not bound.startswith("unix:"):
+            engine_secret.ensure_private_dir(os.path.dirname(path))
+        engine_secret.write_secret(path, secret)
+    except OSError as error:
+        raise AddressError(f"cannot keep the engine's secret: {error}") from None
+    return path
+
+
+async def serve(
+    address: str,
+    clock: str = "real",
+    parent_pid: int | None = None,
+    secret_file: str | None = None,
+) -> None:
     """Serve until SIGTERM/SIGINT (or until the parent process is gone, if given).
-    AddressError if the address is not local, or in use."""
+    AddressError if the address is not local, or in use, or its directory (a Unix socket's)
+    or the secret file cannot be kept private."""
     check_local_address(address)
     if address.startswith("unix:"):
         _claim_unix_path(address)
     runtime = EngineRuntime(clock=clock)
+    secret = engine_secret.new_secret()
     # Without this gRPC lets a second server share a port in use (SO_REUSEPORT), and the
     # clients of both would be dealt out between two engines.
-    server = grpc.aio.server(options=[*GRPC_OPTIONS, ("grpc.so_reuseport", 0)])
+    server = grpc.aio.server(
+        options=[*GRPC_OPTIONS, ("grpc.so_reuseport", 0)], interceptors=[SecretCheck(secret)]
+    )
     service = FfiEngineService(runtime)
     engine_pb2_grpc.add_FfiEngineServicer_to_server(service, server)
     engine_pb2_grpc.add_EngineControlServicer_to_server(EngineControlService(runtime), server)
@@ -329,8 +443,16 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
     except RuntimeError as error:  # gRPC's "Failed to bind"
         raise AddressError(f"cannot serve on {address}: in use ({error})") from None
     bound = address if address.startswith("unix:") else f"{address.rpartition(':')[0]}:{port}"
+    if bound.startswith("unix:"):
+        # Its directory already keeps others out; this keeps them out wherever it moves.
+        os.chmod(engine_secret.unix_path(bound), 0o600)
+    try:
+        secret_path = _store_secret(bound, secret, secret_file)
+    except AddressError:
+        await server.stop(grace=None)
+        raise
     await server.start()
-    fast_lane = FastLane(runtime)
+    fast_lane = FastLane(runtime, secret)
     service.fast_lane = await fast_lane.start(bound)
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
@@ -342,7 +464,8 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
     watchdog = loop.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
 
     # The first line on stdout is the contract with whoever spawned us.
-    print(f"lkemu engine serving on {bound} (clock {clock}, pid {os.getpid()})", flush=True)
+    print(f"lkemu engine serving on {bound} (clock {clock}, pid {os.getpid()}), "
+          f"secret in {secret_path}", flush=True)  # fmt: skip
     await stop.wait()
     if watchdog is not None:
         watchdog.cancel()
@@ -351,8 +474,9 @@ async def serve(address: str, clock: str = "real", parent_pid: int | None = None
     await runtime.shutdown()
     await fast_lane.stop()
     await server.stop(grace=1.0)
+    engine_secret.remove_secret(secret_path, secret)
     if address.startswith("unix:"):
-        path = address.removeprefix("unix:").removeprefix("//")
+        path = engine_secret.unix_path(address)
         for leftover in (path, path + ".fast"):
             if os.path.exists(leftover):
                 os.unlink(leftover)

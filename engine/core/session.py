@@ -1,9 +1,16 @@
-"""One client process attached to the engine: its event stream, logs and lifetime."""
+"""One client process attached to the engine: its event stream, logs and lifetime.
+
+A session is its client's alone: its id is random (63 bits) and every call on it must also
+show its token (128 random bits, told only to the client that opened it), so knowing or
+guessing another's id gets nothing. Its events can be taken once.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterable
+import hmac
+import secrets
+from collections.abc import Callable, Collection, Iterable
 
 from lkemu.proto import engine_pb2, ffi_pb2
 
@@ -11,6 +18,15 @@ from ..wire import shared_blobs
 from .memory import Buffer
 
 _SHARED_NAMES_CHECK = 64
+TOKEN_BYTES = 16
+
+
+def new_session_id(taken: Collection[int]) -> int:
+    """A random id, never 0 (which means "no session" or "all sessions") nor one in use."""
+    while True:
+        candidate = secrets.randbits(63)
+        if candidate and candidate not in taken:
+            return candidate
 
 
 class Session:
@@ -19,6 +35,9 @@ class Session:
         self.capture_logs = capture_logs
         self.sdk = sdk
         self.sdk_version = sdk_version
+        self.token = secrets.token_bytes(TOKEN_BYTES)
+        # Set when its event stream is taken: there is one, and it is its client's.
+        self.events_taken = False
         # None is the end-of-stream marker for the Events call.
         self.events: asyncio.Queue[engine_pb2.EngineEvent | None] = asyncio.Queue()
         # After dispose the native core has no callback any more: events are dropped.
@@ -31,6 +50,10 @@ class Session:
         self._shared_names: set[str] = set()
         # Blob names both ways carry it: a session cannot make the engine take another's.
         self.blob_tag = shared_blobs.new_tag()
+
+    def owned_by(self, token: bytes) -> bool:
+        """Whether `token` is this session's (in constant time: no timing hints)."""
+        return hmac.compare_digest(self.token, token)
 
     @property
     def share(self) -> Callable[[Buffer], str] | None:
