@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import shutil
 import socket
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -461,3 +463,44 @@ def test_lkemu_run_gives_its_program_the_address_and_secret() -> None:
 def test_a_wrong_secret_for_the_embedded_engine_is_refused(engine: EmbeddedEngine) -> None:
     with pytest.raises(EngineRefused, match="wrong secret"):
         EngineConnection.connect(engine.address, timeout=60, secret=WRONG_SECRET)
+
+
+def test_another_user_can_reach_neither_socket_nor_secret() -> None:
+    """As root, a process of user `nobody` tries an engine's sockets and secret: the 0700
+    directory keeps it out, and so do the files' own modes where the directory does not."""
+    python = "/usr/bin/python3"
+    if os.geteuid() != 0 or not os.access(python, os.X_OK):
+        pytest.skip("needs root (to run as another user) and a system python3")
+    folder = tempfile.mkdtemp(prefix="lkemu-isolation-")  # its parent: anyone may enter
+    engine = Served(f"unix:{folder}/engine.sock")
+    path = engine.address.removeprefix("unix:")
+    attempt = (
+        "import socket, sys\n"
+        "for target in sys.argv[1:]:\n"
+        "    try:\n"
+        "        if target.endswith('.secret'):\n"
+        "            open(target).read()\n"
+        "        else:\n"
+        "            socket.socket(socket.AF_UNIX).connect(target)\n"
+        "        print('reached')\n"
+        "    except PermissionError:\n"
+        "        print('denied')\n"
+    )
+    try:
+        for folder_mode in (0o700, 0o711):  # 0711: others may pass through, not list
+            os.chmod(folder, folder_mode)
+            done = subprocess.run(
+                [python, "-I", "-S", "-c", attempt, path, path + ".fast", path + ".secret"],
+                capture_output=True,
+                text=True,
+                timeout=60,
+                user=65534,
+                group=65534,
+                cwd="/",
+            )
+            assert done.returncode == 0, done.stderr
+            assert done.stdout.split() == ["denied"] * 3, folder_mode
+    finally:
+        os.chmod(folder, 0o700)
+        engine.stop()
+        shutil.rmtree(folder, ignore_errors=True)
