@@ -25,7 +25,8 @@ from lkemu.proto import ffi_pb2
 
 from .backend import EngineBackend
 from .connection import EngineUnavailable
-from .inprocess import InProcessEngine
+from .inprocess import InProcessEngine, wants_in_process_engine
+from .simulated_time import use_simulated_time
 from .versions import (
     ProtocolAdapter,
     TranslationError,
@@ -226,7 +227,9 @@ _installed: EmulatedLibrary | None = None
 def install(address: str | None = None) -> None:
     """Make `livekit.rtc` use an lkemu engine; call before anything of livekit.rtc is used.
 
-    The engine is `address`, else LKEMU_ADDRESS, else a private embedded engine. The SDK
+    The engine is `address`, else LKEMU_ADDRESS, else a private embedded engine; with
+    LKEMU_CLOCK=simulated (and neither), an engine on each event loop, whose time is
+    simulated (lkemu.bindings.simulated_time, lkemu.bindings.inprocess). The SDK
     must be a livekit version lkemu speaks (lkemu.bindings.versions): others are refused
     here, naming the supported range.
     """
@@ -263,6 +266,8 @@ def install(address: str | None = None) -> None:
 
     _ffi_client.get_ffi_lib = load_emulated_library  # type: ignore[assignment]
     _installed = library
+    if address is None and wants_in_process_engine():
+        use_simulated_time()  # every event loop from now on: the engine runs on it
     os.environ.setdefault("LKEMU_DROPIN", "1")
 
 

@@ -46,6 +46,10 @@ _CROSS_THREAD_TIMEOUT_S = 30.0
 EventSink = Callable[[engine_pb2.EngineEvent], None]
 
 
+def _process_wide(store: object) -> bool:
+    return bool(getattr(type(store), "PROCESS_WIDE", False))
+
+
 class _LoopEngine:
     """One engine, bound to one event loop."""
 
@@ -55,10 +59,14 @@ class _LoopEngine:
         generation: int,
         session_options: tuple[bool, str, str],
         sink: EventSink,
+        standing: EngineRuntime,
     ) -> None:
         self.loop = loop
         self.generation = generation
         self.runtime = EngineRuntime(clock="simulated", first_handle=generation * _GENERATION_SPAN)
+        for store in standing.stores():
+            if _process_wide(store):
+                self.runtime.adopt(store)
         self.session: Session = self.runtime.open_session(*session_options)
         self._sink = sink
         self.retired = False
@@ -104,9 +112,10 @@ class _LoopEngine:
         self._pump.cancel()
         with contextlib.suppress(Exception):  # objects closing on a loop that is closing
             self.runtime.close_session(self.session.id)
-        for store in list(self.runtime._areas.values()):
-            with contextlib.suppress(Exception):
-                store.stop()
+        for store in self.runtime.stores():
+            if not _process_wide(store):
+                with contextlib.suppress(Exception):
+                    store.stop()
 
 
 class InProcessEngine:
@@ -127,11 +136,18 @@ class InProcessEngine:
         self._engine: _LoopEngine | None = None
         self._generations = 0
         self._lock = threading.Lock()
+        # Requests made with no loop running (a plugin registered at import, say) run here,
+        # on handles of generation 0; what is process-wide natively (filter plugins) is
+        # shared from here with every loop's engine.
+        self._standing = EngineRuntime(clock="simulated", first_handle=1)
+        self._standing_session: Session | None = None
 
     # -- the connection's interface (lkemu.bindings.backend) --------------------------------
 
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> int:
         self._options = (capture_logs, sdk, sdk_version)
+        # Its events (a log, say) have no loop to go to: nobody reads them.
+        self._standing_session = self._standing.open_session(False, sdk, sdk_version)
         return self.session_id
 
     def deliver_events_to(self, sink: EventSink) -> None:
@@ -141,6 +157,8 @@ class InProcessEngine:
     def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
         self._check()
         engine, here = self._engine_for_caller()
+        if engine is None:
+            return self._execute_standing(data, inputs)
         if here:
             return engine.execute(data, inputs)
         # Another thread: the request runs on the engine's loop, in order with its work.
@@ -163,6 +181,9 @@ class InProcessEngine:
             ) from None
 
     def drop_handle(self, handle: int) -> bool:
+        if 0 < handle < _GENERATION_SPAN and self._standing_session is not None:
+            with self._lock:
+                return self._standing.drop_handle(self._standing_session.id, handle)
         engine = self._engine
         if self.closed or engine is None or engine.retired or not engine.owns(handle):
             return True  # its engine ended, and everything it held with it
@@ -197,9 +218,21 @@ class InProcessEngine:
         if self.closed:
             raise EngineUnavailable("this connection to the lkemu engine was closed")
 
-    def _engine_for_caller(self) -> tuple[_LoopEngine, bool]:
+    def _execute_standing(
+        self, data: bytes, inputs: Iterable[engine_pb2.Blob]
+    ) -> engine_pb2.FfiReply:
+        session = self._standing_session
+        if session is None:
+            raise EngineUnavailable("the in-process engine has no session yet")
+        call = engine_pb2.FfiCall(session_id=session.id, request=data, inputs=inputs)
+        with self._lock:
+            return dispatch.execute(self._standing, session, call)
+
+    def _engine_for_caller(self) -> tuple[_LoopEngine | None, bool]:
         """The engine of the caller's running loop (made on its first request), and whether
-        the caller is on that loop; else that of a loop running in another thread."""
+        the caller is on that loop; else that of a loop running in another thread; else
+        None: no loop runs, and the request runs on the standing runtime (what needs a
+        loop, a room or a stream, then fails saying so)."""
         loop = _running_loop()
         with self._lock:
             engine = self._engine
@@ -209,10 +242,7 @@ class InProcessEngine:
                 return engine, True
             if engine is not None and not engine.retired and engine.loop.is_running():
                 return engine, False
-        raise EngineUnavailable(
-            "lkemu runs its engine on your asyncio event loop (LKEMU_CLOCK=simulated): "
-            "make livekit.rtc requests from a coroutine or callback of a running loop"
-        )
+        return None, False
 
     def _start(self, loop: asyncio.AbstractEventLoop) -> _LoopEngine:
         if self._engine is not None:
@@ -225,7 +255,7 @@ class InProcessEngine:
             )
         if self._sink is None:
             raise EngineUnavailable("the in-process engine has no event callback yet")
-        engine = _LoopEngine(loop, self._generations, self._options, self._sink)
+        engine = _LoopEngine(loop, self._generations, self._options, self._sink, self._standing)
         if isinstance(loop, SimulatedTimeLoop):
             loop.call_on_close(engine.retire)
             route_clocks()  # livekit modules imported since the loop was made

@@ -73,6 +73,7 @@ class SimulatedTimeLoop(asyncio.SelectorEventLoop):
         # The wall clock this loop shows (time.time() in routed modules) starts at the real one.
         self.wall_start = time.time()
         self.executor_jobs = 0
+        self.jumps = 0  # how often time moved on because everything waited
         # Called (once each) when the loop closes: the in-process engine retires with it.
         self._on_close: list[Callable[[], None]] = []
 
@@ -87,6 +88,7 @@ class SimulatedTimeLoop(asyncio.SelectorEventLoop):
         """Move the clock on (never back)."""
         if seconds > 0:
             self._now += seconds
+            self.jumps += 1
 
     def run_in_executor(  # type: ignore[override]
         self, executor: concurrent.futures.Executor | None, func: Callable[..., T], *args: Any

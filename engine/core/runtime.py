@@ -75,6 +75,14 @@ class EngineRuntime:
             store = self._areas[kind] = cast(Any, kind)(self)
         return cast(S, store)
 
+    def adopt(self, store: AreaStore) -> None:
+        """Use `store` (another runtime's) as this runtime's store of its kind: state that
+        is process-wide natively, for engines that share a process (lkemu.bindings.inprocess)."""
+        self._areas[type(store)] = store
+
+    def stores(self) -> list[AreaStore]:
+        return list(self._areas.values())
+
     def open_session(self, capture_logs: bool, sdk: str, sdk_version: str) -> Session:
         session = Session(new_session_id(self.sessions), capture_logs, sdk, sdk_version)
         self.sessions[session.id] = session

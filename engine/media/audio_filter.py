@@ -27,6 +27,9 @@ class RegisteredPlugin:
 class AudioFilterPlugins:
     """The engine's registered filter modules, by module id (runtime.area(...))."""
 
+    # Natively a plugin is loaded into the process: engines sharing one process share it.
+    PROCESS_WIDE = True
+
     def __init__(self, runtime: EngineRuntime) -> None:
         self.by_module: dict[str, RegisteredPlugin] = {}
 

@@ -13,6 +13,7 @@ from lkemu.proto import participant_pb2, room_pb2
 from ..core.call import Call, FollowUp, field_or
 from ..core.errors import Refused
 from ..core.registry import handles
+from .data_channel import DataChannels
 from .media import owned_publication, reconcile, remote_publication
 from .model import (
     CLIENT_PROTOCOL,
@@ -84,6 +85,11 @@ def on_disconnect(call: Call, request: room_pb2.DisconnectRequest) -> room_pb2.D
     reason = field_or(request, "reason", participant_pb2.CLIENT_INITIATED)
 
     async def disconnect(callback: Any) -> None:
+        # A client leaving still sends what it had handed to its data channels (a stream's
+        # last chunk, say): the channel drains, then the connection closes.
+        channels = view.states.get(DataChannels)
+        if isinstance(channels, DataChannels) and view.connected_member is not None:
+            await channels.until_drained()
         leave(view, reason, notify_self=True)
 
     return room_pb2.DisconnectResponse(async_id=call.answer_later(request, disconnect))

@@ -80,6 +80,12 @@ class DataChannels:
         handle = loop.call_at(done, transmitted)
         self._in_flight.add(handle)
 
+    async def until_drained(self) -> None:
+        """Until everything sent so far has left (at once without a bandwidth)."""
+        while any(self.buffered.values()):
+            self._drained.clear()
+            await self._drained.wait()
+
     def peer_left(self, identity: str) -> None:
         pass
 

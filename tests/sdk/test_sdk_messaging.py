@@ -156,7 +156,7 @@ async def test_rpc_unregistered_method_is_unsupported_again(trio: Trio) -> None:
 
 @requires(HAS_MAX_ROUND_TRIP_LATENCY, "perform_rpc(max_round_trip_latency=...)")
 async def test_rpc_to_an_unknown_recipient_is_never_acked(trio: Trio) -> None:
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     with pytest.raises(rtc.RpcError) as raised:
         await trio.user.local_participant.perform_rpc(
             destination_identity="nobody",
@@ -165,7 +165,7 @@ async def test_rpc_to_an_unknown_recipient_is_never_acked(trio: Trio) -> None:
             max_round_trip_latency=0.3,
         )
     assert raised.value.code == rtc.RpcError.ErrorCode.CONNECTION_TIMEOUT
-    assert 0.25 < time.monotonic() - started < 2.0
+    assert 0.25 < asyncio.get_running_loop().time() - started < 2.0
 
 
 async def test_rpc_response_timeout_within_one_and_a_half_times_the_timeout(
@@ -177,25 +177,25 @@ async def test_rpc_response_timeout_within_one_and_a_half_times_the_timeout(
 
     trio.agent.local_participant.register_rpc_method("slow", slow)
 
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     with pytest.raises(rtc.RpcError) as raised:
         await trio.user.local_participant.perform_rpc(
             destination_identity="agent", method="slow", payload="", response_timeout=1.0
         )
-    elapsed = time.monotonic() - started
+    elapsed = asyncio.get_running_loop().time() - started
     assert raised.value.code == rtc.RpcError.ErrorCode.RESPONSE_TIMEOUT
     assert 0.9 < elapsed < 1.5
 
 
 async def test_rpc_payload_over_15_kib_to_a_v1_recipient_is_refused(trio: Trio) -> None:
     big = "x" * (15 * 1024 + 1)
-    started = time.monotonic()
+    started = asyncio.get_running_loop().time()
     with pytest.raises(rtc.RpcError) as raised:
         await trio.user.local_participant.perform_rpc(
             destination_identity="nobody", method="echo", payload=big
         )
     assert raised.value.code == rtc.RpcError.ErrorCode.REQUEST_PAYLOAD_TOO_LARGE
-    assert time.monotonic() - started < 1.0  # refused before anything is sent
+    assert asyncio.get_running_loop().time() - started < 1.0  # refused before anything is sent
 
 
 @since("1.1.9", "its core has RPC v1 only, where a payload over 15 KiB is refused")

@@ -1,0 +1,96 @@
+"""The 30-second voice agent conversation of tests/agents/user_suite/test_conversation.py,
+timed: run by bench_agents.py in .venv-agents (livekit-agents pins livekit 1.1.21).
+
+    python bench/agents_conversation.py CLOCK [SESSIONS]
+
+CLOCK is real, virtual or simulated. SESSIONS conversations run at once in this process, on
+one engine (an embedded engine process on the real and virtual clocks; on simulated time the
+engine is in this process). Prints one JSON line: wall and CPU seconds (this process, and the
+engine process where there is one), the conversation's length on its own clock, the
+per-turn latencies of the first session, and whether every session heard and said all it
+should (the test's own checks).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SCENARIO = HERE.parent / "tests" / "agents" / "user_suite" / "test_conversation.py"
+
+
+def _scenario() -> Any:
+    spec = importlib.util.spec_from_file_location("conversation_scenario", SCENARIO)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+async def _sessions(scenario: Any, count: int) -> dict[str, Any]:
+    results = await asyncio.gather(
+        *(scenario.converse(scenario.SCRIPT) for _ in range(count)), return_exceptions=True
+    )
+    failures = [repr(r) for r in results if isinstance(r, BaseException)]
+    done = [r for r in results if not isinstance(r, BaseException)]
+    latencies, duration = done[0] if done else ([], 0.0)
+    loop = asyncio.get_running_loop()
+    return {
+        "idle_jumps": getattr(loop, "jumps", None),
+        "sessions": count,
+        "complete": len(done),
+        "failures": failures[:3],
+        "conversation_s": round(duration, 3),
+        "turns": [
+            {"response": t.response, "transcript": t.transcript, "llm_ttft": t.llm_ttft,
+             "tts_ttfb": t.tts_ttfb}
+            for t in latencies
+        ],
+    }  # fmt: skip
+
+
+def main() -> int:
+    clock = sys.argv[1]
+    sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 1
+    os.environ["LKEMU_CLOCK"] = clock
+    engine = None
+    if clock == "simulated":
+        from lkemu.bindings.simulated_time import use_simulated_time
+
+        use_simulated_time()
+    else:
+        from lkemu.bindings.embedded import EmbeddedEngine
+
+        engine = EmbeddedEngine.start(clock=clock)
+        os.environ.update(engine.environment())
+    import lkemu
+
+    lkemu.install()
+    from bench.engine_usage import engine_cpu_seconds
+
+    scenario = _scenario()  # imports livekit.agents: not part of the conversation's time
+    engine_cpu_before = engine_cpu_seconds(engine.process.pid) if engine else 0.0
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = asyncio.run(_sessions(scenario, sessions))
+    result["wall_s"] = round(time.perf_counter() - wall, 3)
+    result["client_cpu_s"] = round(time.process_time() - cpu, 3)
+    if engine is not None:
+        engine_cpu = engine_cpu_seconds(engine.process.pid) - engine_cpu_before
+        result["engine_cpu_s"] = round(engine_cpu, 3)
+    result["clock"] = clock
+    print(json.dumps(result))
+    if engine is not None:
+        engine.stop()
+    return 0 if result["complete"] == sessions else 1
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    raise SystemExit(main())
