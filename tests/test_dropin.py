@@ -48,6 +48,16 @@ def test_sdk_suite_passes_on_lkemu() -> None:
     assert " passed" in done.stdout and "skipped" not in done.stdout
 
 
+def test_sdk_suite_passes_on_simulated_time() -> None:
+    """The same suite with the engine on each test's own loop, on simulated time: only the
+    control service's tests skip (it needs a served engine)."""
+    done = _pytest_sdk_suite("--lkemu", "--lkemu-clock", "simulated", "-rs")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    skipped = [line for line in done.stdout.splitlines() if line.startswith("SKIPPED")]
+    assert skipped and all("needs a served engine" in line for line in skipped), skipped
+    assert " passed" in done.stdout
+
+
 def test_sdk_suite_passes_natively() -> None:
     require_native()
     done = _pytest_sdk_suite()
