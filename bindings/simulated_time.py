@@ -38,7 +38,7 @@ EPOCH_S = 1000.0
 _EXECUTOR_POLL_S = 0.05
 
 
-class _IdleSkippingSelector(selectors.DefaultSelector):  # type: ignore[misc,valid-type]
+class _IdleSkippingSelector(selectors.DefaultSelector):
     """Polls without waiting; when nothing is ready, moves the loop's clock on by the
     timeout the loop asked for (the time to its next timer) instead of sleeping it."""
 
