@@ -28,6 +28,7 @@ from ..rooms import (
     data,
     data_channel,
     data_streams,
+    data_tracks,
     health,
     local_participant,
     media,
@@ -66,6 +67,7 @@ AREAS = (
     participant_streams,
     rpc,
     data_streams,
+    data_tracks,
 )
 
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)

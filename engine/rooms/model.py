@@ -380,6 +380,12 @@ def join(view: RoomView, who: Identity, client_protocol: int = CLIENT_PROTOCOL) 
     return member
 
 
+# What areas do once a member's connection is up, after its connect callback (as a
+# server's join response and the core's first room events): rooms/data_tracks.py tells
+# it of the data tracks already published.
+ARRIVAL_HOOKS: list[Callable[[Member], None]] = []
+
+
 def activate(member: Member) -> None:
     """The member's connection is up: a server marks it ACTIVE and tells the others
     (participant_active, which livekit-agents' wait_for_participant waits for)."""
@@ -393,6 +399,8 @@ def activate(member: Member) -> None:
     for other in list(member.view.room.members.values()):
         if other is not member and member.visible_to(other):
             other.view.emit(active)
+    for arrived in ARRIVAL_HOOKS:
+        arrived(member)
 
 
 def _connected(owned: participant_pb2.OwnedParticipant, event: room_pb2.RoomEvent) -> None:
