@@ -59,12 +59,13 @@ def test_any_request_with_any_handle(client: FfiClient, name: str, handle: int) 
     assert client.control.info().sessions >= 1
 
 
-# RPC, streams and data channels: random field values, with the handle of a participant
-# that is really in a room (so the work goes past the handle checks), or a random one.
+# RPC, streams, data tracks and data channels: random field values, with the handle of a
+# participant that is really in a room (so the work goes past the handle checks), or a
+# random one.
 MESSAGING_KINDS = [
     name
     for name, spec in REQUESTS.items()
-    if spec.proto_file in ("rpc.proto", "data_stream.proto")
+    if spec.proto_file in ("rpc.proto", "data_stream.proto", "data_track.proto")
     or name.startswith("send_stream_")
     or name == "set_data_channel_buffered_amount_low_threshold"
 ]
