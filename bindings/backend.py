@@ -11,6 +11,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from lkemu.engine.core.errors import MemoryFault
 from lkemu.proto import engine_pb2, ffi_pb2
 
 from . import local_lane as local_lanes
@@ -131,7 +132,11 @@ class EngineBackend:
             answer = Reply(reply.request_name, reply.handle, _payload=reply.response)
         else:
             response = ffi_pb2.FfiResponse.FromString(reply.response)
-            self.memory.apply(response, list(reply.outputs))
+            try:
+                self.memory.apply(response, list(reply.outputs), request)
+            except MemoryFault as fault:  # outside the in-place buffer it named, or unwritable
+                failed = f"failed to handle request {reply.request_name}: {fault}"
+                return Reply(reply.request_name, INVALID_HANDLE, failed, fault.kind)
             answer = Reply(reply.request_name, reply.handle, _message=response)
         event_kind = STREAM_EVENTS.get(reply.request_name)
         if event_kind is not None:

@@ -14,10 +14,11 @@ which answers it as native does (handle not found, or not the right type).
 
 from __future__ import annotations
 
-import ctypes
 import os
 import threading
 from dataclasses import dataclass
+
+from google.protobuf.message import Message
 
 from lkemu.engine.core import dispatch
 from lkemu.engine.core.call import Call
@@ -27,7 +28,8 @@ from lkemu.engine.core.runtime import EngineRuntime
 from lkemu.engine.core.session import Session
 from lkemu.proto import ffi_pb2
 
-from .pointers import ClientMemory
+from . import safe_memory
+from .pointers import ClientMemory, Region, request_regions
 
 # Far above any id an engine hands out (one counter from 1), below 2**53 so it survives
 # languages whose numbers are doubles.
@@ -50,24 +52,60 @@ def enabled() -> bool:
 
 
 class LocalMemory(Memory):
-    """The caller's memory, read and written where it is: the caller is this process."""
+    """The caller's memory, read and written where it is: the caller is this process.
 
-    def __init__(self, client_memory: ClientMemory) -> None:
+    Every range is checked before it is touched (lkemu.bindings.safe_memory): a bad pointer
+    fails the request naming its field, never the process. Results are written back only
+    into the in-place buffer the request named.
+    """
+
+    def __init__(self, client_memory: ClientMemory, request: Message | None = None) -> None:
+        """`request`: the request whose pointer fields name the memory it may use."""
         super().__init__()
         self._client = client_memory
+        self._request = request
+        self._named: list[Region] | None = None
+
+    def _regions(self) -> list[Region]:
+        # Worked out when needed (a fault, a write back): a push of 10 ms needs none.
+        if self._named is None:
+            self._named = request_regions(self._request) if self._request is not None else []
+        return self._named
+
+    def _field(self, address: int, size: int) -> str:
+        regions = self._regions()
+        named = next((r for r in regions if (r.address, r.size) == (address, size)), None)
+        named = named or next((r for r in regions if r.address == address), None)
+        return named.field if named is not None else "data_ptr"
 
     def read(self, address: int, size: int) -> Buffer:
         """The caller's bytes where they are, read-only: no copy (8 MB for a 1080p RGBA
-        frame). Safe because the request ends before the caller goes on, as natively, and
-        handlers copy whatever they keep."""
+        frame) where the kernel can vouch for the range, else a copy. Safe because the
+        request ends before the caller goes on, as natively, and handlers copy whatever
+        they keep."""
         if size == 0:
             return b""
-        if address == 0:
-            raise MemoryFault("null data pointer")
-        return memoryview((ctypes.c_char * size).from_address(address)).cast("B").toreadonly()
+        try:
+            return safe_memory.read(address, size)
+        except safe_memory.BadAddress as fault:
+            raise MemoryFault(safe_memory.describe(self._field(address, size), fault)) from None
 
     def write_in_place(self, address: int, data: bytes) -> None:
-        ctypes.memmove(address, data, len(data))
+        end = address + len(data)
+        region = next(
+            (r for r in self._regions()
+             if r.in_place and r.address <= address and end <= r.address + r.size),
+            None,
+        )  # fmt: skip
+        if region is None:
+            raise MemoryFault(
+                f"lkemu refused to write {len(data)} bytes at {address:#x}: "
+                "no in-place buffer of the request is there"
+            )
+        try:
+            safe_memory.write(address, data)
+        except safe_memory.BadAddress as fault:
+            raise MemoryFault(safe_memory.describe(region.field, fault)) from None
 
     def hand_out(
         self,
@@ -112,7 +150,7 @@ class LocalLane:
         return handle >= LOCAL_HANDLE_BASE and self._runtime.handles.exists(handle)
 
     def execute(self, request: ffi_pb2.FfiRequest) -> LocalReply:
-        call = Call(self._runtime, self._session, LocalMemory(self._memory))
+        call = Call(self._runtime, self._session, LocalMemory(self._memory, request))
         try:
             if request.WhichOneof("message") == "video_convert":
                 name, response = dispatch.run(call, request)  # stateless: no lock

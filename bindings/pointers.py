@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import bisect
 import ctypes
+import errno
 import mmap
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from google.protobuf.message import Message
 
+from lkemu.engine.core.errors import MemoryFault
+from lkemu.engine.video.layout import plane_shapes
 from lkemu.engine.wire import shared_blobs
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 from lkemu.proto.video_frame_pb2 import VideoBufferType
 
+from . import safe_memory
 from .client_files import read_for_request
 
 if TYPE_CHECKING:  # the descriptors of protobuf's default implementation (upb)
@@ -104,28 +109,31 @@ def _plan(descriptor: Any) -> _Plan:  # a Descriptor, of either protobuf impleme
     return plan
 
 
-def _holders(message: Message, plan: _Plan, found: list[tuple[Message, list[str]]]) -> None:
+def _holders(
+    message: Message, plan: _Plan, path: str, found: list[tuple[Message, list[str], str]]
+) -> None:
     if plan.pointers:
-        found.append((message, plan.pointers))
+        found.append((message, plan.pointers, path))
     for oneof, cases in plan.oneofs.items():
         chosen = message.WhichOneof(oneof)
         child = cases.get(chosen) if chosen is not None else None
         if child is not None:
-            _holders(getattr(message, chosen), child, found)
+            _holders(getattr(message, chosen), child, f"{path}{chosen}.", found)
     for name, child in plan.singular:
         if message.HasField(name):
-            _holders(getattr(message, name), child, found)
+            _holders(getattr(message, name), child, f"{path}{name}.", found)
     for name, child in plan.repeated:
-        for item in getattr(message, name):
-            _holders(item, child, found)
+        for index, item in enumerate(getattr(message, name)):
+            _holders(item, child, f"{path}{name}[{index}].", found)
 
 
-def _walk(message: Message) -> list[tuple[Message, list[str]]]:
-    """Every sub-message (message included) that has pointer fields, with their names."""
+def _walk(message: Message) -> list[tuple[Message, list[str], str]]:
+    """Every sub-message (message included) that has pointer fields, with their names and
+    the path that leads to it ("buffer.components[1].")."""
     if message.DESCRIPTOR.full_name not in _WITH_POINTERS:
         return []
-    found: list[tuple[Message, list[str]]] = []
-    _holders(message, _plan(message.DESCRIPTOR), found)
+    found: list[tuple[Message, list[str], str]] = []
+    _holders(message, _plan(message.DESCRIPTOR), "", found)
     return found
 
 
@@ -149,54 +157,178 @@ def video_buffer_length(kind: VideoBufferType, width: int, height: int) -> int:
     return lengths.get(kind, 0)
 
 
-def _video_region(info: Message) -> tuple[int, int]:
-    start = info.data_ptr  # type: ignore[attr-defined]
-    end = start + video_buffer_length(info.type, info.width, info.height)  # type: ignore[attr-defined]
-    if info.HasField("stride") and info.stride:  # type: ignore[attr-defined]
-        end = max(end, start + info.stride * info.height)  # type: ignore[attr-defined]
-    for component in info.components:  # type: ignore[attr-defined]
-        if component.data_ptr:
-            start = min(start, component.data_ptr)
-            end = max(end, component.data_ptr + component.size)
-    return start, end - start
+_PACKED_TYPES = frozenset(
+    {
+        video_frame_pb2.VideoBufferType.RGBA,
+        video_frame_pb2.VideoBufferType.ABGR,
+        video_frame_pb2.VideoBufferType.ARGB,
+        video_frame_pb2.VideoBufferType.BGRA,
+        video_frame_pb2.VideoBufferType.RGB24,
+    }
+)
 
 
-# How many bytes a message's pointer names; the key is the message type's short name.
-_REGIONS: dict[str, Callable[[Message], tuple[int, int]]] = {
-    "AudioFrameBufferInfo": lambda m: (m.data_ptr, m.samples_per_channel * m.num_channels * 2),  # type: ignore[attr-defined]
-    "VideoBufferInfo": _video_region,
-    "PushSoxResamplerRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
-    "ApmProcessStreamRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
-    "ApmProcessReverseStreamRequest": lambda m: (m.data_ptr, m.size),  # type: ignore[attr-defined]
-    "PublishDataRequest": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
-    "EncodedVideoBufferInfo": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
-    "BufferInfo": lambda m: (m.data_ptr, m.data_len),  # type: ignore[attr-defined]
+@dataclass(frozen=True, slots=True)
+class Region:
+    """Client memory one pointer field of a request names."""
+
+    field: str  # its path in the request, as errors name it: "buffer.components[1].data_ptr"
+    address: int
+    size: int
+    in_place: bool = False  # the request's result is written back here
+
+
+def _video_regions(info: Any, path: str) -> list[Region]:
+    # As native reads them: a packed frame from data_ptr (stride x height), a planar one
+    # from its components, each its own allocation as far as the core knows, and of each
+    # plane its stride x rows (what a conversion touches, whatever `size` says).
+    if info.type in _PACKED_TYPES:
+        size = video_buffer_length(info.type, info.width, info.height)
+        if info.HasField("stride") and info.stride:
+            size = max(size, info.stride * info.height)
+        return [Region(f"{path}data_ptr", info.data_ptr, size)]
+    try:
+        rows = [shape.rows for shape in plane_shapes(info.type, info.width, info.height)]
+    except ValueError:  # not a type lkemu knows: the engine refuses it
+        rows = []
+    return [
+        Region(
+            f"{path}components[{index}].data_ptr",
+            component.data_ptr,
+            component.stride * rows[index] if index < len(rows) else component.size,
+        )
+        for index, component in enumerate(info.components)
+    ]
+
+
+def _sized(size_field: str, *, in_place: bool = False) -> Callable[[Any, str], list[Region]]:
+    def regions(message: Any, path: str) -> list[Region]:
+        size = getattr(message, size_field)
+        return [Region(f"{path}data_ptr", message.data_ptr, size, in_place)]
+
+    return regions
+
+
+def _audio_regions(info: Any, path: str) -> list[Region]:
+    size = info.samples_per_channel * info.num_channels * 2
+    return [Region(f"{path}data_ptr", info.data_ptr, size)]
+
+
+# The memory a message's pointers name; the key is the message type's short name. The APM
+# requests process their buffer in place: only there may a result be written back.
+_REGIONS: dict[str, Callable[[Any, str], list[Region]]] = {
+    "AudioFrameBufferInfo": _audio_regions,
+    "VideoBufferInfo": _video_regions,
+    "PushSoxResamplerRequest": _sized("size"),
+    "ApmProcessStreamRequest": _sized("size", in_place=True),
+    "ApmProcessReverseStreamRequest": _sized("size", in_place=True),
+    "PublishDataRequest": _sized("data_len"),
+    "EncodedVideoBufferInfo": _sized("data_len"),
+    "BufferInfo": _sized("data_len"),
 }
+
+
+def request_regions(request: Message) -> list[Region]:
+    """The client memory a request names (regions of no bytes left out), each with its
+    field's path below the request kind ("buffer.data_ptr" in a capture_audio_frame)."""
+    if request.DESCRIPTOR.name == "FfiRequest":
+        kind = request.WhichOneof("message")  # every error names it already
+        if kind is None:
+            return []
+        request = getattr(request, kind)
+    found: list[Region] = []
+    for message, _, path in _walk(request):
+        regions = _REGIONS.get(message.DESCRIPTOR.name)
+        if regions is not None:
+            found.extend(region for region in regions(message, path) if region.size > 0)
+    return found
+
+
+def _spans(regions: list[Region]) -> list[list[Region]]:
+    """Regions grouped where they overlap or touch (a frame's planes in one buffer): each
+    group is read as one span."""
+    groups: list[list[Region]] = []
+    end = -1
+    for region in sorted(regions, key=lambda r: r.address):
+        if groups and region.address <= end:
+            groups[-1].append(region)
+            end = max(end, region.address + region.size)
+        else:
+            groups.append([region])
+            end = region.address + region.size
+    return groups
+
+
+def _read(address: int, size: int, blob_tag: str | None) -> Blob:
+    """The span's bytes as an INPUT blob; BadAddress where reading it would crash."""
+    if blob_tag is None or size < shared_blobs.MIN_SHARED_BYTES:
+        return Blob(address=address, data=safe_memory.read_bytes(address, size))
+    safe_memory.check_readable(address, size)
+    view = (ctypes.c_char * size).from_address(address)
+    try:
+        name = shared_blobs.write(view, blob_tag)
+    except OSError as error:  # unmapped since the check: write(2) says EFAULT, no crash
+        if error.errno != errno.EFAULT:
+            raise
+        raise safe_memory.BadAddress(
+            address, size, "are not readable in the client's memory"
+        ) from None
+    return Blob(address=address, shared_name=name)
+
+
+def _fault(region: Region, fault: safe_memory.BadAddress) -> Blob:
+    # The engine raises this text when its handler reads the region, so a request whose
+    # handle is wrong still fails on the handle first, as native does.
+    return Blob(address=region.address, error=safe_memory.describe(region.field, fault))
 
 
 def collect_inputs(request: Message, blob_tag: str | None = None) -> list[Blob]:
     """Read the client memory a request points at; with a session's `blob_tag`, large
     regions go into shared memory files named with it rather than into the message
-    (lkemu.engine.wire.shared_blobs)."""
+    (lkemu.engine.wire.shared_blobs). Memory that cannot be read (a bad pointer, a size
+    past the end of a mapping) travels as a blob with the error naming its field."""
     blobs = []
-    for message, _ in _walk(request):
-        region = _REGIONS.get(message.DESCRIPTOR.name)
-        if region is None:
+    for group in _spans(request_regions(request)):
+        start = group[0].address
+        end = max(region.address + region.size for region in group)
+        try:
+            blobs.append(_read(start, end - start, blob_tag))
             continue
-        address, size = region(message)
-        if not address or size <= 0:
-            continue
-        if blob_tag is not None and size >= shared_blobs.MIN_SHARED_BYTES:
-            view = (ctypes.c_char * size).from_address(address)
-            name = shared_blobs.write(view, blob_tag)
-            blobs.append(Blob(address=address, shared_name=name))
-        else:
-            blobs.append(Blob(address=address, data=ctypes.string_at(address, size)))
+        except safe_memory.BadAddress as fault:
+            if len(group) == 1:
+                blobs.append(_fault(group[0], fault))
+                continue
+        for region in group:  # which of them is bad: each read on its own
+            try:
+                blobs.append(_read(region.address, region.size, blob_tag))
+            except safe_memory.BadAddress as fault:
+                blobs.append(_fault(region, fault))
     if request.DESCRIPTOR.name == "FfiRequest" and request.WhichOneof("message") == "send_file":
         # The file is the client's: read here, where its path means something.
         path = request.send_file.file_path  # type: ignore[attr-defined]
         blobs.append(read_for_request(path, blob_tag))
     return blobs
+
+
+def _write_backs(outputs: list[Blob], request: Message | None) -> list[tuple[Region, Blob]]:
+    """Each IN_PLACE blob with the in-place region of `request` that holds it."""
+    blobs = [blob for blob in outputs if blob.kind == Blob.IN_PLACE]
+    if not blobs:
+        return []
+    targets = [r for r in request_regions(request) if r.in_place] if request is not None else []
+    found = []
+    for blob in blobs:
+        end = blob.address + len(blob.data)
+        region = next(
+            (r for r in targets if r.address <= blob.address and end <= r.address + r.size), None
+        )
+        if region is None:
+            raise MemoryFault(
+                f"lkemu refused to write {len(blob.data)} bytes at {blob.address:#x}: "
+                "no in-place buffer of the request is there"
+            )
+        found.append((region, blob))
+    return found
 
 
 class ClientMemory:
@@ -237,12 +369,22 @@ class ClientMemory:
                 self._detached.add(owner)
         return ctypes.addressof(buffer)
 
-    def apply(self, message: Message, outputs: list[Blob]) -> None:
-        """Write in-place results back and give pointer fields addresses in this process."""
+    def apply(self, message: Message, outputs: list[Blob], request: Message | None = None) -> None:
+        """Write in-place results back and give pointer fields addresses in this process.
+
+        An in-place result is written only into memory that `request` (the request this
+        message answers; None for an event) named for one: MemoryFault, before anything
+        is written or kept, for a result anywhere else.
+        """
+        write_backs = _write_backs(outputs, request)
+        for region, blob in write_backs:
+            try:
+                safe_memory.write(blob.address, blob.data)
+            except safe_memory.BadAddress as fault:
+                raise MemoryFault(safe_memory.describe(region.field, fault)) from None
         ranges: list[tuple[int, int, int]] = []  # engine start, engine end, client address
         for blob in outputs:
             if blob.kind == Blob.IN_PLACE:
-                ctypes.memmove(blob.address, blob.data, len(blob.data))
                 continue
             data: bytes | bytearray | mmap.mmap = blob.data
             if blob.shared_name:
@@ -255,7 +397,7 @@ class ClientMemory:
             return
         ranges.sort()
         starts = [r[0] for r in ranges]
-        for sub, pointers in _walk(message):
+        for sub, pointers, _ in _walk(message):
             for name in pointers:
                 value = getattr(sub, name)
                 if not value:

@@ -1,10 +1,14 @@
 """Memory behind the protocol's *_ptr fields, across the process boundary.
 
 A request's pointers name client memory: the client ships those bytes as INPUT blobs and
-handlers read them here. In-place results are written back (IN_PLACE blobs the client
-copies into its own memory). Buffers the engine hands out get an engine address and travel
-as OWNED blobs (kept by the client until the owner handle is dropped) or LENT blobs (valid
-until the owner's next call); the client rewrites the *_ptr fields to its own copies.
+handlers read them here. Memory the client could not read (a bad pointer) comes as an INPUT
+blob with the error naming the field; a handler that reads it fails with that error, after
+its handle lookup, as the native core fails on the handle before it touches the memory.
+In-place results are written back (IN_PLACE blobs the client copies into its own memory,
+into the buffer the request named and nowhere else). Buffers the engine hands out get an
+engine address and travel as OWNED blobs (kept by the client until the owner handle is
+dropped) or LENT blobs (valid until the owner's next call); the client rewrites the *_ptr
+fields to its own copies.
 """
 
 from __future__ import annotations
@@ -72,9 +76,15 @@ class Memory:
         self._lost: list[str] = []
         # Files the client read for this request (send_file): their bytes, or why not.
         self._files: dict[str, Buffer | ClientFileError] = {}
+        # Memory the client could not read (a bad pointer): address -> the error naming its
+        # field, raised when a handler reads there, so that a bad handle is refused first.
+        self._faults: dict[int, str] = {}
         for blob in inputs:
             if blob.kind == engine_pb2.Blob.CLIENT_FILE:
                 self._files[blob.path] = _client_file(blob, blob_tag or "")
+                continue
+            if blob.error:
+                self._faults.setdefault(blob.address, blob.error)
                 continue
             if not blob.shared_name:
                 self._inputs.append((blob.address, blob.data))
@@ -90,12 +100,17 @@ class Memory:
     def read(self, address: int, size: int) -> Buffer:
         if size == 0:
             return b""
-        if address == 0:
-            raise MemoryFault("null data pointer")
         for start, data in self._inputs:
             offset = address - start
             if offset >= 0 and offset + size <= len(data):
                 return data[offset : offset + size] if offset or size != len(data) else data
+        fault = self._faults.get(address)
+        if fault is None and self._faults:
+            fault = next(iter(self._faults.values()))  # read elsewhere: still the likely cause
+        if fault is not None:
+            raise MemoryFault(fault)
+        if address == 0:
+            raise MemoryFault("null data pointer")
         if self._lost:
             raise MemoryFault(f"shared client memory could not be read: {', '.join(self._lost)}")
         raise MemoryFault(
