@@ -11,7 +11,12 @@ from lkemu.proto import video_frame_pb2
 from ..core.call import Call
 from ..core.registry import handles
 from ..video.buffers import read_image, write_owned
-from ..video.convert import ConversionNotImplemented, UnsupportedConversion, convert
+from ..video.convert import (
+    ConversionNotImplemented,
+    UnsupportedConversion,
+    check_pair,
+    convert,
+)
 
 
 @handles("video_convert")
@@ -19,9 +24,12 @@ def on_video_convert(
     call: Call, request: video_frame_pb2.VideoConvertRequest
 ) -> video_frame_pb2.VideoConvertResponse:
     response = video_frame_pb2.VideoConvertResponse()
-    image = read_image(call.memory, request.buffer)
     try:
-        converted = convert(image, request.dst_type, request.flip_y)
+        # The pair first: native refuses one it does not convert without reading the buffer.
+        check_pair(request.buffer.type, request.dst_type)
+        converted = convert(
+            read_image(call.memory, request.buffer), request.dst_type, request.flip_y
+        )
     except UnsupportedConversion as error:
         response.error = f"invalid request: {error}"
         return response

@@ -44,8 +44,9 @@ class ConversionNotImplemented(ValueError):
     """A pair the native core supports and lkemu does not yet."""
 
 
-def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> VideoImage:
-    src = image.kind
+def check_pair(src: VideoBufferType, dst: VideoBufferType) -> None:
+    """UnsupportedConversion (or ConversionNotImplemented) for a pair convert() refuses. The
+    native core refuses such a pair before it reads the source's memory."""
     if dst not in NATIVE_PAIRS.get(src, set()):
         source_name = native_type_name(src).lower()
         raise UnsupportedConversion(f"{source_name} to {native_type_name(dst)} is not supported")
@@ -53,6 +54,11 @@ def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> Vi
         raise ConversionNotImplemented(
             f"{native_type_name(src)} to {native_type_name(dst)} is not implemented in lkemu yet"
         )
+
+
+def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> VideoImage:
+    src = image.kind
+    check_pair(src, dst)
     if src in PACKED_CHANNELS:
         if dst == T.I420:
             fast = _packed_to_i420(image, flip_y)
