@@ -46,6 +46,17 @@ def filter_size(input_rate: int, output_rate: int, quality: str = "medium") -> i
     return 0 if input_rate == output_rate else up * TAPS_BY_QUALITY[quality]
 
 
+def check_ratio(input_rate: int, output_rate: int, quality: str = "medium") -> None:
+    """Raise RatioTooFine where the filter between these rates passes lkemu's limit."""
+    size = filter_size(input_rate, output_rate, quality)
+    if size > MAX_FILTER_COEFFICIENTS:
+        raise RatioTooFine(
+            f"resampling {input_rate} Hz to {output_rate} Hz needs a filter of {size} "
+            f"coefficients, over lkemu's limit of {MAX_FILTER_COEFFICIENTS}: the rates' "
+            "ratio is too fine (its reduced numerator too large)"
+        )
+
+
 class _DesignCache:
     """Filter designs by (up, down, taps), the least recently used dropped past a size."""
 
@@ -116,13 +127,7 @@ class StreamingResampler:
             raise ValueError(f"sample rates must be positive, got {input_rate} -> {output_rate}")
         if channels <= 0:
             raise ValueError(f"channel count must be positive, got {channels}")
-        size = filter_size(input_rate, output_rate, quality)
-        if size > MAX_FILTER_COEFFICIENTS:
-            raise RatioTooFine(
-                f"resampling {input_rate} Hz to {output_rate} Hz needs a filter of {size} "
-                f"coefficients, over lkemu's limit of {MAX_FILTER_COEFFICIENTS}: the rates' "
-                "ratio is too fine (its reduced numerator too large)"
-            )
+        check_ratio(input_rate, output_rate, quality)
         divisor = gcd(input_rate, output_rate)
         self.up = output_rate // divisor
         self.down = input_rate // divisor

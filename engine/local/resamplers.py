@@ -1,11 +1,15 @@
 """Resamplers: the WebRTC-style one (remix_and_resample) and the sox one (push/flush).
 
 Both keep their filter state between calls, so audio cut in chunks comes out seamless.
-The sox resampler's output is lent: it stays valid until that resampler's next call.
+The sox resampler's output is lent: it stays valid until that resampler's next call. It
+returns as many frames per push and flush as native's libsoxr does (dsp/soxr.py: bursts at
+MEDIUM and up, 0 frames for the first three 10 ms pushes of 16 kHz -> 48 kHz), and after a
+flush it starts afresh, as native's soxr_clear leaves it.
 """
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -16,7 +20,15 @@ from ..core.call import Call
 from ..core.errors import InvalidRequest
 from ..core.memory import Buffer
 from ..core.registry import handles
-from ..dsp.polyphase import RatioTooFine, StreamingResampler, remix, to_int16, to_int16_bytes
+from ..dsp.polyphase import (
+    RatioTooFine,
+    StreamingResampler,
+    check_ratio,
+    remix,
+    to_int16,
+    to_int16_bytes,
+)
+from ..dsp.soxr import CubicInterpolator, SoxrTiming
 from ..media.formats import MAX_CHANNELS, MAX_SAMPLE_RATE, check_channels, check_rate
 
 _QUALITY = {
@@ -48,19 +60,49 @@ class AudioResampler:
 
 
 class SoxResampler:
+    """livekit-ffi's sox resampler: soxr's output lengths push by push (dsp/soxr.py), lkemu's
+    samples. QUICK is soxr's own cubic interpolator; the other recipes use lkemu's polyphase
+    filter with its delay removed, released when soxr would release them.
+
+    Native checks nothing when it is made: rates soxr refuses (0 Hz, negative) leave it
+    without a soxr instance, and every push and flush then fails with "null pointer".
+    """
+
     native_type_name = "livekit_ffi::server::resampler::FfiSoxResampler"
 
     def __init__(self, request: audio_frame_pb2.NewSoxResamplerRequest) -> None:
         self.channels = request.num_channels
         self.planar_in = request.input_data_type == audio_frame_pb2.SOXR_DATATYPE_INT16S
         self.planar_out = request.output_data_type == audio_frame_pb2.SOXR_DATATYPE_INT16S
-        self._resampler = StreamingResampler(
-            round(request.input_rate),
-            round(request.output_rate),
-            self.channels,
-            _QUALITY.get(request.quality_recipe, "medium"),
-            compensate_delay=True,
+        self.input_rate, self.output_rate = request.input_rate, request.output_rate
+        self.quality = request.quality_recipe
+        self.broken = not (self.input_rate > 0 and self.output_rate > 0)
+        if self.broken:
+            return
+        # lkemu's bound on the ratio holds at QUICK too, which designs no filter: past it a
+        # 10 ms push would ask for gigabytes of output.
+        check_ratio(
+            round(self.input_rate), round(self.output_rate), _QUALITY.get(self.quality, "medium")
         )
+        self.timing = SoxrTiming(self.input_rate, self.output_rate, self.quality)
+        self._start()
+
+    def _start(self) -> None:
+        """A fresh value engine, as the resampler is after a flush (soxr_clear)."""
+        self._values: StreamingResampler | CubicInterpolator
+        if self.quality == audio_frame_pb2.SOXR_QUALITY_QUICK and self.timing.stages:
+            self._values = CubicInterpolator(self.timing.io_ratio, self.channels)
+        else:
+            self._values = StreamingResampler(
+                round(self.input_rate),
+                round(self.output_rate),
+                self.channels,
+                _QUALITY.get(self.quality, "medium"),
+                compensate_delay=True,
+            )
+        self._ready: list[np.ndarray] = []  # computed, not yet released, oldest first
+        self._ready_frames = 0
+        self._ahead = 0  # released before the engine computed them (see _borrow)
 
     def _frames(self, data: Buffer) -> np.ndarray:
         samples = np.frombuffer(data, dtype=np.int16)
@@ -68,11 +110,50 @@ class SoxResampler:
             return samples.reshape(self.channels, -1).T
         return samples.reshape(-1, self.channels)
 
+    def _computed(self, out: np.ndarray) -> None:
+        if self._ahead:
+            skipped = min(self._ahead, len(out))
+            out = out[skipped:]
+            self._ahead -= skipped
+        if len(out):
+            self._ready.append(out)
+            self._ready_frames += len(out)
+
+    def _release(self, count: int) -> np.ndarray:
+        if count > self._ready_frames:
+            self._borrow(count - self._ready_frames)
+        ready = self._ready[0] if len(self._ready) == 1 else np.concatenate(self._ready)
+        self._ready = [ready[count:]] if count < len(ready) else []
+        self._ready_frames -= count
+        return ready[:count]
+
+    def _borrow(self, missing: int) -> None:
+        """Outputs soxr releases before lkemu's filter has the input it looks ahead to: taken
+        from a copy of the filter fed silence, and skipped when the real ones come."""
+        probe = copy.copy(self._values)
+        wanted = self._ahead + missing  # the probe first repeats what was borrowed before
+        silence = np.zeros((max(8, math.ceil(wanted * self.timing.io_ratio) + 64), self.channels))
+        extra: list[np.ndarray] = []
+        while sum(len(e) for e in extra) < wanted:
+            extra.append(probe.push(silence))
+        self._ready.append(np.concatenate(extra)[self._ahead : wanted])
+        self._ready_frames += missing
+        self._ahead = wanted
+
     def push(self, data: Buffer) -> bytearray:
-        return to_int16_bytes(self._resampler.push(self._frames(data)), self.planar_out)
+        frames = self._frames(data)
+        count = self.timing.push(len(frames), self.channels)
+        if len(frames):
+            self._computed(self._values.push(frames))
+        if not count:
+            return bytearray()
+        return to_int16_bytes(self._release(count), self.planar_out)
 
     def flush(self) -> bytearray:
-        return to_int16_bytes(self._resampler.flush(), self.planar_out)
+        count = self.timing.flush()
+        out = self._release(count) if count else np.zeros((0, self.channels))  # then silence
+        self._start()
+        return to_int16_bytes(out, self.planar_out)
 
 
 @handles("new_audio_resampler")
@@ -122,15 +203,16 @@ def on_new_sox_resampler(
     call: Call, request: audio_frame_pb2.NewSoxResamplerRequest
 ) -> audio_frame_pb2.NewSoxResamplerResponse:
     response = audio_frame_pb2.NewSoxResamplerResponse()
-    if request.input_rate <= 0 or request.output_rate <= 0 or request.num_channels == 0:
-        # Native reports construction failures in the response, not as a failed request.
+    if request.num_channels == 0:
+        # Native divides by the channel count at the first push and panics; lkemu refuses
+        # at once, in the response as native reports construction failures.
         response.error = (
             f"invalid resampler parameters: {request.input_rate} Hz -> "
             f"{request.output_rate} Hz, {request.num_channels} channel(s)"
         )
         return response
     rates = (request.input_rate, request.output_rate)
-    if not all(math.isfinite(r) and r <= MAX_SAMPLE_RATE for r in rates):
+    if any(r > MAX_SAMPLE_RATE for r in rates):  # infinity too; NaN is like 0 Hz
         response.error = (
             f"lkemu resamples rates up to {MAX_SAMPLE_RATE} Hz, got {rates[0]} -> {rates[1]}"
         )
@@ -150,14 +232,8 @@ def on_new_sox_resampler(
     return response
 
 
-def _lend(
-    call: Call,
-    handle: int,
-    data: bytearray,
-    response: audio_frame_pb2.PushSoxResamplerResponse | audio_frame_pb2.FlushSoxResamplerResponse,
-) -> None:
-    response.size = len(data)
-    response.output_ptr = call.memory.hand_out(data, handle, lent=True) if data else 0
+# What native's soxr_process answers for a resampler whose soxr_create failed.
+_NO_SOXR = "null pointer"
 
 
 @handles("push_sox_resampler")
@@ -165,16 +241,20 @@ def on_push_sox_resampler(
     call: Call, request: audio_frame_pb2.PushSoxResamplerRequest
 ) -> audio_frame_pb2.PushSoxResamplerResponse:
     resampler = call.get(request.resampler_handle, SoxResampler)
-    response = audio_frame_pb2.PushSoxResamplerResponse()
+    response = audio_frame_pb2.PushSoxResamplerResponse(output_ptr=0, size=0)
     frame_bytes = 2 * resampler.channels
+    if resampler.broken:
+        response.error = _NO_SOXR
+        return response
     if request.size % frame_bytes:
-        response.output_ptr, response.size = 0, 0
         response.error = (
             f"input size {request.size} is not a whole number of {frame_bytes}-byte frames"
         )
         return response
-    _lend(call, request.resampler_handle,
-          resampler.push(call.memory.read(request.data_ptr, request.size)), response)  # fmt: skip
+    data = resampler.push(call.memory.read(request.data_ptr, request.size))
+    if data:  # native answers an empty push with a null pointer
+        response.size = len(data)
+        response.output_ptr = call.memory.hand_out(data, request.resampler_handle, lent=True)
     return response
 
 
@@ -183,6 +263,13 @@ def on_flush_sox_resampler(
     call: Call, request: audio_frame_pb2.FlushSoxResamplerRequest
 ) -> audio_frame_pb2.FlushSoxResamplerResponse:
     resampler = call.get(request.resampler_handle, SoxResampler)
-    response = audio_frame_pb2.FlushSoxResamplerResponse()
-    _lend(call, request.resampler_handle, resampler.flush(), response)
+    response = audio_frame_pb2.FlushSoxResamplerResponse(output_ptr=0, size=0)
+    if resampler.broken:
+        response.error = _NO_SOXR
+        return response
+    data = resampler.flush()
+    # Native points at its output buffer even when the flush gives nothing, so the SDK's
+    # flush() returns one empty frame.
+    response.size = len(data)
+    response.output_ptr = call.memory.hand_out(data, request.resampler_handle, lent=True)
     return response
