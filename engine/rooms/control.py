@@ -26,9 +26,10 @@ from ..media.tracks import LocalAudioTrack
 from . import rpc
 from .data_channel import DataChannels
 from .data_streams import send_text_now
-from .health import reconnect, set_quality
+from .health import set_quality
 from .media import Relay, offer, publish, reconcile
 from .model import Member, Rooms, RoomView, SimRoom, activate, join, leave
+from .reconnect import resume
 from .rpc import RpcEndpoint, RpcOutcome
 from .tokens import PARTICIPANT_KINDS, Identity, VideoGrant
 
@@ -342,4 +343,4 @@ def set_connection_quality(
 
 
 def simulate_reconnect(runtime: EngineRuntime, room_name: str, identity: str) -> None:
-    reconnect(_member(runtime, room_name, identity).view)
+    resume(_member(runtime, room_name, identity).view)

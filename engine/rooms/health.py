@@ -3,11 +3,15 @@ connection quality lkemu can be told to report.
 
 Statistics are WebRTC's stats objects with figures derived from what actually went through
 the simulated connection: samples and frames sent or received, packets as Opus (20 ms) or
-one per video frame would make them, no loss, no jitter. A track that is not in a room has
-no transceiver and fails as native does.
+one per video frame would make them. A subscriber's inbound-rtp counts what its network
+did (rooms/network.py): packets lost and discarded as late, the RFC 3550 jitter, the jitter
+buffer's target delay, and the samples its jitter buffer concealed. A track that is not in
+a room has no transceiver and fails as native does.
 
-simulate_scenario plays what a real reconnection shows the SDK: connection state
-reconnecting, `reconnecting`, then connected and `reconnected`; media keeps flowing.
+simulate_scenario answers at once (native's callback says the scenario was sent) and then
+plays the scenario as a server and the SDK would (rooms/reconnect.py): every
+SimulateScenarioKind, from a resume to a full reconnection that republishes the local
+tracks under new sids.
 """
 
 from __future__ import annotations
@@ -25,14 +29,11 @@ from ..media.audio_source import AudioSource
 from ..media.tracks import LocalTrack, Track
 from .media import RemoteTrack
 from .model import Member, RoomView
+from .network import AUDIO_PAYLOAD_BYTES, PACKET_MS, RTP_HEADER_BYTES, VIDEO_PAYLOAD_BYTES
+from .reconnect import run_scenario
 
 # The callback error native gives a room request once the room's engine is gone.
 ENGINE_CLOSED = "engine is closed"
-
-
-OPUS_PACKET_MS = 20
-OPUS_BYTES_PER_PACKET = 80  # 32 kbit/s
-RTP_HEADER_BYTES = 12
 
 
 def _rtc(stats: Any, kind: str, sid: str) -> None:
@@ -44,9 +45,39 @@ def _packets(track: Any, units: int) -> tuple[int, int]:
     """Packets and payload bytes for `units` of the track's media."""
     if track.kind == track_pb2.KIND_AUDIO:
         rate = track.source.sample_rate if isinstance(track.source, AudioSource) else 48000
-        packets = units * 1000 // (rate * OPUS_PACKET_MS)
-        return packets, packets * OPUS_BYTES_PER_PACKET
-    return units, units * 2000  # a frame per packet of a modest VP8 stream
+        packets = units * 1000 // (rate * PACKET_MS)
+        return packets, packets * AUDIO_PAYLOAD_BYTES
+    return units, units * VIDEO_PAYLOAD_BYTES
+
+
+def _inbound(track: RemoteTrack, codec_id: str) -> stats_pb2.RtcStats:
+    """What a subscriber received of `track`, and what its network did to it."""
+    audio = track.kind == track_pb2.KIND_AUDIO
+    reception = track.path.stats
+    payload = AUDIO_PAYLOAD_BYTES if audio else VIDEO_PAYLOAD_BYTES
+    inbound = stats_pb2.RtcStats()
+    rtp_in = inbound.inbound_rtp
+    _rtc(rtp_in, "inbound", track.sid)
+    rtp_in.stream.kind = "audio" if audio else "video"
+    rtp_in.stream.codec_id = codec_id
+    rtp_in.received.packets_received = reception.packets_received
+    rtp_in.received.packets_lost = reception.packets_lost
+    rtp_in.received.jitter = reception.jitter_ms / 1000
+    rtp_in.inbound.track_identifier = track.sid
+    rtp_in.inbound.bytes_received = reception.packets_received * payload
+    rtp_in.inbound.header_bytes_received = reception.packets_received * RTP_HEADER_BYTES
+    rtp_in.inbound.packets_discarded = reception.packets_discarded
+    if audio:
+        rtp_in.inbound.total_samples_received = track.received_units
+        rtp_in.inbound.total_samples_duration = track.received_units / 48000
+        rtp_in.inbound.concealed_samples = reception.concealed_samples
+        rtp_in.inbound.silent_concealed_samples = reception.silent_concealed_samples
+        rtp_in.inbound.concealment_events = reception.concealment_events
+        rtp_in.inbound.jitter_buffer_target_delay = reception.jitter_target_ms / 1000
+    else:
+        rtp_in.inbound.frames_received = rtp_in.inbound.frames_decoded = track.received_units
+        rtp_in.inbound.frames_rendered = track.received_units
+    return inbound
 
 
 def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
@@ -60,23 +91,7 @@ def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
     codec.codec.codec.payload_type = 111 if audio else 96
     result = [codec]
     if isinstance(track, RemoteTrack):
-        packets, payload = _packets(track, track.received_units)
-        inbound = stats_pb2.RtcStats()
-        rtp_in = inbound.inbound_rtp
-        _rtc(rtp_in, "inbound", track.sid)
-        rtp_in.stream.kind = kind
-        rtp_in.stream.codec_id = codec.codec.rtc.id
-        rtp_in.received.packets_received = packets
-        rtp_in.inbound.track_identifier = track.sid
-        rtp_in.inbound.bytes_received = payload
-        rtp_in.inbound.header_bytes_received = packets * RTP_HEADER_BYTES
-        if audio:
-            rtp_in.inbound.total_samples_received = track.received_units
-            rtp_in.inbound.total_samples_duration = track.received_units / 48000
-        else:
-            rtp_in.inbound.frames_received = rtp_in.inbound.frames_decoded = track.received_units
-            rtp_in.inbound.frames_rendered = track.received_units
-        result.append(inbound)
+        result.append(_inbound(track, codec.codec.rtc.id))
     else:
         assert isinstance(track, LocalTrack)
         packets, payload = _packets(track, track.sent_units)
@@ -164,20 +179,7 @@ def set_quality(member: Member, quality: int) -> None:
     member.view.room.tell_about(member, fill)
 
 
-def reconnect(view: RoomView) -> None:
-    """What the SDK sees of a reconnection that succeeds."""
-    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_RECONNECTING))
-    view.emit(lambda e: e.reconnecting.SetInParent())
-    view.emit(lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED))
-    view.emit(lambda e: e.reconnected.SetInParent())
-
-
-@handles(
-    "simulate_scenario",
-    partial="every scenario plays a resume (reconnecting, then reconnected); a full "
-    "reconnect's republished tracks, node failure, migration and server leave are not "
-    "simulated",
-)
+@handles("simulate_scenario")
 def on_simulate_scenario(
     call: Call, request: room_pb2.SimulateScenarioRequest
 ) -> room_pb2.SimulateScenarioResponse:
@@ -186,14 +188,10 @@ def on_simulate_scenario(
     view = call.get(request.room_handle, RoomView)
     scenario = request.scenario
 
-    async def simulate(callback: Any) -> FollowUp | None:
+    async def simulate(callback: Any) -> FollowUp:
         if view.connected_member is None:
             raise Refused(ENGINE_CLOSED)
-        # The request only starts the scenario: the reconnection follows its callback.
-        # (SIMULATE_SPEAKER asks the server for a speaker update; lkemu's speakers come
-        # from audio levels, so there is nothing to replay.)
-        if scenario == room_pb2.SIMULATE_SPEAKER:
-            return None
-        return lambda: reconnect(view)
+        # The request only starts the scenario: what it does follows its callback.
+        return lambda: run_scenario(view, scenario)
 
     return room_pb2.SimulateScenarioResponse(async_id=call.answer_later(request, simulate))

@@ -7,11 +7,15 @@ rule (`reconcile`): connected, allowed to subscribe (token grant and the publish
 subscription permissions), and wanting it (`set_subscribed`, else auto-subscribe). Every
 change (set_subscribed, permissions, publish, leave) re-applies that rule, so the events a
 view sees are those a server's subscription updates produce.
+
+What reaches a subscriber crosses the publisher's and the subscriber's links
+(rooms/network.py): packets lost or late there are concealed (audio) or missing (video).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -34,6 +38,7 @@ from .model import (
     end_subscription,
     withdraw,
 )
+from .network import AudioPath, FlowCount, Links, LinkSide, VideoPath
 from .speakers import SpeakerMeter
 
 logger = logging.getLogger("lkemu.engine")
@@ -59,8 +64,9 @@ class RemoteTrack(Track):
 
     remote = True
 
-    def __init__(self, published: RoomTrack, room_handle: int) -> None:
+    def __init__(self, published: RoomTrack, room_handle: int, path: AudioPath | VideoPath) -> None:
         track = published.track
+        self.path = path  # what the network let through, and its statistics
         self.kind = track.kind
         self.sid, self.name, self.muted = track.sid, track.name, track.muted
         self.source: Wakeable = track.source  # for the virtual clock's backpressure
@@ -92,14 +98,20 @@ class RemoteTrack(Track):
 
 
 class Relay:
-    """A sink on the publisher's track that feeds one subscriber's remote track."""
+    """A sink on the publisher's track that feeds one subscriber's remote track, through
+    the publisher's and the subscriber's links."""
 
     def __init__(self, remote: RemoteTrack, published: RoomTrack) -> None:
         self.remote = remote
+        self.track = published.track
         self.metadata_fields = [METADATA_FIELDS[f] for f in published.metadata_features]
 
     def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
         remote = self.remote
+        path = remote.path
+        if isinstance(path, AudioPath):
+            # The track counted this chunk already: it starts where the count was before.
+            chunk = path.carry(chunk, sample_rate, self.track.sent_units - len(chunk))
         remote.received_units += len(chunk)
         remote.received_bytes += chunk.nbytes
         if not remote.enabled:  # a disabled WebRTC track plays silence
@@ -109,6 +121,11 @@ class Relay:
 
     def on_frame(self, frame: CapturedFrame) -> None:
         remote = self.remote
+        path = remote.path
+        if isinstance(path, VideoPath) and not path.carry(
+            self.track.sent_units - 1, frame.timestamp_us
+        ):
+            return  # lost on the way
         remote.received_units += 1
         remote.received_bytes += frame.image.nbytes
         if not remote.enabled:
@@ -206,8 +223,34 @@ def offer(view: RoomView, publisher: Member, published: RoomTrack) -> None:
     reconcile(view, publisher, published)
 
 
+def _flows(counted: Callable[[], list[Track]]) -> FlowCount:
+    """How many audio and video streams `counted` has now (a link's bandwidth shares)."""
+
+    def count() -> tuple[int, int]:
+        tracks = counted()
+        audio = sum(1 for track in tracks if track.kind == track_pb2.KIND_AUDIO)
+        return audio, len(tracks) - audio
+
+    return count
+
+
+def _track_salt(published: RoomTrack) -> tuple[str, ...]:
+    return (published.track.name, str(int(published.source)))
+
+
 def subscribe(view: RoomView, publisher: Member, published: RoomTrack) -> None:
-    remote = RemoteTrack(published, view.handle)
+    me = view.require_member()
+    down = LinkSide(
+        view.runtime.area(Links),
+        view.room.name,
+        me.identity,
+        ("down", publisher.identity, *_track_salt(published)),
+        _flows(lambda: [s.remote for s in view.subscriptions.values()]),
+    )
+    up = published.uplink
+    audio = published.track.kind == track_pb2.KIND_AUDIO
+    path = AudioPath(up, down) if audio else VideoPath(up, down)
+    remote = RemoteTrack(published, view.handle, path)
     handle = 0
     if view.session is not None:
         handle = view.runtime.handles.store(remote, view.session.id)
@@ -224,7 +267,8 @@ def subscribe(view: RoomView, publisher: Member, published: RoomTrack) -> None:
     if not published.subscribed_once:  # the publisher hears of its first subscriber only
         published.subscribed_once = True
         sid = published.sid
-        publisher.view.emit(lambda e: setattr(e.local_track_subscribed, "track_sid", sid))
+        if not publisher.view.reconnecting:  # native holds it back while it republishes
+            publisher.view.emit(lambda e: setattr(e.local_track_subscribed, "track_sid", sid))
     for follower in view.followers:
         if follower.identity == publisher.identity and follower.track_source == published.source:
             follower.attach(remote)
@@ -250,13 +294,22 @@ def publish(
 ) -> RoomTrack:
     """Make `track` one of `member`'s publications (the others are offered it after)."""
     published = RoomTrack(track, source, features)
+    published.uplink = LinkSide(
+        view.runtime.area(Links),
+        view.room.name,
+        member.identity,
+        ("up", *_track_salt(published)),
+        _flows(lambda: [p.track for p in member.publications.values()]),
+    )
     track.room_handle = view.handle
     member.publications[track.sid] = published
     if isinstance(track, LocalAudioTrack):
         meter = SpeakerMeter(member, view.room)
         published.meter = meter
         track.add_sink(meter)
-    track.mute_listeners.append(lambda muted: _tell_mute(view, member, track.sid, muted))
+    sid = track.sid
+    published.mute_listener = lambda muted: _tell_mute(view, member, sid, muted)
+    track.mute_listeners.append(published.mute_listener)
     for follower in view.followers:  # a stream on the local participant's own source
         if follower.identity == member.identity and follower.track_source == source:
             follower.attach(track)
@@ -279,7 +332,10 @@ def on_publish_track(
         member = view.require_member()
         _check_publish(member, track, source)
         published = publish(view, member, track, source, features)
-        callback.publication.CopyFrom(owned_publication(view, Publication(published, remote=False)))
+        publication = Publication(published, remote=False)
+        owned = owned_publication(view, publication)
+        published.local_publication, published.local_handle = publication, owned.handle.id
+        callback.publication.CopyFrom(owned)
 
         def offered() -> None:
             view.emit(lambda e: setattr(e.local_track_published, "track_sid", track.sid))

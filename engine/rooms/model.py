@@ -4,13 +4,18 @@ A room holds members (one per identity). Each session that connects gets a view:
 handle it knows, its local participant, and handles for the other members as its SDK will
 see them. Whatever happens in a room is told to every view as RoomEvents, in each view's
 own handles.
+
+A member is one connection of a participant: a full reconnection (rooms/reconnect.py)
+replaces it, in the same view, by a new member with a new sid, as a server sees a new
+session join.
 """
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any, Protocol, TypeVar, cast
 
@@ -46,6 +51,12 @@ class RoomTrack:
     metadata_features: tuple[track_pb2.FrameMetadataFeature, ...] = ()  # what frames carry
     meter: AudioSink | None = None  # the active-speaker meter on an audio track
     subscribed_once: bool = False  # local_track_subscribed is sent for the first only
+    mute_listener: Callable[[bool], None] | None = None  # tells the room of mute changes
+    uplink: Any = None  # the publisher's link as this track crosses it (network.LinkSide)
+    # The publication its publisher's handle names (media.Publication) and that handle: a
+    # republished track keeps both, with the new sid inside (as native keeps its handle).
+    local_publication: Any = None
+    local_handle: int = 0
 
     @property
     def sid(self) -> str:
@@ -92,6 +103,9 @@ class Member:
     state: participant_pb2.ParticipantState = participant_pb2.PARTICIPANT_STATE_JOINED
     sid: str = field(default_factory=lambda: new_sid("PA"))
     joined_at: int = field(default_factory=lambda: int(time.time()))
+    # What the server took down when it closed this session: its client still has these
+    # tracks, and republishes them if it rejoins (rooms/reconnect.py).
+    withdrawn: list[RoomTrack] = field(default_factory=list)
 
     def visible_to(self, other: Member | None) -> bool:
         """The one rule for hidden participants (a `hidden` grant): as on a server, nobody
@@ -264,6 +278,12 @@ class RoomView:
         self.wanted: dict[str, bool] = {}  # set_subscribed choices by track sid
         self.followers: list[Follower] = []
         self.states: dict[type, ViewState] = {}  # leave() tells them, hence not private
+        # A reconnection is under way: native keeps local_track_subscribed (and its own
+        # unpublish and publish) of the republished tracks from the SDK meanwhile.
+        self.reconnecting = False
+        # When the current connection's signalling began, on the event loop's clock: its
+        # pings (every 5 s from then) time out 15 s after the last pong (rooms/reconnect.py).
+        self.signal_since = 0.0
 
     def state(self, kind: type[V]) -> V:
         """This view's one `kind` state (made on first use, told when anyone leaves)."""
@@ -370,14 +390,40 @@ def join(view: RoomView, who: Identity, client_protocol: int = CLIENT_PROTOCOL) 
         ),
         client_protocol=client_protocol,
     )
+    _arrive(view, member)
+    return member
+
+
+def rejoin(view: RoomView, previous: Member) -> Member:
+    """`view`'s client joins again after a full reconnection: a new session of the same
+    participant (same grants, attributes and subscription permissions), with a new sid and
+    nothing published yet. `previous` has left the room (depart)."""
+    member = replace(
+        previous,
+        attributes=dict(previous.attributes),
+        publications={},
+        withdrawn=[],
+        quality=room_pb2.QUALITY_EXCELLENT,
+        audio_level=0.0,
+        state=participant_pb2.PARTICIPANT_STATE_JOINED,
+        sid=new_sid("PA"),
+        joined_at=int(time.time()),
+    )
+    _arrive(view, member)
+    return member
+
+
+def _arrive(view: RoomView, member: Member) -> None:
+    """`member` is in the room: the others who may know of it hear participant_connected."""
+    room = view.room
     others = list(room.members.values())
     room.members[member.identity] = member
     view.member, view.connected = member, True
+    view.signal_since = asyncio.get_running_loop().time()
     for other in others:
         if member.visible_to(other):
             owned = other.view.add_remote(member)
             other.view.emit(partial(_connected, owned))
-    return member
 
 
 # What areas do once a member's connection is up, after its connect callback (as a
@@ -431,6 +477,8 @@ def withdraw(member: Member, sid: str) -> None:
     if published is None:
         return
     published.track.room_handle = None  # unpublished: no transceiver any more (get_stats)
+    if published.mute_listener in published.track.mute_listeners:
+        published.track.mute_listeners.remove(published.mute_listener)
     if published.meter is not None:
         published.track.remove_sink(published.meter)
         published.meter.on_end()
@@ -454,23 +502,38 @@ def leave(view: RoomView, reason: participant_pb2.DisconnectReason, *, notify_se
     if member is None:
         return
     view.connected = False
-    room.members.pop(member.identity, None)
     # What this view received ends; what it published stops reaching the others.
     for sid in list(view.subscriptions):
         end_subscription(view, sid, tell=False)
     for follower in list(view.followers):
         follower.finish()
     view.followers.clear()
-    for sid in list(member.publications):
-        withdraw(member, sid)
+    depart(member, reason)
     for state in list(view.states.values()):
         state.closed()
-    for other in room.members.values():
-        for follower in [f for f in other.view.followers if f.identity == member.identity]:
-            other.view.followers.remove(follower)
-            follower.finish()
-        for state in list(other.view.states.values()):
-            state.peer_left(member.identity)
+    if notify_self:
+        view.emit(
+            lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_DISCONNECTED)
+        )
+        view.emit(lambda e: setattr(e.disconnected, "reason", reason))
+        view.emit(lambda e: e.eos.SetInParent())
+    if not room.members:
+        view.runtime.area(Rooms).remove(room)
+
+
+def depart(member: Member, reason: participant_pb2.DisconnectReason) -> None:
+    """The server's side of `member` leaving: its tracks are withdrawn and everyone else
+    hears participant_disconnected with `reason`. Its own client's state is the caller's
+    (leave, or a full reconnection that keeps the view). The room stays, even empty."""
+    room = member.view.room
+    if room.members.get(member.identity) is not member:
+        return
+    del room.members[member.identity]
+    member.withdrawn = list(member.publications.values())
+    for sid in list(member.publications):
+        withdraw(member, sid)
+    for other in list(room.members.values()):
+        forget(other.view, member.identity)
         if not member.visible_to(other):
             continue
         other.view.remote_handles.pop(member.identity, None)
@@ -480,12 +543,14 @@ def leave(view: RoomView, reason: participant_pb2.DisconnectReason, *, notify_se
             e.participant_disconnected.disconnect_reason = reason
 
         other.view.emit(told)
-    if notify_self:
-        view.emit(
-            lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_DISCONNECTED)
-        )
-        view.emit(lambda e: setattr(e.disconnected, "reason", reason))
-        view.emit(lambda e: e.eos.SetInParent())
     room.speakers_changed()
-    if not room.members:
-        view.runtime.area(Rooms).remove(room)
+
+
+def forget(view: RoomView, identity: str) -> None:
+    """`view` knows `identity` no more: streams following it end, its streams in flight
+    abort."""
+    for follower in [f for f in view.followers if f.identity == identity]:
+        view.followers.remove(follower)
+        follower.finish()
+    for state in list(view.states.values()):
+        state.peer_left(identity)
