@@ -188,6 +188,36 @@ class EngineControl:
         request = engine_pb2.SimulateReconnectRequest(room=room, identity=identity)
         self._call("SimulateReconnect", request)
 
+    def set_network_conditions(
+        self,
+        room: str,
+        identity: str,
+        *,
+        loss_percent: float = 0.0,
+        jitter_ms: float = 0.0,
+        bandwidth_bps: int = 0,
+        seed: int = 0,
+    ) -> None:
+        """Packet loss, jitter and a bandwidth limit (0: none) on `identity`'s link to the
+        server, both ways, until set again (all zero: a clean network). `seed` makes the
+        losses repeatable (engine/rooms/network.py)."""
+        request = engine_pb2.SetNetworkConditionsRequest(
+            room=room, identity=identity, loss_percent=loss_percent, jitter_ms=jitter_ms,
+            bandwidth_bps=bandwidth_bps, seed=seed,
+        )  # fmt: skip
+        self._call("SetNetworkConditions", request)
+
+    def cut_network(self, room: str, identity: str, seconds: float = 0.0) -> None:
+        """`identity`'s network goes away now, for `seconds` of the engine's clock (0: until
+        restore_network): its client reconnects when it can, or the server drops it after
+        20 s (engine/rooms/reconnect.py)."""
+        request = engine_pb2.CutNetworkRequest(room=room, identity=identity, seconds=seconds)
+        self._call("CutNetwork", request)
+
+    def restore_network(self, room: str, identity: str) -> None:
+        request = engine_pb2.RestoreNetworkRequest(room=room, identity=identity)
+        self._call("RestoreNetwork", request)
+
     # Messages from a participant the engine plays (inject_participant, with or without audio).
 
     def set_rpc_replies(

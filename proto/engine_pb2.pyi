@@ -425,6 +425,52 @@ class SimulateReconnectReply(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class SetNetworkConditionsRequest(_message.Message):
+    __slots__ = ("room", "identity", "loss_percent", "jitter_ms", "bandwidth_bps", "seed")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    LOSS_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    JITTER_MS_FIELD_NUMBER: _ClassVar[int]
+    BANDWIDTH_BPS_FIELD_NUMBER: _ClassVar[int]
+    SEED_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    loss_percent: float
+    jitter_ms: float
+    bandwidth_bps: int
+    seed: int
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., loss_percent: _Optional[float] = ..., jitter_ms: _Optional[float] = ..., bandwidth_bps: _Optional[int] = ..., seed: _Optional[int] = ...) -> None: ...
+
+class SetNetworkConditionsReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class CutNetworkRequest(_message.Message):
+    __slots__ = ("room", "identity", "seconds")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    SECONDS_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    seconds: float
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., seconds: _Optional[float] = ...) -> None: ...
+
+class CutNetworkReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class RestoreNetworkRequest(_message.Message):
+    __slots__ = ("room", "identity")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ...) -> None: ...
+
+class RestoreNetworkReply(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
 class InjectRequestFaultRequest(_message.Message):
     __slots__ = ("request_name", "times", "message")
     REQUEST_NAME_FIELD_NUMBER: _ClassVar[int]

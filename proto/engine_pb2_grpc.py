@@ -334,6 +334,21 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
                 _registered_method=True)
+        self.SetNetworkConditions = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SetNetworkConditions',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsReply.FromString,
+                _registered_method=True)
+        self.CutNetwork = channel.unary_unary(
+                '/lkemu.engine.EngineControl/CutNetwork',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.CutNetworkRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.CutNetworkReply.FromString,
+                _registered_method=True)
+        self.RestoreNetwork = channel.unary_unary(
+                '/lkemu.engine.EngineControl/RestoreNetwork',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.RestoreNetworkRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.RestoreNetworkReply.FromString,
+                _registered_method=True)
         self.InjectRequestFault = channel.unary_unary(
                 '/lkemu.engine.EngineControl/InjectRequestFault',
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.InjectRequestFaultRequest.SerializeToString,
@@ -419,6 +434,25 @@ class EngineControlServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SimulateReconnect(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetNetworkConditions(self, request, context):
+        """A participant's network: loss, jitter and bandwidth, or gone for a while.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CutNetwork(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RestoreNetwork(self, request, context):
         """Missing associated documentation comment in .proto file."""
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -511,6 +545,21 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.SimulateReconnect,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.SerializeToString,
+            ),
+            'SetNetworkConditions': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetNetworkConditions,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsReply.SerializeToString,
+            ),
+            'CutNetwork': grpc.unary_unary_rpc_method_handler(
+                    servicer.CutNetwork,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.CutNetworkRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.CutNetworkReply.SerializeToString,
+            ),
+            'RestoreNetwork': grpc.unary_unary_rpc_method_handler(
+                    servicer.RestoreNetwork,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.RestoreNetworkRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.RestoreNetworkReply.SerializeToString,
             ),
             'InjectRequestFault': grpc.unary_unary_rpc_method_handler(
                     servicer.InjectRequestFault,
@@ -808,6 +857,87 @@ class EngineControl:
             '/lkemu.engine.EngineControl/SimulateReconnect',
             lkemu_dot_proto_dot_engine__pb2.SimulateReconnectRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.SimulateReconnectReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetNetworkConditions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SetNetworkConditions',
+            lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SetNetworkConditionsReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CutNetwork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/CutNetwork',
+            lkemu_dot_proto_dot_engine__pb2.CutNetworkRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.CutNetworkReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RestoreNetwork(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/RestoreNetwork',
+            lkemu_dot_proto_dot_engine__pb2.RestoreNetworkRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.RestoreNetworkReply.FromString,
             options,
             channel_credentials,
             insecure,

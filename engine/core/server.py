@@ -328,6 +328,32 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
         )
         return engine_pb2.SimulateReconnectReply()
 
+    async def SetNetworkConditions(
+        self, request: engine_pb2.SetNetworkConditionsRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetNetworkConditionsReply:
+        await self._run(context, lambda: room_control.set_network_conditions(self.runtime, request))
+        return engine_pb2.SetNetworkConditionsReply()
+
+    async def CutNetwork(
+        self, request: engine_pb2.CutNetworkRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.CutNetworkReply:
+        await self._run(
+            context,
+            lambda: room_control.cut_network(
+                self.runtime, request.room, request.identity, request.seconds
+            ),
+        )
+        return engine_pb2.CutNetworkReply()
+
+    async def RestoreNetwork(
+        self, request: engine_pb2.RestoreNetworkRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.RestoreNetworkReply:
+        await self._run(
+            context,
+            lambda: room_control.restore_network(self.runtime, request.room, request.identity),
+        )
+        return engine_pb2.RestoreNetworkReply()
+
     async def InjectRequestFault(
         self, request: engine_pb2.InjectRequestFaultRequest, context: grpc.aio.ServicerContext
     ) -> engine_pb2.InjectRequestFaultReply:

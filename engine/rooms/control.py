@@ -1,7 +1,8 @@
 """Rooms steered from outside, as a LiveKit server's RoomService would: list rooms and
 participants, remove a participant, close a room, change room metadata; and what only a
 simulation can do: participants the engine plays itself (a WAV file or a generated
-signal published as a microphone), and faults (connection quality, a reconnection).
+signal published as a microphone), and faults (connection quality, a reconnection, a
+participant's network: loss, jitter, bandwidth, or gone for a while).
 
 The wire side is engine/core/server.py (EngineControl); this module works on the room model and
 raises ControlError with a message for anything it cannot do.
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import io
 import wave
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import cast
 
 import numpy as np
@@ -23,15 +24,21 @@ from ..core.runtime import EngineRuntime
 from ..dsp import signals
 from ..media.audio_source import AudioSource
 from ..media.tracks import LocalAudioTrack
-from . import rpc
+from . import reconnect, rpc
 from .data_channel import DataChannels
 from .data_streams import send_text_now
 from .health import set_quality
 from .media import Relay, offer, publish, reconcile
 from .model import Member, Rooms, RoomView, SimRoom, activate, join, leave
+from .network import Links
 from .reconnect import resume
 from .rpc import RpcEndpoint, RpcOutcome
 from .tokens import PARTICIPANT_KINDS, Identity, VideoGrant
+
+# lkemu's bounds on faults, far past any call that still works: 10 s of jitter, a day
+# without network.
+MAX_JITTER_MS = 10_000.0
+MAX_OUTAGE_S = 86_400.0
 
 
 class ControlError(ValueError):
@@ -344,3 +351,37 @@ def set_connection_quality(
 
 def simulate_reconnect(runtime: EngineRuntime, room_name: str, identity: str) -> None:
     resume(_member(runtime, room_name, identity).view)
+
+
+def set_network_conditions(
+    runtime: EngineRuntime, request: engine_pb2.SetNetworkConditionsRequest
+) -> None:
+    member = _member(runtime, request.room, request.identity)
+    if not 0 <= request.loss_percent <= 100:
+        raise ControlError(f"loss_percent must be 0 to 100, got {request.loss_percent}")
+    if not 0 <= request.jitter_ms <= MAX_JITTER_MS:
+        raise ControlError(f"jitter_ms must be 0 to {MAX_JITTER_MS:g}, got {request.jitter_ms}")
+    links = runtime.area(Links)
+    key = (request.room, member.identity)
+    links.set(
+        *key,
+        replace(
+            links.of(*key),
+            loss=request.loss_percent / 100,
+            jitter_ms=request.jitter_ms,
+            bandwidth_bps=request.bandwidth_bps,
+            seed=request.seed,
+        ),
+    )
+
+
+def cut_network(runtime: EngineRuntime, room_name: str, identity: str, seconds: float) -> None:
+    member = _member(runtime, room_name, identity)
+    if not 0 <= seconds <= MAX_OUTAGE_S:
+        raise ControlError(f"seconds must be 0 (until restored) to {MAX_OUTAGE_S:g}, got {seconds}")
+    reconnect.cut_network(member.view, seconds)
+
+
+def restore_network(runtime: EngineRuntime, room_name: str, identity: str) -> None:
+    _room(runtime, room_name)
+    reconnect.restore_network(runtime, room_name, identity)
