@@ -114,3 +114,69 @@ def test_long_pushes_equal_10_ms_pushes(rate_in: int, rate_out: int) -> None:
                   for i in range(0, len(signal), long_push)]  # fmt: skip
         ours = np.concatenate([*pieces, resampler.flush()])
         assert np.array_equal(ours, expected)
+
+
+# remix_and_resample (new_audio_resampler): what native returns for inputs of any length.
+# (rows: samples per channel, the buffer's sample_rate, channels in, rate out, channels out)
+REMIX_CALLS = [
+    (480, 48000, 1, 16000, 1),
+    (480, 44100, 1, 16000, 1),  # the label is not used: 480 frames are 10 ms at 48 kHz
+    (441, 44100, 1, 16000, 1),
+    (960, 48000, 1, 16000, 1),  # 20 ms: native still gives 10 ms, an octave up
+    (137, 48000, 1, 16000, 1),
+    (480, 48000, 2, 16000, 1),
+    (480, 48000, 1, 48000, 2),
+    (480, 16000, 1, 16000, 1),
+    (160, 16000, 1, 22050, 1),  # 22.05 kHz: 220 frames (rate // 100)
+]
+
+NATIVE_REMIX = """
+import ctypes
+import numpy as np
+from livekit.rtc._ffi_client import FfiClient
+from livekit.rtc._proto import ffi_pb2
+request = ffi_pb2.FfiRequest()
+request.new_audio_resampler.SetInParent()
+handle = FfiClient.instance.request(request).new_audio_resampler.resampler.handle.id
+lengths, peaks = [], []
+for frames, label, channels, rate, channels_out in inputs["calls"]:
+    t = np.arange(frames * channels) // channels
+    data = (np.sin(2 * np.pi * 1000 * t / 48000) * 10000).astype(np.int16)
+    call = ffi_pb2.FfiRequest()
+    call.remix_and_resample.resampler_handle = handle
+    buffer = call.remix_and_resample.buffer
+    buffer.data_ptr, buffer.num_channels = data.ctypes.data, int(channels)
+    buffer.sample_rate, buffer.samples_per_channel = int(label), int(frames)
+    call.remix_and_resample.num_channels = int(channels_out)
+    call.remix_and_resample.sample_rate = int(rate)
+    info = FfiClient.instance.request(call).remix_and_resample.buffer.info
+    lengths.append(info.samples_per_channel)
+outputs["lengths"] = lengths
+"""
+
+
+def _lkemu_remix(client: FfiClient, calls: list[tuple[int, int, int, int, int]]) -> list[int]:
+    request = ffi_pb2.FfiRequest()
+    request.new_audio_resampler.SetInParent()
+    handle = client.request(request).new_audio_resampler.resampler.handle.id
+    lengths = []
+    for frames, label, channels, rate, channels_out in calls:
+        t = np.arange(frames * channels) // channels
+        data = (np.sin(2 * np.pi * 1000 * t / 48000) * 10000).astype(np.int16)
+        call = ffi_pb2.FfiRequest()
+        call.remix_and_resample.resampler_handle = handle
+        buffer = call.remix_and_resample.buffer
+        buffer.data_ptr, buffer.num_channels = data.ctypes.data, channels
+        buffer.sample_rate, buffer.samples_per_channel = label, frames
+        call.remix_and_resample.num_channels = channels_out
+        call.remix_and_resample.sample_rate = rate
+        answer = client.request(call).remix_and_resample.buffer
+        lengths.append(answer.info.samples_per_channel)
+        client.drop_handle(answer.handle.id)
+    client.drop_handle(handle)
+    return lengths
+
+
+def test_remix_and_resample_lengths_match_native(lane_client: FfiClient) -> None:
+    native = run_native(NATIVE_REMIX, calls=np.array(REMIX_CALLS))["lengths"]
+    assert _lkemu_remix(lane_client, REMIX_CALLS) == [int(n) for n in native]

@@ -41,7 +41,14 @@ _QUALITY = {
 
 
 class AudioResampler:
-    """WebRTC's resampler behind remix_and_resample: state follows the last format used."""
+    """WebRTC's RemixAndResample behind remix_and_resample, as livekit-ffi calls it.
+
+    Native gives every call 10 ms at the new rate (rate // 100 frames, measured whatever
+    the input's length), and WebRTC's push resampler takes the input's rate from its length,
+    10 ms a call: samples_per_channel * 100 Hz. The buffer's sample_rate is not used (480
+    frames labelled 44.1 kHz are resampled as 48 kHz; 960 frames at 48 kHz come out an
+    octave up). The filter state follows the rates: a call at other rates starts afresh.
+    """
 
     native_type_name = "livekit_ffi::server::resampler::FfiAudioResampler"
 
@@ -50,13 +57,21 @@ class AudioResampler:
         self._resampler: StreamingResampler | None = None
 
     def convert(
-        self, samples: np.ndarray, rate_in: int, channels_in: int, rate_out: int, channels_out: int
+        self, samples: np.ndarray, channels_in: int, rate_out: int, channels_out: int
     ) -> np.ndarray:
-        if self._format != (rate_in, rate_out, channels_out) or self._resampler is None:
-            self._format = (rate_in, rate_out, channels_out)
-            self._resampler = StreamingResampler(rate_in, rate_out, channels_out)
+        frames_out = rate_out // 100
+        frames_in = len(samples) // channels_in
         mixed = remix(samples.reshape(-1, channels_in).astype(np.float64), channels_out)
-        return to_int16(self._resampler.push(mixed))
+        if not frames_out:
+            return np.zeros((0, channels_out), dtype=np.int16)
+        rates = (frames_in * 100, frames_out * 100, channels_out)
+        if self._format != rates or self._resampler is None:
+            self._format = rates
+            self._resampler = StreamingResampler(*rates)
+        out = self._resampler.push(mixed)
+        if len(out) != frames_out:  # (never at steady rates: 10 ms in gives 10 ms out)
+            out = np.concatenate((np.zeros((frames_out, channels_out)), out))[-frames_out:]
+        return to_int16(out)
 
 
 class SoxResampler:
@@ -174,7 +189,11 @@ def on_remix_and_resample(
     buffer = request.buffer
     if 0 in (buffer.sample_rate, buffer.num_channels, request.sample_rate, request.num_channels):
         raise InvalidRequest("sample rates and channel counts must be positive")
-    check_rate("buffer.sample_rate", buffer.sample_rate)
+    if buffer.samples_per_channel == 0:
+        # Native reads past an empty buffer and aborts the process.
+        raise InvalidRequest("buffer.samples_per_channel must be positive")
+    # The input's rate is its length's: 10 ms a call, as native's resampler takes it.
+    check_rate("buffer.samples_per_channel * 100", buffer.samples_per_channel * 100)
     check_rate("sample_rate", request.sample_rate)
     check_channels("buffer.num_channels", buffer.num_channels)
     check_channels("num_channels", request.num_channels)
@@ -182,9 +201,8 @@ def on_remix_and_resample(
     samples = call.memory.read_array(buffer.data_ptr, count, np.int16)
     try:
         out = resampler.convert(
-            samples, buffer.sample_rate, buffer.num_channels, request.sample_rate,
-            request.num_channels,
-        )  # fmt: skip
+            samples, buffer.num_channels, request.sample_rate, request.num_channels
+        )
     except RatioTooFine as error:
         raise InvalidRequest(str(error)) from None
     handle = call.runtime.handles.next_id()

@@ -7,6 +7,7 @@ import time
 import numpy as np
 import pytest
 
+from lkemu.engine.core import dispatch
 from lkemu.engine.core.memory import Memory
 from lkemu.engine.core.runtime import EngineRuntime
 from lkemu.engine.core.session import Session
@@ -100,6 +101,37 @@ async def test_remix_only_is_exact(runtime: EngineRuntime, session: Session) -> 
     samples = _tone(480, 48000)
     out = _remix(runtime, session, resampler, samples, 48000, 48000, 2)
     np.testing.assert_array_equal(out, np.repeat(samples, 2, axis=1))
+
+
+async def test_remix_takes_the_input_rate_from_its_length(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    """As native: 10 ms a call whatever the label, so 20 ms of a 1 kHz tone at 48 kHz is
+    taken as 10 ms at 96 kHz and comes out at 2 kHz, in 160 frames."""
+    resampler = _new_resampler(runtime, session)
+    tone = _tone(960, 48000, hz=1000.0)
+    outs = [_remix(runtime, session, resampler, tone, 48000, 16000, 1) for _ in range(4)]
+    assert all(out.shape == (160, 1) for out in outs)
+    steady = np.concatenate(outs[1:])[:, 0].astype(np.float64)
+    spectrum = np.abs(np.fft.rfft(steady * np.hanning(len(steady))))
+    assert np.argmax(spectrum) * 16000 / len(steady) == pytest.approx(2000, abs=40)
+    labelled_44k, labelled_48k = (
+        _remix(runtime, session, _new_resampler(runtime, session), _tone(480, 48000, hz=900.0),
+               label, 16000, 1)
+        for label in (44100, 48000)
+    )  # fmt: skip
+    np.testing.assert_array_equal(labelled_44k, labelled_48k)
+
+
+async def test_remix_refuses_an_empty_buffer(runtime: EngineRuntime, session: Session) -> None:
+    resampler = _new_resampler(runtime, session)
+    buffer = {"data_ptr": INPUT_ADDRESS, "num_channels": 1, "sample_rate": 48000}
+    request = request_of(
+        "remix_and_resample", resampler_handle=resampler, buffer=buffer, num_channels=1,
+        sample_rate=16000,
+    )  # fmt: skip
+    with pytest.raises(dispatch.RequestFailed, match="samples_per_channel must be positive"):
+        run(runtime, session, request, int16_memory(np.zeros(0, np.int16)))
 
 
 # The sox resampler
