@@ -26,6 +26,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from lkemu.engine.core import dispatch
 from lkemu.engine.core.runtime import EngineRuntime
@@ -33,6 +34,7 @@ from lkemu.engine.core.session import Session
 from lkemu.proto import engine_pb2
 
 from .connection import EngineUnavailable
+from .control import ControlRefused, EngineControl
 from .simulated_time import SimulatedTimeLoop, route_clocks
 
 logger = logging.getLogger("lkemu.bindings")
@@ -283,3 +285,71 @@ def wants_in_process_engine() -> bool:
         os.environ.get("LKEMU_CLOCK", "") == "simulated"
         and not os.environ.get("LKEMU_ADDRESS", "").strip()
     )
+
+
+class _Aborted(Exception):
+    def __init__(self, details: str) -> None:
+        super().__init__(details)
+        self.details = details
+
+
+class _Context:
+    """What the control service's methods use of a gRPC context: abort."""
+
+    async def abort(self, code: Any, details: str) -> None:
+        raise _Aborted(details)
+
+
+class InProcessControl(EngineControl):
+    """The control service of the in-process engine of the running loop (simulated time):
+    the same methods as a served engine's, called directly. A method that would have to
+    wait on the engine's own work (perform_rpc, send_text from a played participant) cannot
+    block the loop that does that work: it is refused, saying so."""
+
+    def __init__(self, engine: InProcessEngine) -> None:
+        self.address = engine.address
+        self._engine = engine
+
+    def _call(self, method: str, request: Any) -> Any:
+        from lkemu.engine.core.server import EngineControlService
+
+        loop_engine, here = self._engine._engine_for_caller()
+        if loop_engine is None or not here:
+            raise EngineUnavailable(
+                "the in-process engine's control service is used from its event loop: "
+                "call it in a coroutine of the test"
+            )
+        service = EngineControlService(loop_engine.runtime)
+        work = getattr(service, method)(request, _Context())
+        try:
+            work.send(None)
+        except StopIteration as done:
+            return done.value
+        except _Aborted as aborted:
+            raise ControlRefused(method, aborted.details) from None
+        work.close()
+        raise ControlRefused(
+            method,
+            "waits for the engine's own work, which runs on the very loop that would wait: "
+            "on simulated time, use the SDK from a participant of the test instead",
+        )
+
+    def close(self) -> None:
+        pass
+
+
+def sdk_control() -> InProcessControl:
+    """The control service of the engine livekit.rtc runs on in this process, under the
+    drop-in on simulated time (the SDK's FfiClient is made if it was not yet)."""
+    from livekit.rtc._ffi_client import FfiClient
+
+    from .dropin import installed_library
+
+    library = installed_library()
+    if library is None:
+        raise EngineUnavailable("lkemu's drop-in is not installed in this process")
+    FfiClient.instance  # noqa: B018 - initialises the emulated library
+    connection = library.backend.connection
+    if not isinstance(connection, InProcessEngine):
+        raise EngineUnavailable("livekit.rtc runs on a served engine here: use EngineControl")
+    return InProcessControl(connection)
