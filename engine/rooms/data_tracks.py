@@ -29,6 +29,10 @@ participant_data_track.go and participant_data_blob_handler.go, default limits):
   Dropping the last stream unsubscribes.
 - Unpublishing (the request, dropping the track's handle, leaving the room) tells the
   others data_track_unpublished; a participant who leaves takes its tracks with it.
+- A full reconnection (rooms/reconnect.py): the reconnecting client's core keeps the
+  remote data tracks it knew and their subscriptions, and republishes its own tracks under
+  the same handles; the server gives them new sids, so the others, who saw the old session
+  leave, hear data_track_unpublished, then data_track_published with the new sid.
 - Schemas are data blobs the server keeps per participant: define_schema stores one (no
   parsing), get_schema reads another participant's; errors carry the server's reason.
 
@@ -267,12 +271,14 @@ class LocalDataTrack:
     def __init__(
         self,
         owner: LocalDataTracks,
+        member: Member,
         pub_handle: int,
         name: str,
         schema: SchemaId | None,
         frame_encoding: Encoding | None,
     ) -> None:
         self.owner, self.pub_handle, self.name = owner, pub_handle, name
+        self.member = member  # the session it is published in (a full reconnect makes another)
         self.schema, self.frame_encoding = schema, frame_encoding
         self.sid = new_sid("DTR")
         self.published = True
@@ -370,7 +376,7 @@ class LocalDataTracks:
             raise PublishFailed("INTERNAL", BAD_ENCODING)  # an INVALID_REQUEST from the server
         if any(track.name == name for track in self.tracks.values()):
             raise PublishFailed("DUPLICATE_NAME", DUPLICATE_NAME)
-        track = LocalDataTrack(self, self.handles_taken, name, schema, frame_encoding)
+        track = LocalDataTrack(self, member, self.handles_taken, name, schema, frame_encoding)
         self.tracks[track.pub_handle] = track
         return track
 
@@ -380,10 +386,19 @@ class LocalDataTracks:
         if publisher is None:
             return
         for other in list(self.view.room.members.values()):
-            # One whose connection is not up yet hears of it once it is (_announce_existing).
+            # One whose connection is not up yet hears of it once it is (_arrived).
             connected = other.state == participant_pb2.PARTICIPANT_STATE_ACTIVE
             if other is not publisher and publisher.visible_to(other) and connected:
                 other.view.state(RemoteDataTracks).announce(publisher, track)
+
+    def republish(self, member: Member) -> None:
+        """A full reconnection joined `member`, a new session: the core republishes every
+        track under its handle (the server gives a new sid), and the others hear of it."""
+        for track in list(self.tracks.values()):
+            if track.member is not member:
+                track.member, track.sid = member, new_sid("DTR")
+                track.subscribers.clear()  # the old session's went with it
+                self.announce(track)
 
     # The `_data_track` channel: one frame in flight, one waiting (dc_sender.rs).
 
@@ -548,6 +563,10 @@ class RemoteDataTracks:
         self.view.emit(lambda e: setattr(e.data_track_unpublished, "sid", sid))
 
     def peer_left(self, identity: str) -> None:
+        if identity in self.view.room.members:
+            # Still in the room: this view's own client reconnects in full and forgets
+            # everyone; its core keeps the data tracks (the new join names the same ones).
+            return
         for remote in [r for r in self.tracks.values() if r.publisher_identity == identity]:
             self.withdrawn(remote.sid)
 
@@ -558,8 +577,13 @@ class RemoteDataTracks:
         self.tracks.clear()
 
 
-def _announce_existing(member: Member) -> None:
-    """A member's connection is up: it hears of the data tracks already published."""
+def _arrived(member: Member) -> None:
+    """A member's connection is up: after a full reconnection its own tracks are published
+    again; and it hears of the data tracks already published."""
+    own = member.view.states.get(LocalDataTracks)
+    if own is not None:
+        assert isinstance(own, LocalDataTracks)
+        own.republish(member)
     for other in list(member.view.room.members.values()):
         tracks = other.view.states.get(LocalDataTracks)
         if other is member or tracks is None or not other.visible_to(member):
@@ -569,7 +593,7 @@ def _announce_existing(member: Member) -> None:
             member.view.state(RemoteDataTracks).announce(other, track)
 
 
-ARRIVAL_HOOKS.append(_announce_existing)
+ARRIVAL_HOOKS.append(_arrived)
 
 
 class DataTrackStream:

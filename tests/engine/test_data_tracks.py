@@ -21,7 +21,7 @@ from lkemu.engine.rooms.data_tracks import (
     validate_schema,
 )
 from lkemu.engine.rooms.model import LocalParticipant
-from lkemu.proto import data_track_pb2
+from lkemu.proto import data_track_pb2, room_pb2
 
 from .conftest import next_event, queued_events, request_of, settle
 from .test_rooms import Peer, _development_keys
@@ -537,3 +537,49 @@ def test_a_schema_key_is_spelled_as_the_server_prints_it() -> None:
     assert SchemaId('a"b', 0).blob_key() == (
         'schema_id:{name:"a\\"b" encoding:{well_known:WELL_KNOWN_SCHEMA_ENCODING_UNSPECIFIED}}'
     )
+
+
+async def _full_reconnect(peer: Peer) -> None:
+    request = request_of(
+        "simulate_scenario", room_handle=peer.room, scenario=room_pb2.SIMULATE_FULL_RECONNECT
+    )
+    await peer.call(request)
+    await settle()
+
+
+async def test_a_subscriber_reconnecting_in_full_keeps_its_data_tracks(
+    runtime: EngineRuntime,
+) -> None:
+    agent, user = await _pair(runtime)
+    track, remote = await published_track(user, agent)
+    stream = subscribe(agent, remote.handle.id)
+    await _full_reconnect(agent)
+    kinds = agent.room_events()
+    assert "reconnected" in kinds and "participant_disconnected" in kinds
+    assert "data_track_unpublished" not in kinds and "data_track_published" not in kinds
+    push(user, track, b"after")
+    await settle()
+    read(agent, stream)
+    assert frames_of(stream_events(agent, stream)) == [(b"after", None)]
+
+
+async def test_a_publisher_reconnecting_in_full_republishes_under_a_new_sid(
+    runtime: EngineRuntime,
+) -> None:
+    agent, user = await _pair(runtime)
+    track, remote = await published_track(user, agent)
+    old_stream = subscribe(agent, remote.handle.id)
+    await _full_reconnect(user)
+    assert (await agent.event("data_track_unpublished")).sid == remote.info.sid
+    again = (await agent.event("data_track_published")).track
+    assert again.info.name == "sensor" and again.info.sid != remote.info.sid
+    mine = user.run(request_of("local_data_track_is_published", track_handle=track))
+    assert mine.is_published  # the same handle, republished
+    stream = subscribe(agent, again.handle.id)
+    read(agent, stream)
+    read(agent, old_stream)
+    push(user, track, b"after")
+    await settle()
+    events = by_stream(agent)
+    assert frames_of(events[stream]) == [(b"after", None)]
+    assert [e.WhichOneof("detail") for e in events[old_stream]] == ["eos"]
