@@ -33,6 +33,7 @@ STREAM_EVENTS = {
     "audio_stream_from_participant": "audio_stream_event",
     "new_video_stream": "video_stream_event",
     "video_stream_from_participant": "video_stream_event",
+    "subscribe_data_track": "data_track_stream_event",
 }
 
 

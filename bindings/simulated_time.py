@@ -24,6 +24,7 @@ import asyncio
 import concurrent.futures
 import selectors
 import sys
+import threading
 import time
 import types
 from collections.abc import Callable, Iterable
@@ -100,6 +101,15 @@ class SimulatedTimeLoop(asyncio.SelectorEventLoop):
 
     def _executor_job_done(self, _: asyncio.Future[Any]) -> None:
         self.executor_jobs -= 1
+
+    def call_soon_threadsafe(  # type: ignore[override]
+        self, callback: Callable[..., object], *args: Any, context: Any = None
+    ) -> asyncio.Handle:
+        # From the loop's own thread there is no one to wake: skip the self-pipe write
+        # (livekit.rtc delivers every event this way, tens of thousands per conversation).
+        if self._thread_id == threading.get_ident():
+            return self.call_soon(callback, *args, context=context)
+        return super().call_soon_threadsafe(callback, *args, context=context)
 
     def call_on_close(self, callback: Callable[[], None]) -> None:
         self._on_close.append(callback)

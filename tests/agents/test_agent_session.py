@@ -26,7 +26,7 @@ AGENTS_PYTHON = AGENTS_VENV / "bin" / "python"
 BUILT = AGENTS_VENV / ".lkemu-installed"  # the Makefile's stamp
 UNAVAILABLE = AGENTS_VENV / ".lkemu-unavailable"  # why the Makefile could not build it
 SUITE = Path(__file__).with_name("user_suite")
-TIMEOUT_S = 240
+TIMEOUT_S = 480  # the suite runs in ~1 min; a busy shared machine slows it several-fold
 
 
 def _suite_tests() -> list[str]:
@@ -68,7 +68,16 @@ class SuiteRun:
 CLOCKS = ("real", "simulated")
 # What a test of the suite gives on a clock other than "passed" (it skips, saying why).
 EXPECTED = {
-    ("real", "test_conversation::test_a_thirty_second_conversation_on_simulated_time"): "skipped"
+    ("real", "test_conversation::test_a_thirty_second_conversation_on_simulated_time"): "skipped",
+    # a child process cannot reach simulated time's engine, in the test's own event loop
+    **{
+        ("simulated", f"test_job_processes::{name}"): "skipped"
+        for name in (
+            "test_a_spawned_child_joins_the_parent_s_room",
+            "test_a_forkserver_child_joins_the_parent_s_room",
+            "test_a_job_of_the_process_pool_joins_the_room",
+        )
+    },
 }
 
 _runs: dict[str, SuiteRun] = {}
