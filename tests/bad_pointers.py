@@ -74,6 +74,21 @@ FIELDS = {
     "video_convert": "buffer.data_ptr",
     "video_convert_i420": "buffer.components[1].data_ptr",
 }
+# The field that sets how many bytes the pointer names: a huge one may be refused by its own
+# limit (a sample rate, a stride) before any memory is read, and that error names it.
+SIZE_FIELDS = {
+    "capture_audio_frame": "samples_per_channel",
+    "remix_and_resample": "samples_per_channel",
+    "push_sox_resampler": "size",
+    "apm_process_stream": "size",
+    "apm_process_reverse_stream": "size",
+    "publish_data": "data_len",
+    "capture_video_frame": "stride",
+    "capture_video_frame_i420": "stride",
+    "capture_encoded_video_frame": "data_len",
+    "video_convert": "stride",
+    "video_convert_i420": "stride",
+}
 NOT_IMPLEMENTED = {"capture_encoded_video_frame"}  # lkemu: refused whatever the pointer
 
 
