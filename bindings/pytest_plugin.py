@@ -5,6 +5,19 @@ per test session, or per xdist worker; LKEMU_ADDRESS, if set, names an engine to
 instead. Fixtures give tests the engine's address and its control service; where
 livekit-agents (and pytest-asyncio) are installed, also the voice agent fixtures of
 lkemu.bindings.agent_fixtures (`agent_room`, `agent`, `agent_script`).
+
+Child processes share the engine, as `lkemu run`'s do: the session's environment gets what
+`lkemu run` gives its program (the engine's address and secret, LKEMU_DROPIN=1, the boot
+folder first on PYTHONPATH, whose sitecustomize installs the drop-in at interpreter start),
+so a Python process a test starts (subprocess, multiprocessing spawn or forkserver,
+livekit-agents' job process pool) runs livekit.rtc on the same engine and meets the test's
+rooms; it is restored when the session ends. On simulated time the engine lives in each
+test's event loop and no other process can reach it: children are left as they are.
+
+A suite written against a real server can name the fixture that starts one
+(`--lkemu-server-fixture NAME`, or the `lkemu_server_fixtures` ini list): under `--lkemu`
+that fixture is not run (its value is the engine's address), since the engine answers every
+URL as the server would.
 """
 
 from __future__ import annotations
@@ -12,15 +25,46 @@ from __future__ import annotations
 import importlib.util
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+import lkemu
 
 from .control import EngineControl
 from .embedded import ADDRESS_ENV, CLOCK_ENV, EmbeddedEngine
 
 _engine_key = pytest.StashKey[EmbeddedEngine | None]()
+_saved_environment_key = pytest.StashKey[dict[str, str | None]]()
 AGENT_FIXTURES = "lkemu-agents"  # the plugin name of lkemu.bindings.agent_fixtures
 IN_PROCESS = "in-process"  # lkemu_address on simulated time: the engine is in each test's loop
+DROPIN_ENV = "LKEMU_DROPIN"
+# The folder whose sitecustomize.py installs the drop-in in every Python process started
+# with it first on PYTHONPATH and LKEMU_DROPIN=1 (as `lkemu run` starts its program).
+BOOT_FOLDER = str(Path(lkemu.__file__).resolve().parent / "boot")
+SERVER_FIXTURES_INI = "lkemu_server_fixtures"
+
+
+def child_environment(engine: dict[str, str], environ: dict[str, str]) -> dict[str, str]:
+    """The variables to set so that Python processes started with `environ` (updated by
+    them) use the drop-in on the engine `engine` names: `lkemu run`'s environment."""
+    path = [p for p in environ.get("PYTHONPATH", "").split(os.pathsep) if p and p != BOOT_FOLDER]
+    return {**engine, DROPIN_ENV: "1", "PYTHONPATH": os.pathsep.join([BOOT_FOLDER, *path])}
+
+
+def _export_to_children(config: pytest.Config, engine: dict[str, str]) -> None:
+    """Set the children's environment in os.environ, remembering what it replaced."""
+    variables = child_environment(engine, dict(os.environ))
+    config.stash[_saved_environment_key] = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+
+
+def _restore_environment(config: pytest.Config) -> None:
+    for name, value in config.stash.get(_saved_environment_key, {}).items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -37,6 +81,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="clock of the engine --lkemu starts (default: LKEMU_CLOCK or real); simulated: "
         "the engine runs on each test's event loop, whose time jumps ahead when all wait",
+    )
+    group.addoption(
+        "--lkemu-server-fixture",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a fixture that starts a LiveKit server: under --lkemu it is not run (the engine "
+        "plays the server); repeatable, added to the lkemu_server_fixtures ini list",
+    )
+    parser.addini(
+        SERVER_FIXTURES_INI,
+        type="args",
+        default=[],
+        help="fixtures that start a LiveKit server, not run under --lkemu",
     )
 
 
@@ -84,9 +142,11 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     if not configured:
         engine = EmbeddedEngine.start(clock=clock)
-        # Subprocesses started by tests reach the same engine, hence the same rooms.
-        os.environ[ADDRESS_ENV] = engine.address
     config.stash[_engine_key] = engine
+    # Processes started by tests reach the same engine, hence the same rooms. With a
+    # configured engine its address (and LKEMU_SECRET or LKEMU_SECRET_FILE, if given) are
+    # inherited as they are.
+    _export_to_children(config, engine.environment() if engine is not None else {})
 
     from lkemu.bindings.dropin import install
 
@@ -102,7 +162,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         if library is not None:
             library.livekit_ffi_dispose()
         engine.stop()
-        os.environ.pop(ADDRESS_ENV, None)
+    _restore_environment(config)
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
@@ -120,6 +180,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "lkemu_only" in item.keywords:
             item.add_marker(skip)
+
+
+def _server_fixtures(config: pytest.Config) -> set[str]:
+    names: list[str] = [
+        *config.getini(SERVER_FIXTURES_INI),
+        *config.getoption("--lkemu-server-fixture"),
+    ]
+    return set(names)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_fixture_setup(
+    fixturedef: pytest.FixtureDef[object], request: pytest.FixtureRequest
+) -> object:
+    """Under --lkemu, a fixture named as starting a LiveKit server is not run."""
+    if not request.config.getoption("--lkemu") or fixturedef.argname not in _server_fixtures(
+        request.config
+    ):
+        return None
+    value = os.environ.get(ADDRESS_ENV) or IN_PROCESS
+    # Cached as pytest caches a fixture's value, so the fixture is "set up" once per scope.
+    fixturedef.cached_result = (value, fixturedef.cache_key(request), None)  # type: ignore[arg-type]
+    return value
 
 
 @pytest.fixture(scope="session")

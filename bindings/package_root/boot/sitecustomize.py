@@ -1,5 +1,13 @@
-"""Activates the lkemu drop-in in every Python process started by `lkemu run`."""
+"""Activates the lkemu drop-in in every Python process started by `lkemu run` or by a test
+under `pytest --lkemu`: both put this folder first on PYTHONPATH and set LKEMU_DROPIN=1 with
+the engine's address and secret, so children (subprocesses, multiprocessing spawn and
+forkserver processes, livekit-agents' job processes) run livekit.rtc on the same engine.
 
+A process without livekit (another tool the program starts) is left alone, silently; one
+where the drop-in cannot be installed says why on stderr and goes on natively.
+"""
+
+import importlib.util
 import os
 import sys
 
@@ -17,7 +25,14 @@ def _chain_next_sitecustomize() -> None:
             return
 
 
-if os.environ.get("LKEMU_DROPIN") == "1":
+def _has_livekit_rtc() -> bool:
+    try:
+        return importlib.util.find_spec("livekit.rtc") is not None
+    except (ImportError, ValueError):  # no livekit package at all
+        return False
+
+
+if os.environ.get("LKEMU_DROPIN") == "1" and _has_livekit_rtc():
     try:
         import lkemu
 
