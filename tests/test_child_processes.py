@@ -1,6 +1,8 @@
-"""pytest --lkemu for a user's suite: processes a test starts get the drop-in on the session's
-engine (as `lkemu run` gives its program), and a fixture named as starting a LiveKit server
-is not run (the engine plays the server). Each case runs pytest on a small suite of its own.
+"""Child processes share the engine. Under pytest --lkemu, processes a test starts get the
+drop-in on the session's engine, as `lkemu run` gives its program and every Python process
+that program starts (multiprocessing spawn and forkserver included); and a fixture named as
+starting a LiveKit server is not run (the engine plays the server). Each case runs pytest,
+or lkemu run, on a small program of its own.
 """
 
 from __future__ import annotations
@@ -114,3 +116,52 @@ def test_the_boot_folder_is_the_one_lkemu_run_uses() -> None:
 
     assert Path(BOOT_FOLDER) == Path(cli.__file__).resolve().parent / "boot"
     assert (Path(BOOT_FOLDER) / "sitecustomize.py").is_file()
+
+
+PROGRAM = """
+import json
+import multiprocessing
+import os
+import sys
+
+
+def child(queue):
+    from lkemu.bindings.dropin import installed_library
+
+    queue.put([installed_library() is not None, os.environ.get("LKEMU_ADDRESS")])
+
+
+if __name__ == "__main__":
+    import lkemu.bindings.dropin
+
+    results = {}
+    for method in ("spawn", "forkserver"):
+        context = multiprocessing.get_context(method)
+        queue = context.Queue()
+        process = context.Process(target=child, args=(queue,))
+        process.start()
+        results[method] = queue.get(timeout=120)
+        process.join()
+    results["parent"] = [lkemu.bindings.dropin.installed_library() is not None,
+                         os.environ.get("LKEMU_ADDRESS")]
+    print(json.dumps(results))
+"""
+
+
+def test_lkemu_run_children_share_its_engine(tmp_path: Path) -> None:
+    program = tmp_path / "program.py"
+    program.write_text(PROGRAM)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LKEMU_", "PYTEST_"))}
+    done = subprocess.run(
+        [sys.executable, "-m", "lkemu", "run", "--", sys.executable, str(program)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    installed, address = results["parent"]
+    assert installed and address
+    assert results["spawn"] == [True, address]
+    assert results["forkserver"] == [True, address]
