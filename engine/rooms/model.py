@@ -28,6 +28,7 @@ from ..core.session import Session
 from ..core.sids import new_sid
 from ..media.sinks import AudioSink
 from ..media.tracks import LocalTrack, Track
+from .network import Links
 from .tokens import Identity
 
 RoomEventFill = Callable[[room_pb2.RoomEvent], None]
@@ -519,6 +520,7 @@ def leave(view: RoomView, reason: participant_pb2.DisconnectReason, *, notify_se
         view.emit(lambda e: e.eos.SetInParent())
     if not room.members:
         view.runtime.area(Rooms).remove(room)
+        view.runtime.area(Links).forget_room(room.name)
 
 
 def depart(member: Member, reason: participant_pb2.DisconnectReason) -> None:

@@ -109,6 +109,11 @@ class Links:
         else:
             self.by_key.pop((room, identity), None)
 
+    def forget_room(self, room: str) -> None:
+        """The room is gone: a new one of that name starts with clean networks."""
+        for key in [key for key in self.by_key if key[0] == room]:
+            del self.by_key[key]
+
     def stop(self) -> None:
         self.by_key.clear()
 

@@ -543,3 +543,14 @@ def test_the_reconnection_timeline_is_the_same_every_run() -> None:
         _outage(test)
     assert timelines[0] == timelines[1]
     assert timelines[0][-1][1] == "reconnected"
+
+
+async def test_a_rooms_network_conditions_go_with_the_room(runtime: EngineRuntime) -> None:
+    agent = Peer(runtime, "agent")
+    await agent.connect()
+    links = runtime.area(Links)
+    links.set(ROOM, "agent", LinkConditions(loss=0.5))
+    links.set("elsewhere", "agent", LinkConditions(loss=0.5))
+    await agent.call(request_of("disconnect", room_handle=agent.room))
+    assert runtime.area(Rooms).get(ROOM) is None
+    assert list(links.by_key) == [("elsewhere", "agent")]

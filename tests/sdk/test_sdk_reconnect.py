@@ -227,7 +227,9 @@ async def test_packet_loss_is_concealed_and_counted(lkemu_control: EngineControl
         await _eventually(lambda: frames >= 100)
         inbound = await _inbound(track)
         assert inbound.received.packets_lost > 0
-        assert inbound.inbound.concealed_samples == inbound.received.packets_lost * 960
+        # Lost packets are concealed, 960 samples each (a packet may be half played yet).
+        lost_samples = inbound.received.packets_lost * 960
+        assert abs(inbound.inbound.concealed_samples - lost_samples) < 960
         assert inbound.inbound.concealment_events > 0
         await stream.aclose()
         listening.cancel()
@@ -245,7 +247,11 @@ async def test_a_short_network_cut_is_a_gap_without_reconnection(
         track, _, _ = await events.until("track_subscribed")
         lkemu_control.cut_network(room_name, "user", 0.3)
         await _play(source, _tone(0.6))
-        inbound = await _inbound(track)
+        for _ in range(100):  # what went while the network was down is counted lost
+            inbound = await _inbound(track)
+            if inbound.received.packets_lost:
+                break
+            await asyncio.sleep(0.05)
         assert inbound.received.packets_lost > 0
         assert own.queue.empty()  # the client notices only after its ping times out
         lkemu_control.set_network_conditions(room_name, "user")  # a clean network again
