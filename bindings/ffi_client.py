@@ -23,9 +23,10 @@ from google.protobuf.message import Message
 from lkemu import __version__
 from lkemu.proto import ffi_pb2
 
-from .backend import EngineBackend
+from .backend import EngineBackend, Incoming
 from .connection import EngineConnection, FfiRequestError
 from .control import EngineControl
+from .inprocess import InProcessControl, InProcessEngine
 from .local_lane import LocalLane
 from .pointers import ClientMemory
 
@@ -181,8 +182,19 @@ class FfiClient:
             local_lane=local_lane,
         )
         self._control: EngineControl | None = None
-        self._events = threading.Thread(target=self._pump_events, name="lkemu-events", daemon=True)
-        self._events.start()
+        connection = self._backend.connection
+        self._events: threading.Thread | None = None
+        if isinstance(connection, InProcessEngine):
+            # Simulated time: the engine runs on the caller's loop and calls back from it.
+            backend = self._backend
+            connection.deliver_events_to(
+                lambda engine_event: self._deliver([backend.incoming(engine_event)])
+            )
+        else:
+            self._events = threading.Thread(
+                target=self._pump_events, name="lkemu-events", daemon=True
+            )
+            self._events.start()
         atexit.register(self.close)
 
     @_ClassProperty
@@ -200,7 +212,7 @@ class FfiClient:
             return cls._instance
 
     def _usable(self) -> bool:
-        return not self._closed and self.connection.lost is None
+        return not self._closed and self._backend.connection.lost is None
 
     @property
     def queue(self) -> FfiQueue[ffi_pb2.FfiEvent]:
@@ -208,7 +220,16 @@ class FfiClient:
 
     @property
     def connection(self) -> EngineConnection:
-        return self._backend.connection
+        """The connection to a served engine (not on simulated time: see `in_process`)."""
+        connection = self._backend.connection
+        if isinstance(connection, InProcessEngine):
+            raise TypeError("this client's engine runs in this process (simulated time)")
+        return connection
+
+    @property
+    def in_process(self) -> bool:
+        """Whether the engine runs in this process, on the caller's loop (simulated time)."""
+        return isinstance(self._backend.connection, InProcessEngine)
 
     @property
     def memory(self) -> ClientMemory:
@@ -222,9 +243,12 @@ class FfiClient:
     def control(self) -> EngineControl:
         """The engine's control service, on this client's channel."""
         if self._control is None:
-            connection = self.connection
-            self._control = EngineControl(connection.address, connection.channel,
-                                          owns_channel=False)  # fmt: skip
+            connection = self._backend.connection
+            if isinstance(connection, InProcessEngine):
+                self._control = InProcessControl(connection)
+            else:
+                self._control = EngineControl(connection.address, connection.channel,
+                                              owns_channel=False)  # fmt: skip
         return self._control
 
     def request(self, req: Message) -> ffi_pb2.FfiResponse:
@@ -244,18 +268,21 @@ class FfiClient:
 
     def _pump_events(self) -> None:
         for batch in self._backend.events(on_lost_event=logger.error):
-            ready = []
-            for incoming in batch:
-                event = incoming.message()
-                which = event.WhichOneof("message")
-                if which == "logs":
-                    self._log(event)
-                elif which == "panic":
-                    logger.critical("engine panic: %s", event.panic.message)
-                else:
-                    ready.append(event)
-            if ready:
-                self._queue.put_many(ready)
+            self._deliver(batch)
+
+    def _deliver(self, batch: list[Incoming]) -> None:
+        ready = []
+        for incoming in batch:
+            event = incoming.message()
+            which = event.WhichOneof("message")
+            if which == "logs":
+                self._log(event)
+            elif which == "panic":
+                logger.critical("engine panic: %s", event.panic.message)
+            else:
+                ready.append(event)
+        if ready:
+            self._queue.put_many(ready)
 
     @staticmethod
     def _log(event: ffi_pb2.FfiEvent) -> None:

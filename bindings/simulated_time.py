@@ -107,7 +107,7 @@ class SimulatedTimeLoop(asyncio.SelectorEventLoop):
     ) -> asyncio.Handle:
         # From the loop's own thread there is no one to wake: skip the self-pipe write
         # (livekit.rtc delivers every event this way, tens of thousands per conversation).
-        if self._thread_id == threading.get_ident():
+        if getattr(self, "_thread_id", None) == threading.get_ident():
             return self.call_soon(callback, *args, context=context)
         return super().call_soon_threadsafe(callback, *args, context=context)
 
