@@ -20,13 +20,18 @@ import grpc
 
 from lkemu.engine.wire import shared_blobs
 from lkemu.engine.wire.framing import (
-    CALL,
-    DROP,
     ERROR,
+    HANDLE,
     HELLO,
+    TRACKED_CALL,
+    TRACKED_DROP,
+    UNANSWERED_DROP,
+    SocketFrames,
     frame,
     hello,
+    parse_handle_report,
     read_frame_blocking,
+    send_frame,
 )
 from lkemu.engine.wire.limits import GRPC_OPTIONS
 from lkemu.proto import engine_pb2, engine_pb2_grpc
@@ -106,9 +111,16 @@ def unavailable(
 class FastLane:
     """Blocking framed socket for requests and drops (served by lkemu.engine.core.fastlane).
 
-    One exchange at a time. A drop asked for while this thread is inside an exchange (the
-    garbage collector running an SDK handle's __del__ in the middle of a call) cannot
-    interleave its frames with that call's: it is sent once the call's answer is read."""
+    One exchange at a time. Calls and drops the client cannot answer itself are
+    TRACKED_CALL / TRACKED_DROP frames, whose answers report the handles the engine gave
+    this session since the last answer (engine/wire/framing.py); a drop of a handle known
+    alive is answered here, `True` as the engine would, and sent as an UNANSWERED_DROP: a
+    request and the drop of its handle cost one round trip. The frame reaches the engine
+    before anything sent after it, so no later request sees the handle.
+
+    A drop asked for while this thread is inside an exchange (the garbage collector running
+    an SDK handle's __del__ in the middle of a call) cannot interleave its frames with that
+    call's: it is sent once the call's answer is read."""
 
     def __init__(
         self, address: str, session_id: int, session_token: bytes, secret: str, timeout: float
@@ -122,16 +134,20 @@ class FastLane:
             self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # A frozen engine must not freeze its clients: no answer by then is an error.
         self._socket.settimeout(timeout)
-        self._reader = self._socket.makefile("rb")
+        self._frames = SocketFrames(self._socket)
         self._lock = threading.Lock()
         # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
         # before the lock is taken and cleared after it is released, so a finalizer that
         # runs anywhere in between defers its drop instead of waiting on its own thread.
         self._inside = threading.local()
-        self._deferred: list[bytes] = []  # drops asked for from inside an exchange
+        self._deferred: list[int] = []  # drops asked for from inside an exchange
         self._broken: Exception | None = None  # a deferred drop's failure, for the next call
+        # Handles the engine holds for this session, as its reports told (a subset: handles
+        # given before the lane opened, or not reported yet, are not in it).
+        self._alive: set[int] = set()
+        self._generation: int | None = None  # the engine's removal count at the last report
         self._socket.sendall(hello(session_id, session_token, secret))
-        kind, answer = read_frame_blocking(self._reader)
+        kind, answer = read_frame_blocking(self._frames)
         if kind != HELLO:
             self.close()
             reason = answer.decode(errors="replace") if kind == ERROR else f"frame kind {kind}"
@@ -141,38 +157,71 @@ class FastLane:
         """Whether this thread is inside an exchange (so it must not start another)."""
         return bool(getattr(self._inside, "active", False))
 
-    def defer_drop(self, payload: bytes) -> None:
-        self._deferred.append(payload)
+    def defer_drop(self, handle: int) -> None:
+        self._deferred.append(handle)
 
-    def exchange(self, kind: int, payload: bytes) -> bytes:
+    def call(self, payload: bytes) -> memoryview:
+        """A serialized FfiCall's FfiReply."""
         self._inside.active = True
         try:
             with self._lock:
-                if self._broken is not None:
-                    raise self._broken
-                self._flush()
-                answer = self._round_trip(kind, payload)
-                try:
-                    self._flush()
-                except (OSError, ValueError) as error:
-                    # This call has its answer; the lane is out of step for the next one.
-                    self._broken = error
+                self._before()
+                answer = self._tracked(TRACKED_CALL, payload)
+                self._after()
                 return answer
         finally:
             self._inside.active = False
 
+    def drop(self, handle: int) -> bool:
+        """Whether the engine held `handle` for this session (it no longer does)."""
+        self._inside.active = True
+        try:
+            with self._lock:
+                self._before()
+                existed = self._drop(handle)
+                self._after()
+                return existed
+        finally:
+            self._inside.active = False
+
+    def _before(self) -> None:
+        if self._broken is not None:
+            raise self._broken
+        self._flush()
+
+    def _after(self) -> None:
+        try:
+            self._flush()
+        except (OSError, ValueError) as error:
+            # This call has its answer; the lane is out of step for the next one.
+            self._broken = error
+
     def _flush(self) -> None:
         while self._deferred:
-            self._round_trip(DROP, self._deferred.pop(0))
+            self._drop(self._deferred.pop(0))
 
-    def _round_trip(self, kind: int, payload: bytes) -> bytes:
-        self._socket.sendall(frame(kind, payload))
-        return read_frame_blocking(self._reader)[1]
+    def _drop(self, handle: int) -> bool:
+        if handle in self._alive:
+            self._alive.discard(handle)
+            self._socket.sendall(frame(UNANSWERED_DROP, HANDLE.pack(handle)))
+            return True
+        return bool(self._tracked(TRACKED_DROP, HANDLE.pack(handle))[0])
+
+    def _tracked(self, kind: int, payload: bytes) -> memoryview:
+        """One round trip; the answer after its handle report, which is taken in."""
+        send_frame(self._socket, kind, payload)
+        answer = memoryview(read_frame_blocking(self._frames)[1])
+        handles, generation, start = parse_handle_report(answer)
+        if generation != self._generation:
+            if self._generation is not None:
+                self._alive.clear()  # the engine removed handles by itself: forget them all
+            self._generation = generation
+        self._alive.update(handles)
+        return answer[start:]
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
             self._socket.shutdown(socket.SHUT_RDWR)
-        self._reader.close()
         self._socket.close()
 
 
@@ -280,7 +329,7 @@ class EngineConnection:
         try:
             if self._fast is not None:
                 try:
-                    answer = self._fast.exchange(CALL, call.SerializeToString())
+                    answer = self._fast.call(call.SerializeToString())
                 except TimeoutError:
                     raise self._timed_out() from None
                 except (OSError, ValueError) as error:
@@ -301,23 +350,23 @@ class EngineConnection:
 
     def drop_handle(self, handle: int) -> bool:
         self._check()
-        request = engine_pb2.DropHandleRequest(session_id=self.session_id, handle=handle)
-        if self._fast is None:
-            request.session_token = self.session_token
-        if self._fast is not None and self._fast.busy_here():
-            # Reentered from inside a call (a handle's __del__ run by the collector): the
-            # drop follows that call. Whether the handle existed is not known yet: the
-            # SDK asserts a drop's result, and a handle it holds does exist.
-            self._fast.defer_drop(request.SerializeToString())
-            return True
-        if self._fast is not None:
+        fast = self._fast
+        if fast is not None:
+            if fast.busy_here():
+                # Reentered from inside a call (a handle's __del__ run by the collector): the
+                # drop follows that call. Whether the handle existed is not known yet: the
+                # SDK asserts a drop's result, and a handle it holds does exist.
+                fast.defer_drop(handle)
+                return True
             try:
-                answer = self._fast.exchange(DROP, request.SerializeToString())
+                return fast.drop(handle)
             except TimeoutError:
                 raise self._timed_out() from None
             except (OSError, ValueError) as error:
                 raise self._gone(error) from None
-            return bool(engine_pb2.DropHandleResponse.FromString(answer).existed)
+        request = engine_pb2.DropHandleRequest(
+            session_id=self.session_id, handle=handle, session_token=self.session_token
+        )
         try:
             answer = self._engine.DropHandle(request, timeout=self.timeout, metadata=self._metadata)
             return bool(answer.existed)

@@ -29,6 +29,7 @@ from ..rooms import (
     data_channel,
     data_streams,
     data_tracks,
+    e2ee,
     health,
     local_participant,
     media,
@@ -68,6 +69,7 @@ AREAS = (
     rpc,
     data_streams,
     data_tracks,
+    e2ee,
 )
 
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)

@@ -6,6 +6,15 @@ so they may also travel as length-prefixed frames (engine/wire/framing.py) on a 
 (or loopback TCP), served by the same runtime on the same loop. gRPC stays the service of
 record: sessions, events, control and health.
 
+Each connection is an asyncio.BufferedProtocol: the loop receives into a buffer the
+connection keeps, and each whole frame is answered at once, in the callback that received
+it. (A StreamReader costs a task wake-up per frame and asyncio's plain protocols a fresh
+256 KB allocation per receive, which glibc maps and unmaps each time: a bare ping-pong
+measured 30-34 us with those, 16-17 us this way, against 10 us between blocking sockets.)
+Answers go out with one send. With the handle reports of TRACKED_CALL and TRACKED_DROP
+(engine/wire/framing.py) a client answers most drops itself, so a request and the drop of
+its handle cost one round trip.
+
 A connection serves one session, the one its hello names with that session's token and the
 engine's secret (checked once: requests then cost what they did). A wrong or missing one is
 answered with an error frame saying why, and the connection is closed; a hello that does
@@ -27,12 +36,20 @@ from ..wire.framing import (
     CALL,
     DROP,
     ERROR,
+    HANDLE,
+    HEADER,
     HELLO,
+    MAX_FRAME,
     MAX_HELLO,
+    READ_BUFFER,
+    TRACKED_CALL,
+    TRACKED_DROP,
+    UNANSWERED_DROP,
     FramingError,
+    checked_length,
     frame,
+    handle_report,
     parse_hello,
-    read_frame,
 )
 from ..wire.secret import HOW_TO_GET_IT
 from . import dispatch
@@ -53,27 +70,34 @@ class FastLane:
         self.address = ""
         self._secret = secret.encode()
         self._server: asyncio.AbstractServer | None = None
+        self._connections: set[LaneConnection] = set()
 
     async def start(self, grpc_address: str) -> str:
+        loop = asyncio.get_running_loop()
         if grpc_address.startswith("unix:"):
             path = grpc_address.removeprefix("unix:").removeprefix("//") + ".fast"
-            self._server = await asyncio.start_unix_server(self._serve, path=path)
+            self._server = await loop.create_unix_server(self._connection, path=path)
             os.chmod(path, 0o600)
             self.address = f"unix:{path}"
         else:
             host = grpc_address.rpartition(":")[0].strip("[]")
-            self._server = await asyncio.start_server(self._serve, host=host, port=0)
+            self._server = await loop.create_server(self._connection, host=host, port=0)
             port = self._server.sockets[0].getsockname()[1]
             self.address = f"{host}:{port}"
         return self.address
 
+    def _connection(self) -> LaneConnection:
+        return LaneConnection(self)
+
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            for connection in list(self._connections):
+                connection.close()
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
-    def _check_hello(self, kind: int, payload: bytes) -> int:
+    def check_hello(self, kind: int, payload: bytes) -> int:
         """The session a hello opens the lane for; HelloRefused says why not."""
         if kind != HELLO:
             raise HelloRefused("the first frame must be a hello with the session and secret")
@@ -92,50 +116,179 @@ class FastLane:
             raise HelloRefused(f"no session {session_id} for this client (closed, or not yours)")
         return session_id
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            try:
-                kind, payload = await asyncio.wait_for(
-                    read_frame(reader, MAX_HELLO), HELLO_TIMEOUT_S
-                )
-                session_id = self._check_hello(kind, payload)
-            except (FramingError, HelloRefused) as refusal:
-                writer.write(frame(ERROR, str(refusal).encode()))
-                with contextlib.suppress(ConnectionError):
-                    await writer.drain()
-                logger.warning("fast lane: %s; closing the connection", refusal)
-                return
-            except TimeoutError:
-                logger.warning("fast lane: no hello within %g s; closing", HELLO_TIMEOUT_S)
-                return
-            writer.write(frame(HELLO, b""))
-            while True:
-                kind, payload = await read_frame(reader)
-                writer.write(self._answer(session_id, kind, payload))
-        except (asyncio.IncompleteReadError, ConnectionError, asyncio.CancelledError):
-            # The client went away (its gRPC event stream closes the session), or the engine
-            # is stopping. Not re-raising a cancel here keeps asyncio from logging it.
-            pass
-        except ValueError as error:
-            logger.warning("fast lane: %s; closing the connection", error)
-        finally:
-            writer.close()
 
-    def _answer(self, session_id: int, kind: int, payload: bytes) -> bytes:
-        if kind == CALL:
-            call = engine_pb2.FfiCall.FromString(payload)
-            call.session_id = session_id
-            session = self.runtime.sessions.get(session_id)
-            if session is None:
-                reply = engine_pb2.FfiReply(
-                    error=f"no session {session_id} (closed or never opened)",
-                    error_kind=engine_pb2.NO_SESSION,
-                )
+class LaneConnection(asyncio.BufferedProtocol):
+    """One client's connection: its hello, then its calls and drops, answered in order."""
+
+    def __init__(self, lane: FastLane) -> None:
+        self._lane = lane
+        self._runtime = lane.runtime
+        self._transport: asyncio.Transport | None = None
+        self._buffer = bytearray(READ_BUFFER)
+        self._view = memoryview(self._buffer)
+        self._end = 0  # bytes received and not yet taken as frames: [0, _end)
+        self._session_id = 0  # 0 until the hello is accepted
+        self._watermark = 0  # the newest handle id reported to the client
+        self._hello_timer: asyncio.TimerHandle | None = None
+
+    # asyncio's protocol callbacks
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self._transport = transport
+        self._lane._connections.add(self)
+        self._hello_timer = asyncio.get_running_loop().call_later(HELLO_TIMEOUT_S, self._no_hello)
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        # The client went away (its gRPC event stream closes the session), or the engine
+        # is stopping.
+        self._lane._connections.discard(self)
+        if self._hello_timer is not None:
+            self._hello_timer.cancel()
+
+    def pause_writing(self) -> None:
+        # A client that sends without reading its answers waits, rather than the engine
+        # buffering answers without bound.
+        if self._transport is not None:
+            self._transport.pause_reading()
+
+    def resume_writing(self) -> None:
+        if self._transport is not None and not self._transport.is_closing():
+            self._transport.resume_reading()
+
+    def get_buffer(self, sizehint: int) -> memoryview:
+        return self._view[self._end :]
+
+    def buffer_updated(self, nbytes: int) -> None:
+        self._end += nbytes
+        try:
+            self._take_frames()
+        except FramingError as error:
+            self._refuse_or_close(error)
+        except Exception as error:
+            logger.warning("fast lane: %s; closing the connection", error)
+            self.close()
+
+    def eof_received(self) -> bool:
+        return False  # close our side too
+
+    # frames
+
+    def close(self) -> None:
+        if self._transport is not None:
+            self._transport.close()
+
+    def _no_hello(self) -> None:
+        if not self._session_id:
+            logger.warning("fast lane: no hello within %g s; closing", HELLO_TIMEOUT_S)
+            self.close()
+
+    def _take_frames(self) -> None:
+        """Answer every whole frame received; keep a partial one for the next receive."""
+        start, end, buffer = 0, self._end, self._buffer
+        while end - start >= HEADER.size and self._transport is not None:
+            length, kind = HEADER.unpack_from(buffer, start)
+            limit = MAX_FRAME if self._session_id else MAX_HELLO
+            size = checked_length(length, limit)
+            frame_end = start + HEADER.size + size
+            if frame_end > end:
+                if HEADER.size + size > len(buffer):  # a frame larger than the buffer
+                    self._grow(start, HEADER.size + size)
+                    return
+                break
+            payload = self._view[start + HEADER.size : frame_end]
+            start = frame_end
+            if self._transport.is_closing():
+                return
+            if not self._session_id:
+                self._hello(kind, bytes(payload))
             else:
-                reply = dispatch.execute(self.runtime, session, call)
-            return frame(CALL, reply.SerializeToString())
+                answer = self._answer(kind, payload)
+                if answer is not None:
+                    self._transport.write(answer)
+        if start == end:
+            self._end = 0
+        elif start:
+            rest = end - start
+            buffer[:rest] = bytes(self._view[start:end])  # (a copy: the ranges may overlap)
+            self._end = rest
+        if len(buffer) > READ_BUFFER and self._end <= READ_BUFFER:
+            self._shrink()
+
+    def _grow(self, start: int, needed: int) -> None:
+        """Room for one frame of `needed` bytes, the partial frame first."""
+        buffer = bytearray(needed)
+        rest = self._end - start
+        buffer[:rest] = self._view[start : self._end]
+        self._buffer, self._view, self._end = buffer, memoryview(buffer), rest
+
+    def _shrink(self) -> None:
+        buffer = bytearray(READ_BUFFER)
+        buffer[: self._end] = self._view[: self._end]
+        self._buffer, self._view = buffer, memoryview(buffer)
+
+    def _refuse_or_close(self, error: Exception) -> None:
+        if not self._session_id and self._transport is not None:
+            self._refuse(str(error))
+        else:
+            logger.warning("fast lane: %s; closing the connection", error)
+            self.close()
+
+    def _refuse(self, reason: str) -> None:
+        logger.warning("fast lane: %s; closing the connection", reason)
+        if self._transport is not None:
+            self._transport.write(frame(ERROR, reason.encode()))
+        self.close()
+
+    def _hello(self, kind: int, payload: bytes) -> None:
+        try:
+            session_id = self._lane.check_hello(kind, payload)
+        except HelloRefused as refusal:
+            self._refuse(str(refusal))
+            return
+        if self._hello_timer is not None:
+            self._hello_timer.cancel()
+            self._hello_timer = None
+        self._session_id = session_id
+        # Handles the session got before the lane opened are not reported: their drops are
+        # answered by the engine.
+        self._watermark = self._runtime.handles.newest()
+        assert self._transport is not None
+        self._transport.write(frame(HELLO, b""))
+
+    def _answer(self, kind: int, payload: memoryview) -> bytes | None:
+        if kind == TRACKED_CALL:
+            return self._tracked(TRACKED_CALL, self._call(payload))
+        if kind == UNANSWERED_DROP:
+            self._runtime.drop_handle(self._session_id, HANDLE.unpack(payload)[0])
+            return None
+        if kind == TRACKED_DROP:
+            existed = self._runtime.drop_handle(self._session_id, HANDLE.unpack(payload)[0])
+            return self._tracked(TRACKED_DROP, b"\x01" if existed else b"\x00")
+        if kind == CALL:
+            return frame(CALL, self._call(payload))
         if kind == DROP:
             request = engine_pb2.DropHandleRequest.FromString(payload)
-            existed = self.runtime.drop_handle(session_id, request.handle)
+            existed = self._runtime.drop_handle(self._session_id, request.handle)
             return frame(DROP, engine_pb2.DropHandleResponse(existed=existed).SerializeToString())
-        raise ValueError(f"unknown frame kind {kind}")
+        raise FramingError(f"unknown frame kind {kind}")
+
+    def _call(self, payload: memoryview) -> bytes:
+        call = engine_pb2.FfiCall.FromString(payload)
+        call.session_id = self._session_id
+        session = self._runtime.sessions.get(self._session_id)
+        if session is None:
+            reply = engine_pb2.FfiReply(
+                error=f"no session {self._session_id} (closed or never opened)",
+                error_kind=engine_pb2.NO_SESSION,
+            )
+        else:
+            reply = dispatch.execute(self._runtime, session, call)
+        return reply.SerializeToString()
+
+    def _tracked(self, kind: int, answer: bytes) -> bytes:
+        """`answer` after the report of the handles the session got since the last one."""
+        handles = self._runtime.handles
+        fresh = handles.stored_since(self._watermark, self._session_id)
+        self._watermark = max(self._watermark, handles.newest())
+        return frame(kind, handle_report(fresh, handles.removals) + answer)

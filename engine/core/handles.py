@@ -40,6 +40,9 @@ class HandleTable:
     def __init__(self, first_id: int = 1) -> None:
         self._ids = itertools.count(first_id)
         self._entries: dict[int, _Entry] = {}
+        # Bumped whenever handles go other than by a drop (a session releasing all it held,
+        # a request consuming one): the fast lane tells its client to forget what it knew.
+        self.removals = 0
 
     def next_id(self) -> int:
         return next(self._ids)
@@ -70,6 +73,7 @@ class HandleTable:
         """Remove and return the object: requests that consume their handle."""
         value = self.get(handle, kind, session_id)
         del self._entries[handle]
+        self.removals += 1
         return value
 
     def drop(self, handle: int, session_id: int) -> bool:
@@ -77,13 +81,34 @@ class HandleTable:
         if entry is None or entry.session_id != session_id:
             return False
         del self._entries[handle]
-        if isinstance(entry.value, Closable):
-            entry.value.close()
+        # (what isinstance(value, Closable) asks, without the ~8 us a runtime-checkable
+        # Protocol's isinstance costs on every drop)
+        close = getattr(entry.value, "close", None)
+        if callable(close):
+            close()
         return True
+
+    def newest(self) -> int:
+        """The highest id stored so far that is still held (0 if none)."""
+        return next(reversed(self._entries), INVALID_HANDLE)
+
+    def stored_since(self, watermark: int, session_id: int) -> list[int]:
+        """The handles of `session_id` stored after id `watermark` and still held, oldest
+        first. Entries are kept in the order of their ids, so only those newer than
+        the watermark are visited."""
+        found = []
+        for handle in reversed(self._entries):
+            if handle <= watermark:
+                break
+            if self._entries[handle].session_id == session_id:
+                found.append(handle)
+        found.reverse()
+        return found
 
     def release_session(self, session_id: int) -> int:
         """Drop every handle a session still holds (it disposed or went away)."""
         owned = [h for h, e in self._entries.items() if e.session_id == session_id]
+        self.removals += 1
         for handle in owned:
             self.drop(handle, session_id)
         return len(owned)

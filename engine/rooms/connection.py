@@ -13,6 +13,7 @@ from lkemu.proto import participant_pb2, room_pb2
 from ..core.call import Call, FollowUp, field_or
 from ..core.errors import Refused
 from ..core.registry import handles
+from . import e2ee
 from .data_channel import DataChannels
 from .media import owned_publication, reconcile, remote_publication
 from .model import (
@@ -42,6 +43,7 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         view = RoomView(runtime, session, room)
         view.handle = runtime.handles.store(view, session.id)
         view.auto_subscribe = field_or(options, "auto_subscribe", True)
+        e2ee.configure(view, options)
         already = room.visible()
         legacy = options.data_stream.use_legacy_client_implementation
         member = join(view, who, LEGACY_DATA_STREAMS_PROTOCOL if legacy else CLIENT_PROTOCOL)

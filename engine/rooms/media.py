@@ -10,6 +10,8 @@ view sees are those a server's subscription updates produce.
 
 What reaches a subscriber crosses the publisher's and the subscriber's links
 (rooms/network.py): packets lost or late there are concealed (audio) or missing (video).
+An encrypted publication's frames also cross the subscriber's frame cryptor
+(rooms/e2ee.py): what does not decrypt is silence (audio) or missing (video).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from lkemu.proto import e2ee_pb2, room_pb2, track_pb2, track_publication_pb2, video_frame_pb2
+from lkemu.proto import room_pb2, track_pb2, track_publication_pb2, video_frame_pb2
 
 from ..core.call import Call, FollowUp, field_or
 from ..core.errors import InvalidRequest, Refused
@@ -29,6 +31,7 @@ from ..core.registry import handles
 from ..media.sinks import CapturedFrame, MediaSink, Wakeable
 from ..media.tracks import LocalAudioTrack, LocalTrack, Track
 from ..media.video_source import LocalVideoTrack
+from . import e2ee
 from .model import (
     LocalParticipant,
     Member,
@@ -101,17 +104,23 @@ class Relay:
     """A sink on the publisher's track that feeds one subscriber's remote track, through
     the publisher's and the subscriber's links."""
 
-    def __init__(self, remote: RemoteTrack, published: RoomTrack) -> None:
+    def __init__(
+        self, remote: RemoteTrack, published: RoomTrack, gate: e2ee.MediaGate | None = None
+    ) -> None:
         self.remote = remote
         self.track = published.track
         self.metadata_fields = [METADATA_FIELDS[f] for f in published.metadata_features]
+        self.gate = gate  # an encrypted publication's frames decrypt here, or not
 
     def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
         remote = self.remote
         path = remote.path
         if isinstance(path, AudioPath):
             # The track counted this chunk already: it starts where the count was before.
-            chunk = path.carry(chunk, sample_rate, self.track.sent_units - len(chunk))
+            start = self.track.sent_units - len(chunk)
+            if self.gate is not None:
+                chunk = self.gate.audio(chunk, sample_rate, start)
+            chunk = path.carry(chunk, sample_rate, start)
         remote.received_units += len(chunk)
         remote.received_bytes += chunk.nbytes
         if not remote.enabled:  # a disabled WebRTC track plays silence
@@ -126,6 +135,8 @@ class Relay:
             self.track.sent_units - 1, frame.timestamp_us
         ):
             return  # lost on the way
+        if self.gate is not None and not self.gate.video(self.track.sent_units - 1):
+            return  # not decrypted: the decoder has nothing to show
         remote.received_units += 1
         remote.received_bytes += frame.image.nbytes
         if not remote.enabled:
@@ -144,6 +155,8 @@ class Relay:
         return self.remote.ready()
 
     def on_end(self) -> None:
+        if self.gate is not None:
+            self.gate.close()
         self.remote.end()
 
 
@@ -172,7 +185,7 @@ class Publication:
             mime_type="video/vp8" if video else "audio/opus",
             muted=track.muted,
             remote=self.remote,
-            encryption_type=e2ee_pb2.NONE,
+            encryption_type=self.published.encryption,  # type: ignore[arg-type]
         )
         info.frame_metadata_features.extend(self.published.metadata_features)
         return info
@@ -254,7 +267,7 @@ def subscribe(view: RoomView, publisher: Member, published: RoomTrack) -> None:
     handle = 0
     if view.session is not None:
         handle = view.runtime.handles.store(remote, view.session.id)
-    relay = Relay(remote, published)
+    relay = Relay(remote, published, e2ee.gate(view, publisher.identity, published))
     published.track.add_sink(relay)
     view.subscriptions[published.sid] = Subscription(publisher.identity, published, remote, relay)
 
@@ -307,6 +320,7 @@ def publish(
         meter = SpeakerMeter(member, view.room)
         published.meter = meter
         track.add_sink(meter)
+    e2ee.on_published(view, member, published)  # its encryption type and sender cryptor
     sid = track.sid
     published.mute_listener = lambda muted: _tell_mute(view, member, sid, muted)
     track.mute_listeners.append(published.mute_listener)

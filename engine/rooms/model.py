@@ -58,6 +58,10 @@ class RoomTrack:
     # republished track keeps both, with the new sid inside (as native keeps its handle).
     local_publication: Any = None
     local_handle: int = 0
+    # E2EE (rooms/e2ee.py): the encryption type it was announced with, and the sink
+    # through which its sender cryptor seals its frames, if it has one.
+    encryption: int = 0
+    cryptor: Any = None
 
     @property
     def sid(self) -> str:
@@ -483,6 +487,9 @@ def withdraw(member: Member, sid: str) -> None:
     if published.meter is not None:
         published.track.remove_sink(published.meter)
         published.meter.on_end()
+    if published.cryptor is not None:  # its sender cryptor goes (rooms/e2ee.py)
+        published.track.remove_sink(published.cryptor)
+        published.cryptor.on_end()
     for other in list(member.view.room.members.values()):
         if other is member:
             continue
