@@ -97,3 +97,64 @@ def test_stream_frames_match_native(
     assert int(mine[:, 2].sum()) == int(seconds * rate_out)
     # and the sound lasts as long as natively, within the resamplers' filter lengths
     assert abs(_sound_span(audio, channels) - native_span) <= rate_out // 1000
+
+
+# A source whose handle was dropped while its track lives on.
+
+NATIVE_CLOSED_SOURCE = """
+import asyncio
+import numpy as np
+from livekit import rtc
+async def main():
+    source = rtc.AudioSource(48000, 1)
+    track = rtc.LocalAudioTrack.create_audio_track("t", source)
+    stream = rtc.AudioStream(track, sample_rate=16000, num_channels=1)
+    tone = inputs["tone"]
+    for start in range(0, len(tone), 480):
+        await source.capture_frame(rtc.AudioFrame(tone[start:start + 480].tobytes(), 48000, 1, 480))
+    await source.aclose()
+    sizes, loud = [], []
+    async def read():
+        async for event in stream:
+            f = event.frame
+            sizes.append((f.sample_rate, f.num_channels, f.samples_per_channel))
+            loud.append(int(np.abs(np.frombuffer(f.data, dtype=np.int16)).max() > 300))
+    reader = asyncio.create_task(read())
+    await asyncio.sleep(0.8)
+    reader.cancel()
+    outputs["sizes"] = np.array(sizes)
+    outputs["loud"] = np.array(loud)
+asyncio.run(main())
+"""
+
+
+def test_a_closed_sources_track_plays_on_as_natively(virtual_client: FfiClient) -> None:
+    """The queued 200 ms, then 10 ms frames of silence, and no end (natively 100 frames a
+    second; on the virtual clock as fast as they are read, for the first second)."""
+    tone = (np.sin(np.arange(9600) * 0.05) * 9000).astype(np.int16)
+    native = run_native(NATIVE_CLOSED_SOURCE, tone=tone)
+    native_loud = native["loud"].tolist()
+    assert len(native_loud) >= 60 and native_loud[-1] == 0
+
+    async def ours() -> tuple[set[tuple[int, int, int]], list[int]]:
+        client = virtual_client
+        source = new_source(client, 48000, 1)
+        track = new_track(client, source)
+        queue = stream_queue(client)
+        stream = new_stream(client, track, 16000, 1)
+        for start in range(0, len(tone), 480):
+            assert await capture(client, source, tone[start : start + 480], 48000, 1) == ""
+        assert client.drop_handle(source)
+        events = await collect(client, queue, stream, len(native_loud))
+        assert all(e.audio_stream_event.HasField("frame_received") for e in events)
+        infos = [e.audio_stream_event.frame_received.frame.info for e in events]
+        loud = [int(np.abs(read_frame(client, e)).max() > 300) for e in events]
+        client.drop_handle(track)
+        return {(i.sample_rate, i.num_channels, i.samples_per_channel) for i in infos}, loud
+
+    formats, loud = asyncio.run(ours())
+    assert formats == {tuple(row) for row in native["sizes"].tolist()} == {(16000, 1, 160)}
+    # the same stretch of sound, then silence (a frame either way: where the filters' edges
+    # fall against the loudness threshold)
+    assert abs(sum(loud) - sum(native_loud)) <= 1
+    assert loud[: sum(loud)] == [1] * sum(loud) and not any(loud[sum(loud) + 1 :])

@@ -7,6 +7,13 @@ answered once the buffer is back to queue_size_ms or less: that is the backpress
 
 On the virtual clock a source plays only what was captured, as fast as its sinks take it:
 no silence fills the gaps, so every captured sample comes out once and nothing else does.
+
+Dropping a source's handle does not end its tracks (native's tracks hold the WebRTC source):
+what is queued still plays, then silence, 10 ms every 10 ms, until the last track goes
+(their streams then get eos). A source with queue_size_ms 0 has no player and goes quiet.
+On the virtual clock that silence comes as fast as the sinks take it, at most 1 s ahead of
+the wall clock since it began: a reader gets it at once, and one that reads forever gets it
+at the native pace instead of spinning through endless frames without ever waiting.
 """
 
 from __future__ import annotations
@@ -22,7 +29,7 @@ import numpy as np
 from lkemu.proto import audio_frame_pb2
 
 from ..core.call import Call, field_or
-from ..core.clock import MediaClock
+from ..core.clock import TICK_S, MediaClock
 from ..core.errors import InvalidRequest, NotImplementedInLkemu, Refused
 from ..core.registry import handles
 from .formats import MAX_QUEUE_MS, check_channels, check_rate
@@ -31,6 +38,9 @@ _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
 # 10 ms chunks a virtual source plays at once: bigger blocks mean fewer, larger event
 # batches (measured 20-100: 35 best; 100 loses the overlap of engine and client).
 VIRTUAL_BLOCK_CHUNKS = 35
+# How far a closed source's silence may run ahead of the wall clock on the virtual clock:
+# 1 s, a native source's default queue.
+VIRTUAL_SILENCE_LEAD_CHUNKS = 100
 
 
 class PlayedTrack(Protocol):
@@ -39,6 +49,8 @@ class PlayedTrack(Protocol):
     def deliver(self, chunk: np.ndarray) -> None: ...
 
     def ready(self) -> bool: ...
+
+    def has_sinks(self) -> bool: ...
 
     def close(self) -> None: ...
 
@@ -59,9 +71,12 @@ class AudioSource:
         self._changed = asyncio.Event()  # data arrived, room freed, sinks caught up
         self._player: asyncio.Task[None] | None = None
         self._ticking = False
-        self.closed = False
+        self.closed = False  # its handle was dropped (it may still play: see close())
         self.played_frames = 0
         self._silence = np.zeros((self.chunk, num_channels), dtype=np.int16)
+        # The virtual clock's silence once closed: when it began, 10 ms chunks played.
+        self._silence_began: float | None = None
+        self._silent_chunks = 0
 
     # Capture side.
 
@@ -152,7 +167,7 @@ class AudioSource:
 
     async def _play_forever(self) -> None:
         """The virtual clock: play as fast as consumers take it."""
-        while not self.closed:
+        while not self._finished():
             if self._queued >= self.chunk and self._sinks_ready():
                 # Up to 350 ms at once: sinks cut it into 10 ms frames again, and their
                 # stateful DSP gives the same samples whatever the block size.
@@ -161,18 +176,63 @@ class AudioSource:
                 self._changed.set()
                 await asyncio.sleep(0)  # let requests and the event stream in
                 continue
+            if self.closed and self._listened() and self._sinks_ready():
+                await self._play_virtual_silence()
+                continue
             self._changed.clear()
             await self._changed.wait()
 
+    async def _play_virtual_silence(self) -> None:
+        """A closed source's endless silence on the virtual clock: as fast as its sinks take
+        it, but at most VIRTUAL_SILENCE_LEAD_CHUNKS ahead of 10 ms per 10 ms of wall time
+        since it began, so a reader that never stops gets it at the native pace, with its
+        loop waiting between frames, and nothing piles up unread."""
+        loop = asyncio.get_running_loop()
+        if self._silence_began is None:
+            self._silence_began = loop.time()
+        # (the tolerance: a float just short of a whole tick must not wait for nothing)
+        elapsed_chunks = int((loop.time() - self._silence_began) / TICK_S + 1e-6)
+        allowed = VIRTUAL_SILENCE_LEAD_CHUNKS + elapsed_chunks - self._silent_chunks
+        if allowed <= 0:
+            next_chunk = self._silence_began + (elapsed_chunks + 1) * TICK_S
+            await asyncio.sleep(max(0.0, next_chunk - loop.time()))
+            return
+        chunks = min(allowed, VIRTUAL_BLOCK_CHUNKS)
+        self._silent_chunks += chunks
+        self._play(np.zeros((self.chunk * chunks, self.num_channels), dtype=np.int16))
+        await asyncio.sleep(0)
+
+    def _listened(self) -> bool:
+        return any(track.has_sinks() for track in self.tracks)
+
+    def _finished(self) -> bool:
+        """Handle dropped and no track left to play to: nothing will ever hear it again."""
+        return self.closed and not self.tracks
+
     def close(self) -> None:
+        """The source's handle was dropped. Native's tracks hold the WebRTC source it wraps,
+        which goes on: what is queued still plays, then silence, 10 ms every 10 ms, until
+        the last track is gone (measured: 100 frames of silence a second on a stream made
+        after the close; 300 ms queued before it played first)."""
         self.closed = True
+        self._changed.set()  # captures waiting for room give up
+        if self.tracks:
+            self._ensure_player()
+        self._stop_if_finished()
+
+    def track_ended(self) -> None:
+        """One of its tracks was closed (LocalAudioTrack.close)."""
         self._changed.set()
+        self._stop_if_finished()
+
+    def _stop_if_finished(self) -> None:
+        if not self._finished():
+            return
         if self._player is not None:
             self._player.cancel()
         if self._ticking:
             self.clock.off_tick(self._tick)
-        for track in list(self.tracks):
-            track.close()
+            self._ticking = False
 
 
 @handles("new_audio_source", partial="AUDIO_SOURCE_PLATFORM (platform audio) sources")

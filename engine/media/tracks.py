@@ -126,6 +126,17 @@ class LocalAudioTrack(LocalTrack):
     def ready(self) -> bool:
         return all(sink.ready() for sink in self.sinks)
 
+    def has_sinks(self) -> bool:
+        return bool(self.sinks)
+
+    def close(self) -> None:
+        """Its handle was dropped: its streams end; a source whose handle went before it
+        stops playing once no track is left."""
+        was_closed = self.closed
+        super().close()
+        if not was_closed:
+            self.source.track_ended()
+
 
 @handles("create_audio_track")
 def on_create_audio_track(

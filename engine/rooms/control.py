@@ -60,6 +60,8 @@ class InjectedParticipant:
             self.feeder.cancel()
         if self.source is not None:
             self.source.close()
+        if self.track is not None:  # (a closed source's tracks would play silence on)
+            self.track.close()
 
     # As the view's state (RoomView.state): whichever way it leaves (removed, replaced by a
     # client taking its identity, the room closed), its microphone stops.

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 import numpy as np
 import pytest
 
+from lkemu.bindings.simulated_time import SimulatedTimeLoop
 from lkemu.engine.core import dispatch
 from lkemu.engine.core.memory import Memory
 from lkemu.engine.core.runtime import EngineRuntime
 from lkemu.engine.core.session import Session
 from lkemu.engine.media.audio_source import AudioSource
+from lkemu.engine.media.tracks import LocalAudioTrack
 from lkemu.proto import audio_frame_pb2, engine_pb2, ffi_pb2, video_frame_pb2
 
 from .conftest import (
@@ -20,6 +23,7 @@ from .conftest import (
     callback_of,
     int16_memory,
     next_event,
+    open_session,
     queued_events,
     request_of,
     run,
@@ -349,3 +353,113 @@ async def test_a_stream_rate_too_fine_for_the_resampler_is_refused_at_once(
     with pytest.raises(dispatch.RequestFailed, match="too fine for lkemu's resampler"):
         _stream(runtime, session, track, sample_rate=47_999)
     assert time.perf_counter() - started < 0.05  # refused, not designed
+
+
+# A source whose handle is dropped: native's tracks keep the WebRTC source playing.
+
+
+async def _frames_of(session: Session, stream: int, count: int) -> list[np.ndarray]:
+    """The next `count` frames of `stream`, each (samples, channels)."""
+    frames = []
+    for _ in range(count):
+        received = await next_event(session, _is_frame_of(stream))
+        info = received.event.audio_stream_event.frame_received.frame.info
+        frames.append(
+            np.frombuffer(received.blob(info.data_ptr), np.int16).reshape(-1, info.num_channels)
+        )
+    return frames
+
+
+async def test_a_closed_source_plays_its_queue_then_silence_until_its_track_goes(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    source = _source(runtime, session)
+    track = _track(runtime, session, source)
+    stream = _stream(runtime, session, track, sample_rate=16000)
+    assert not (await _capture(runtime, session, source, _ramp(4800 * 3))).HasField("error")
+    assert runtime.drop_handle(session.id, source)
+    # 300 ms queued before the drop still plays (natively too), then silence, in 10 ms
+    # frames at the stream's rate, as long as one likes.
+    frames = await _frames_of(session, stream, 150)
+    assert {frame.shape for frame in frames} == {(160, 1)}
+    sound = [bool(np.abs(frame).max() > 100) for frame in frames]
+    assert sound[:29] == [True] * 29 and not any(sound[31:])
+    assert not [e for e in queued_events(session) if e.event.audio_stream_event.HasField("eos")]
+    assert runtime.drop_handle(session.id, track)
+    await next_event(session, lambda e: e.audio_stream_event.HasField("eos"))
+    await settle()
+    assert not [e for e in queued_events(session) if e.event.HasField("audio_stream_event")]
+
+
+async def test_a_stream_on_a_track_whose_source_closed_gets_silence(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    source = _source(runtime, session, num_channels=2)
+    track = _track(runtime, session, source)
+    assert runtime.drop_handle(session.id, source)
+    stream = _stream(runtime, session, track, sample_rate=24000, num_channels=2)
+    frames = await _frames_of(session, stream, 40)
+    assert {frame.shape for frame in frames} == {(240, 2)}
+    assert not any(frame.any() for frame in frames)
+
+
+async def test_a_closed_source_without_queue_goes_quiet(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    """queue_size_ms 0: native has no player for it, so nothing plays once it is closed."""
+    source = _source(runtime, session, queue_size_ms=0)
+    track = _track(runtime, session, source)
+    stream = _stream(runtime, session, track)
+    assert runtime.drop_handle(session.id, source)
+    await settle()
+    assert not [e for e in queued_events(session) if e.event.HasField("audio_stream_event")]
+    assert runtime.drop_handle(session.id, track)
+    await next_event(session, lambda e: e.audio_stream_event.stream_handle == stream)
+
+
+def _closed_source_silence_times(clock: str, frames: int) -> list[float]:
+    """On simulated time (a loop whose clock only moves when every task waits): when, after
+    a source's handle was dropped, each of `frames` silence frames reached its session."""
+    loop = SimulatedTimeLoop()
+
+    async def scenario() -> list[float]:
+        runtime = EngineRuntime(clock=clock)
+        session = open_session(runtime)
+        track = _track(runtime, session, _source(runtime, session))
+        stream = _stream(runtime, session, track)
+        assert runtime.drop_handle(session.id, _source_of(runtime, session, track))
+        began, times = loop.time(), []
+        for _ in range(frames):
+            await next_event(session, _is_frame_of(stream))
+            times.append(round(loop.time() - began, 6))
+        assert runtime.drop_handle(session.id, track)  # the source stops with its last track
+        await asyncio.sleep(0.05)  # (simulated) for the real clock's ticker to see it
+        await runtime.shutdown()
+        return times
+
+    try:
+        return loop.run_until_complete(scenario())
+    finally:
+        loop.close()
+
+
+def _source_of(runtime: EngineRuntime, session: Session, track: int) -> int:
+    """The handle of the source a track was made from (the one _track made it from)."""
+    source = runtime.handles.get(track, LocalAudioTrack, session.id).source
+    return next(h for h, e in runtime.handles._entries.items() if e.value is source)
+
+
+def test_a_closed_sources_silence_comes_at_once_on_the_virtual_clock_then_at_native_pace() -> None:
+    times = _closed_source_silence_times("virtual", 160)
+    # As fast as it is read for 1 s of audio (100 frames)...
+    assert times[:100] == [0.0] * 100
+    # ...then never more than 1 s ahead of 10 ms per 10 ms, so a reader that never stops
+    # waits between frames instead of spinning through silence.
+    assert all(t >= (n - 100) * 0.010 - 1e-6 for n, t in enumerate(times))
+    assert times[-1] == pytest.approx(0.6, abs=0.011)
+
+
+def test_a_closed_sources_silence_comes_10_ms_per_10_ms_on_the_real_clock() -> None:
+    times = _closed_source_silence_times("real", 50)
+    gaps = np.diff(times)
+    assert np.allclose(gaps, 0.010, atol=1e-6)
