@@ -396,12 +396,12 @@ def on_e2ee(call: Call, request: e2ee_pb2.E2eeRequest) -> e2ee_pb2.E2eeResponse:
         elif which == "manager_get_frame_cryptors":
             listed = response.manager_get_frame_cryptors
             listed.SetInParent()
-            for (identity, sid), cryptor in manager.cryptors.items():
+            for (identity, sid), each in manager.cryptors.items():
                 listed.frame_cryptors.add(
                     participant_identity=identity,
                     track_sid=sid,
-                    key_index=cryptor.key_index,
-                    enabled=cryptor.enabled,
+                    key_index=each.key_index,
+                    enabled=each.enabled,
                 )
         elif which == "cryptor_set_enabled":
             asked = request.cryptor_set_enabled

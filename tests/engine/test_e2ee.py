@@ -202,7 +202,7 @@ class Publishing:
 
 def states(peer: Peer, about: str | None = None) -> list[int]:
     """The e2ee_state_changed states queued for `peer` (about one identity, or any)."""
-    found = []
+    found: list[int] = []
     for received in queued_events(peer.session):
         event = received.event
         if event.HasField("room_event") and event.room_event.HasField("e2ee_state_changed"):
