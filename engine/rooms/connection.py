@@ -63,6 +63,8 @@ def on_connect(call: Call, request: room_pb2.ConnectRequest) -> room_pb2.Connect
         def connected() -> None:
             # As the native room does once connected: the state, the speakers already
             # talking, and the tracks already there subscribed.
+            for other in already:  # whose publications are all encrypted (rooms/e2ee.py)
+                e2ee.status_changed(view, other)
             view.emit(
                 lambda e: setattr(e.connection_state_changed, "state", room_pb2.CONN_CONNECTED)
             )

@@ -31,6 +31,11 @@ frame_crypto_transformer.cc, for livekit 1.2.1):
   fails at once (DECRYPTION_FAILED, no tolerance). Disabled, it passes frames through
   as they are, which the decoder cannot read if they were encrypted. Only what decrypted
   is decoded: a subscriber hears silence and sees no frames for the rest.
+- A room tells participant_encryption_status_changed when another participant's status
+  changes: encrypted while it has publications and all of them are encrypted (before the
+  track_published or track_unpublished that changed it; at connect for those already
+  there). Native also counts its data packets (all must have been encrypted too); lkemu,
+  which sends data in the clear, judges by the tracks alone.
 - Each cryptor reports its state when it changes (NEW, then OK, MISSING_KEY,
   DECRYPTION_FAILED, KEY_RATCHETED...), to its own room as e2ee_state_changed with the
   cryptor's participant identity, if that participant is the local one or one the room
@@ -73,7 +78,7 @@ from .e2ee_keys import (
     OutsideRing,
     descends,
 )
-from .model import Member, RoomTrack, RoomView
+from .model import PUBLICATIONS_CHANGED, Member, RoomTrack, RoomView
 from .network import PACKET_MS
 
 State = e2ee_pb2.EncryptionState
@@ -110,6 +115,7 @@ class E2eeManager:
         self.provider: KeyProvider | None = None  # None: the room has no E2EE options
         self.enabled = False
         self.cryptors: dict[tuple[str, str], FrameCryptor] = {}
+        self.encrypted: dict[str, bool] = {}  # what it was told of each participant
 
     def configure(self, options: e2ee_pb2.E2eeOptions) -> None:
         kp = options.key_provider_options
@@ -162,7 +168,7 @@ class E2eeManager:
         self.view.emit(fill)
 
     def peer_left(self, identity: str) -> None:
-        pass  # its publications' cryptors go with the subscriptions
+        self.encrypted.pop(identity, None)  # its publications' cryptors go with them
 
     def closed(self) -> None:
         """The room was left: every cryptor is disabled and forgotten (manager cleanup)."""
@@ -365,6 +371,26 @@ def gate(view: RoomView, publisher: str, published: RoomTrack) -> MediaGate | No
     cryptor = manager.add_cryptor(publisher, published.sid)
     sender = published.cryptor if isinstance(published.cryptor, SenderSeal) else None
     return MediaGate(sender, cryptor)
+
+
+def status_changed(view: RoomView, member: Member) -> None:
+    """participant_encryption_status_changed when `member`'s status, as `view` sees it,
+    changes: encrypted when it has publications and all of them are encrypted."""
+    manager = view.state(E2eeManager)
+    publications = member.publications.values()
+    encrypted = bool(publications) and all(p.encryption != e2ee_pb2.NONE for p in publications)
+    if encrypted == manager.encrypted.get(member.identity, False):
+        return
+    manager.encrypted[member.identity] = encrypted
+
+    def fill(e: room_pb2.RoomEvent) -> None:
+        e.participant_encryption_status_changed.participant_identity = member.identity
+        e.participant_encryption_status_changed.is_encrypted = encrypted
+
+    view.emit(fill)
+
+
+PUBLICATIONS_CHANGED.append(status_changed)
 
 
 def _find_cryptor(manager: E2eeManager, identity: str, sid: str) -> FrameCryptor | None:

@@ -227,6 +227,7 @@ def offer(view: RoomView, publisher: Member, published: RoomTrack) -> None:
     """Tell `view` about a new publication, then subscribe it if it should receive it."""
     if publisher.visible_to(view.member):
         owned = owned_publication(view, remote_publication(view, publisher, published))
+        e2ee.status_changed(view, publisher)  # told before track_published, as native
 
         def on_published(e: room_pb2.RoomEvent) -> None:
             e.track_published.participant_identity = publisher.identity

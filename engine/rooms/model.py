@@ -431,6 +431,11 @@ def _arrive(view: RoomView, member: Member) -> None:
             other.view.emit(partial(_connected, owned))
 
 
+# What areas do when a view learns that a member's publications changed (one withdrawn),
+# before it is told track_unpublished: rooms/e2ee.py re-reads whether the member is
+# encrypted.
+PUBLICATIONS_CHANGED: list[Callable[[RoomView, Member], None]] = []
+
 # What areas do once a member's connection is up, after its connect callback (as a
 # server's join response and the core's first room events): rooms/data_tracks.py tells
 # it of the data tracks already published.
@@ -497,6 +502,8 @@ def withdraw(member: Member, sid: str) -> None:
         other.view.wanted.pop(sid, None)
         if not member.visible_to(other):
             continue
+        for changed in PUBLICATIONS_CHANGED:
+            changed(other.view, member)
 
         def unpublished(e: room_pb2.RoomEvent) -> None:
             e.track_unpublished.participant_identity = member.identity

@@ -476,3 +476,44 @@ async def test_encrypted_video_frames_do_not_reach_a_subscriber_with_a_wrong_key
     received = await next_event(subscriber.session, lambda e: e.HasField("video_stream_event"))
     assert received.event.video_stream_event.stream_handle == stream
     assert states(subscriber, "pub") == [State.OK]
+
+
+async def test_participant_encryption_status_follows_the_publications(
+    runtime: EngineRuntime,
+) -> None:
+    media = await pair(runtime, e2ee_options(), e2ee_options())
+    late = Peer(runtime, "late")
+    await connect(late, None)
+    changed = await late.event("participant_encryption_status_changed")
+    assert (changed.participant_identity, changed.is_encrypted) == ("pub", True)
+    request = request_of(
+        "unpublish_track", local_participant_handle=media.publisher.local, track_sid=media.sid
+    )
+    await media.publisher.call(request)
+    await settle()
+    kinds = [
+        (r.event.room_event.WhichOneof("message"), r.event.room_event)
+        for r in queued_events(late.session)
+        if r.event.HasField("room_event")
+    ]
+    names = [k for k, _ in kinds]
+    status = names.index("participant_encryption_status_changed")
+    assert status < names.index("track_unpublished")
+    assert kinds[status][1].participant_encryption_status_changed.is_encrypted is False
+
+
+async def test_the_status_is_told_before_track_published(runtime: EngineRuntime) -> None:
+    publisher, subscriber = Peer(runtime, "pub"), Peer(runtime, "sub")
+    await connect(publisher, e2ee_options())
+    await connect(subscriber, None)
+    await settle()
+    queued_events(subscriber.session)
+    _, track = publisher.new_track(RATE)
+    await publisher.publish(track)
+    await settle()
+    names = [
+        r.event.room_event.WhichOneof("message")
+        for r in queued_events(subscriber.session)
+        if r.event.HasField("room_event")
+    ]
+    assert names[:2] == ["participant_encryption_status_changed", "track_published"]
