@@ -596,11 +596,17 @@ class CubicInterpolator:
     def _interpolate(self, window: np.ndarray, count: int) -> np.ndarray:
         if count <= 0:
             return np.zeros((0, self.channels))
+        first_row = (self._next >> 32) - self._base + 1
+        if not self._step_fraction and not self._next & (MULT32 - 1):
+            # A whole step (48 kHz -> 16 kHz is 3): every position is a sample, x is 0 and
+            # the cubic gives that sample, so no arithmetic is needed.
+            rows = slice(first_row, first_row + count * self._step_whole, self._step_whole)
+            return window[rows].astype(np.float64)
         # Positions in two int64 parts: whole input samples and a 32-bit fraction.
         k = np.arange(count, dtype=np.int64)
         fraction = (self._next & (MULT32 - 1)) + k * self._step_fraction
         # window row r is input index r + base - 1: sample n is row n - base + 1.
-        row = (fraction >> 32) + ((self._next >> 32) - self._base + 1)
+        row = (fraction >> 32) + first_row
         if self._step_whole:
             row += k * self._step_whole
         x = (fraction & (MULT32 - 1)) * (1 / _FIXED)
