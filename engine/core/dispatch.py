@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import traceback
 
+from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError
 
 from lkemu.proto import engine_pb2, ffi_pb2
@@ -41,6 +42,7 @@ from .call import Call
 from .coverage import Row
 from .errors import FfiError, NotImplementedInLkemu
 from .memory import Memory
+from .protocol import invalid_string
 from .registry import HANDLERS, status
 from .runtime import EngineRuntime
 from .session import Session
@@ -75,6 +77,25 @@ AREAS = (
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)
 
 
+def _has_strings(descriptor: Descriptor, seen: frozenset[str] = frozenset()) -> bool:
+    for field in descriptor.fields:
+        if field.type == field.TYPE_STRING:
+            return True
+        inner = field.message_type
+        if inner is not None and inner.full_name not in seen:
+            if _has_strings(inner, seen | {descriptor.full_name}):
+                return True
+    return False
+
+
+# The kinds whose request has a string field somewhere: only those are checked for UTF-8.
+_KINDS_WITH_STRINGS = frozenset(
+    field.name
+    for field in ffi_pb2.FfiRequest.DESCRIPTOR.oneofs_by_name["message"].fields
+    if _has_strings(field.message_type)
+)
+
+
 def implemented_requests() -> list[str]:
     """Kinds with a handler, partial ones included."""
     return [name for name in REQUEST_NAMES if name in HANDLERS]
@@ -100,6 +121,12 @@ def run(call: Call, request: ffi_pb2.FfiRequest) -> tuple[str, ffi_pb2.FfiRespon
     name = request.WhichOneof("message")
     if name is None:
         raise RequestFailed("", "message is empty", engine_pb2.INVALID_REQUEST)
+    if name in _KINDS_WITH_STRINGS:
+        bad = invalid_string(getattr(request, name))
+        if bad is not None:  # refused whole, before any work, as prost refuses to decode it
+            stack = ", ".join(f'("{m}", "{f}")' for m, f in [*bad, ("FfiRequest", "message")])
+            description = f"DecodeError {{ description: InvalidString, stack: [{stack}] }}"
+            raise RequestFailed("", f"failed to decode request: {description}", engine_pb2.DECODE)
     call.name = name
     try:
         registered = HANDLERS.get(name)

@@ -26,3 +26,39 @@ def fill_required(message: M) -> M:
         elif field.is_required and not message.HasField(field.name):
             setattr(message, field.name, field.default_value)
     return message
+
+
+def invalid_string(message: Message) -> list[tuple[str, str]] | None:
+    """Where a string field of `message` holds bytes that are not UTF-8: the (message type,
+    field) path, innermost first, as prost's DecodeError stack lists it; None if there is
+    none. Prost refuses such a request as a whole, at decode; Python's protobuf (upb) takes
+    it and hands the field out as `bytes` instead of `str`, to fail wherever it is used."""
+    for field, value in message.ListFields():
+        inner_messages: list[Message] = []
+        if field.message_type is None:
+            if field.type == field.TYPE_STRING and (
+                any(isinstance(item, bytes) for item in value)
+                if field.is_repeated
+                else isinstance(value, bytes)
+            ):
+                return [(message.DESCRIPTOR.name, field.name)]
+            continue
+        if field.message_type.GetOptions().map_entry:
+            try:  # a map's keys are decoded as it is read: a bad one raises
+                entries = list(value.items())
+            except UnicodeDecodeError:
+                return [(message.DESCRIPTOR.name, field.name)]
+            for key, item in entries:
+                if isinstance(key, bytes) or isinstance(item, bytes):
+                    return [(message.DESCRIPTOR.name, field.name)]
+                if isinstance(item, Message):
+                    inner_messages.append(item)
+        elif field.is_repeated:
+            inner_messages = list(value)
+        else:
+            inner_messages = [value]
+        for inner in inner_messages:
+            path = invalid_string(inner)
+            if path is not None:
+                return [*path, (message.DESCRIPTOR.name, field.name)]
+    return None

@@ -1,0 +1,74 @@
+"""What the fuzzer (tools/fuzz) found in the engine, each fixed and kept here as a test:
+the request (or the state) that made the engine fail itself, and what it answers now.
+(Its shrunk requests are also replayed from tests/fuzz_corpus by tests/test_fuzz.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+import numpy as np
+import pytest
+
+from lkemu.engine.core import dispatch
+from lkemu.engine.core.memory import Memory
+from lkemu.engine.core.runtime import EngineRuntime
+from lkemu.engine.core.session import Session
+from lkemu.engine.rooms.tokens import MAX_TOKEN_BYTES, KeyPair, TokenError, verify
+from lkemu.proto import audio_frame_pb2, engine_pb2, ffi_pb2, track_pb2, video_frame_pb2
+
+from .conftest import (
+    INPUT_ADDRESS,
+    call_async,
+    int16_memory,
+    next_event,
+    open_session,
+    request_of,
+    room_event,
+    run,
+    token,
+)
+
+
+def _execute(runtime: EngineRuntime, session: Session, payload: bytes) -> engine_pb2.FfiReply:
+    return dispatch.execute(runtime, session, engine_pb2.FfiCall(request=payload))
+
+
+@pytest.mark.parametrize(
+    ("request_of_kind", "stack"),
+    [
+        (
+            lambda: request_of("create_video_track", name="XX", source_handle=1),
+            '[("CreateVideoTrackRequest", "name"), ("FfiRequest", "message")]',
+        ),
+        (
+            lambda: request_of("publish_data", destination_sids=["XX"]),
+            '[("PublishDataRequest", "destination_sids"), ("FfiRequest", "message")]',
+        ),
+        (
+            lambda: request_of("set_local_attributes", attributes=[{"key": "XX", "value": "v"}]),
+            '[("AttributesEntry", "key"), ("SetLocalAttributesRequest", "attributes"), '
+            '("FfiRequest", "message")]',
+        ),
+        (
+            lambda: request_of("send_stream_header", header={"attributes": {"k": "XX"}}),
+            '[("Header", "attributes"), ("SendStreamHeaderRequest", "header"), '
+            '("FfiRequest", "message")]',
+        ),
+    ],
+)
+async def test_a_string_that_is_not_utf8_fails_to_decode_as_native(
+    runtime: EngineRuntime, session: Session, request_of_kind: object, stack: str
+) -> None:
+    """Python's protobuf took such a string (as bytes) and the handler failed on it
+    (INTERNAL: UnicodeDecodeError); prost refuses the request at decode. The texts are
+    native's, measured on livekit 1.2.1."""
+    assert callable(request_of_kind)
+    payload = request_of_kind().SerializePartialToString().replace(b"XX", b"\xff\xfe")
+    reply = _execute(runtime, session, payload)
+    assert reply.handle == 0 and reply.error_kind == engine_pb2.DECODE
+    assert reply.error == (
+        f"failed to decode request: DecodeError {{ description: InvalidString, stack: {stack} }}"
+    )
+
+
