@@ -42,7 +42,7 @@ from .call import Call
 from .coverage import Row
 from .errors import FfiError, NotImplementedInLkemu
 from .memory import Memory
-from .protocol import invalid_string
+from .protocol import encode, invalid_string
 from .registry import HANDLERS, status
 from .runtime import EngineRuntime
 from .session import Session
@@ -161,7 +161,7 @@ def execute(
         return _fail(session, failed.name, failed.message, failed.kind)
     return engine_pb2.FfiReply(
         handle=runtime.handles.next_id(),
-        response=response.SerializeToString(),
+        response=encode(response),
         outputs=memory.outputs,
         request_name=name,
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from google.protobuf.message import Message
+from google.protobuf.message import EncodeError, Message
 
 M = TypeVar("M", bound=Message)
 
@@ -26,6 +26,17 @@ def fill_required(message: M) -> M:
         elif field.is_required and not message.HasField(field.name):
             setattr(message, field.name, field.default_value)
     return message
+
+
+def encode(message: Message) -> bytes:
+    """A message's bytes, with every required field written as prost writes it: a message
+    built from a client's partial request (a transcription's segments, say) gets the zero
+    values it left out, where SerializeToString would raise. The common case costs nothing
+    more: only a message that fails to encode is filled."""
+    try:
+        return message.SerializeToString()
+    except EncodeError:
+        return fill_required(message).SerializeToString()
 
 
 def invalid_string(message: Message) -> list[tuple[str, str]] | None:

@@ -16,6 +16,7 @@ from lkemu.proto import engine_pb2, ffi_pb2
 
 from ..wire import shared_blobs
 from .memory import Buffer
+from .protocol import encode
 
 _SHARED_NAMES_CHECK = 64
 TOKEN_BYTES = 16
@@ -91,7 +92,7 @@ class Session:
         if self.closed or (self.disposed and not force):
             return
         self.events.put_nowait(
-            engine_pb2.EngineEvent(event=event.SerializeToString(), outputs=outputs)
+            engine_pb2.EngineEvent(event=encode(event), outputs=outputs)
         )
 
     def log(self, level: int, message: str, target: str = "lkemu") -> None:

@@ -72,3 +72,24 @@ async def test_a_string_that_is_not_utf8_fails_to_decode_as_native(
     )
 
 
+async def test_a_transcription_with_segments_missing_fields_reaches_the_room(
+    runtime: EngineRuntime,
+) -> None:
+    """The event copied the request's partial segments and could not be encoded (INTERNAL:
+    EncodeError); native sends the fields left out as their zero values."""
+    sessions, locals_ = [], []
+    for identity in ("speaker", "listener"):
+        session = open_session(runtime)
+        connect = request_of("connect", url="ws://lkemu", token=token(identity, "fuzz-room"))
+        done = await call_async(runtime, session, connect)
+        sessions.append(session)
+        locals_.append(done.result.local_participant.handle.id)
+    publish = request_of("publish_transcription", local_participant_handle=locals_[0])
+    publish.publish_transcription.segments.add(id="s1")  # no text, times, final, language
+    done = await call_async(runtime, sessions[0], publish)
+    assert not done.HasField("error"), done.error
+    received = await next_event(sessions[1], room_event("transcription_received"))
+    (segment,) = received.event.room_event.transcription_received.segments
+    assert (segment.id, segment.text, segment.final, segment.start_time) == ("s1", "", False, 0)
+
+
