@@ -235,6 +235,11 @@ def on_new_sox_resampler(
             f"lkemu resamples rates up to {MAX_SAMPLE_RATE} Hz, got {rates[0]} -> {rates[1]}"
         )
         return response
+    if any(0 < rate < 1 for rate in rates):
+        # lkemu resamples whole rates: one that rounds to 0 Hz would divide by zero. (Native
+        # takes 0.5 Hz -> 44.1 kHz: 84 MB out of a 10 ms push; 44.1 kHz -> 5e-324 Hz kills it.)
+        response.error = f"lkemu resamples rates from 1 Hz, got {rates[0]} -> {rates[1]}"
+        return response
     if request.num_channels > MAX_CHANNELS:
         response.error = (
             f"lkemu resamples up to {MAX_CHANNELS} channels, got {request.num_channels}"

@@ -93,3 +93,17 @@ async def test_a_transcription_with_segments_missing_fields_reaches_the_room(
     assert (segment.id, segment.text, segment.final, segment.start_time) == ("s1", "", False, 0)
 
 
+@pytest.mark.parametrize("rates", [(0.5, 44100.0), (44100.0, 5e-324), (1e-9, 253127.8)])
+async def test_a_sox_rate_below_1_hz_is_refused(
+    runtime: EngineRuntime, session: Session, rates: tuple[float, float]
+) -> None:
+    """It rounded to 0 Hz and divided by zero (INTERNAL: ValueError, OverflowError,
+    ZeroDivisionError). Native takes 0.5 -> 44100 (84 MB out of a 10 ms push) and dies on
+    44100 -> 5e-324."""
+    request = request_of("new_sox_resampler", input_rate=rates[0], output_rate=rates[1],
+                         num_channels=1)  # fmt: skip
+    response = run(runtime, session, request)
+    assert not response.HasField("resampler")
+    assert response.error == f"lkemu resamples rates from 1 Hz, got {rates[0]} -> {rates[1]}"
+
+
