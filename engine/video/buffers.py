@@ -20,6 +20,8 @@ def read_image(memory: Memory, info: video_frame_pb2.VideoBufferInfo) -> VideoIm
     if kind in PACKED_CHANNELS:
         channels = PACKED_CHANNELS[kind]
         stride = info.stride or width * channels
+        if stride < width * channels:  # rows would overlap: refused, as a planar stride is
+            raise InvalidRequest(f"stride {stride} < {width * channels} bytes (a row)")
         raw = np.frombuffer(memory.read(info.data_ptr, stride * height), dtype=np.uint8)
         pixels = raw.reshape(height, stride)[:, : width * channels].reshape(height, width, channels)
         return VideoImage(kind, width, height, pixels=pixels)

@@ -107,3 +107,20 @@ async def test_a_sox_rate_below_1_hz_is_refused(
     assert response.error == f"lkemu resamples rates from 1 Hz, got {rates[0]} -> {rates[1]}"
 
 
+async def test_a_packed_stride_shorter_than_a_row_is_refused(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    """Rows that would overlap failed to reshape (INTERNAL: ValueError)."""
+    source = run(runtime, session, request_of(
+        "new_video_source", type=video_frame_pb2.VIDEO_SOURCE_NATIVE,
+        resolution={"width": 960, "height": 2},
+    )).source.handle.id  # fmt: skip
+    capture = request_of("capture_video_frame", source_handle=source, timestamp_us=0, rotation=0)
+    buffer = capture.capture_video_frame.buffer
+    buffer.type, buffer.width, buffer.height = video_frame_pb2.RGB24, 960, 2
+    buffer.data_ptr, buffer.stride = INPUT_ADDRESS, 1
+    memory = Memory(inputs=[engine_pb2.Blob(address=INPUT_ADDRESS, data=bytes(2))])
+    with pytest.raises(dispatch.RequestFailed, match=r"stride 1 < 2880 bytes \(a row\)"):
+        run(runtime, session, capture, memory)
+
+
