@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from lkemu.proto import audio_frame_pb2, ffi_pb2, video_frame_pb2
+from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2, video_frame_pb2
 
 from ..core.call import Call, field_or
 from ..core.errors import FfiError, InvalidRequest
@@ -30,8 +30,9 @@ from .model import LocalParticipant, RemoteParticipant, RoomView
 class ParticipantFeed:
     """Stands as the track of a stream, and as a sink on whichever real track it follows."""
 
-    def __init__(self, view: RoomView, identity: str, source: int) -> None:
+    def __init__(self, view: RoomView, identity: str, source: int, kind: int) -> None:
         self.view, self.identity, self.track_source = view, identity, source
+        self.kind = kind  # the kind of track its stream plays (TrackKind)
         self.room_handle: int | None = view.handle
         self.current: Track | None = None
         self.sinks: list[MediaSink] = []
@@ -44,7 +45,9 @@ class ParticipantFeed:
         return self.current.source if self.current is not None else IdleSource()
 
     def attach(self, track: Track) -> None:
-        if self.finished:
+        # A track of the other kind (a video stream asked for the microphone's source) is
+        # never played: its samples are not frames.
+        if self.finished or track.kind != self.kind:
             return
         self._detach()
         self.current = track
@@ -94,9 +97,11 @@ class ParticipantFeed:
         self.current = None  # that track is over: wait for the participant's next one
 
 
-def _follow(call: Call, participant_handle: int, source: int) -> ParticipantFeed | None:
-    """A feed following the participant's track of `source`, or None (logged) if the
-    handle names no participant."""
+def _follow(
+    call: Call, participant_handle: int, source: int, kind: int
+) -> ParticipantFeed | None:
+    """A feed following the participant's track of `source` (of this kind), or None
+    (logged) if the handle names no participant."""
     participant: LocalParticipant | RemoteParticipant
     try:
         participant = call.get(participant_handle, LocalParticipant)
@@ -109,7 +114,7 @@ def _follow(call: Call, participant_handle: int, source: int) -> ParticipantFeed
             return None
     view: RoomView = participant.view
     identity = participant.identity
-    feed = ParticipantFeed(view, identity, source)
+    feed = ParticipantFeed(view, identity, source, kind)
     if view.connected_member is None:
         return feed
     view.followers.append(feed)
@@ -146,7 +151,7 @@ def on_audio_stream_from_participant(
 ) -> audio_frame_pb2.AudioStreamFromParticipantResponse:
     stream = new_stream(call, _Nothing(), request)  # bad type or format: refused first
     rate, channels = stream.sample_rate, stream.num_channels
-    feed = _follow(call, request.participant_handle, request.track_source)
+    feed = _follow(call, request.participant_handle, request.track_source, track_pb2.KIND_AUDIO)
     if feed is not None:
         stream.track = feed
         stream.filter = filter_for_participant_stream(call, request, rate, channels)
@@ -165,7 +170,7 @@ def on_video_stream_from_participant(
     if request.type != video_frame_pb2.VIDEO_STREAM_NATIVE:
         raise InvalidRequest("unsupported video stream type")
     fmt = field_or(request, "format", None)
-    feed = _follow(call, request.participant_handle, request.track_source)
+    feed = _follow(call, request.participant_handle, request.track_source, track_pb2.KIND_VIDEO)
     track: SinkHost = feed if feed is not None else _Nothing()
     stream = VideoStream(call.runtime, call.session, track, fmt)
     owned = call.own(stream)

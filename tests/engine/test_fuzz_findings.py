@@ -124,3 +124,47 @@ async def test_a_packed_stride_shorter_than_a_row_is_refused(
         run(runtime, session, capture, memory)
 
 
+async def test_a_video_stream_on_a_participants_microphone_plays_nothing(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The stream was given the audio track's samples as frames (INTERNAL: 'VideoStream'
+    object has no attribute 'on_audio', every 10 ms in the real clock's listener)."""
+    caplog.set_level(logging.ERROR, logger="lkemu.engine")
+    runtime = EngineRuntime(clock="real")
+    try:
+        session = open_session(runtime)
+        done = await call_async(runtime, session, request_of(
+            "connect", url="ws://lkemu", token=token("me", "fuzz-kinds")))  # fmt: skip
+        local = done.result.local_participant.handle.id
+        source = run(runtime, session, request_of(
+            "new_audio_source", type=audio_frame_pb2.AUDIO_SOURCE_NATIVE, sample_rate=48000,
+            num_channels=1, options={"echo_cancellation": False, "noise_suppression": False,
+                                     "auto_gain_control": False},
+        )).source.handle.id  # fmt: skip
+        track = run(runtime, session, request_of(
+            "create_audio_track", name="mic", source_handle=source)).track.handle.id  # fmt: skip
+        await call_async(runtime, session, request_of(
+            "publish_track", local_participant_handle=local, track_handle=track,
+            options={"source": track_pb2.SOURCE_MICROPHONE}))  # fmt: skip
+        stream = run(runtime, session, request_of(
+            "video_stream_from_participant", participant_handle=local,
+            type=video_frame_pb2.VIDEO_STREAM_NATIVE, track_source=track_pb2.SOURCE_MICROPHONE,
+        )).stream.handle.id  # fmt: skip
+        await asyncio.sleep(0.1)  # ten ticks of the real clock: 10 ms of silence each
+        frames = [e for e in _drain(session) if e.WhichOneof("message") == "video_stream_event"
+                  and e.video_stream_event.stream_handle == stream]  # fmt: skip
+    finally:
+        await runtime.shutdown()
+    assert not any(e.video_stream_event.HasField("frame_received") for e in frames)
+    assert not [r.getMessage() for r in caplog.records], "the engine failed itself"
+
+
+def _drain(session: Session) -> list[ffi_pb2.FfiEvent]:
+    events = []
+    while not session.events.empty():
+        raw = session.events.get_nowait()
+        if raw is not None:
+            events.append(ffi_pb2.FfiEvent.FromString(raw.event))
+    return events
+
+
