@@ -125,8 +125,8 @@ class AudioSource:
         self._ensure_player()
 
     def _ensure_player(self) -> None:
-        if self._player is not None or not self.capacity or self._ticking:
-            return
+        if self._player is not None or not self.capacity or self._ticking or not self.chunk:
+            return  # (below 100 Hz there is no 10 ms frame to play: see _check_format)
         if self.clock.virtual:
             self._player = asyncio.get_running_loop().create_task(self._play_forever())
         else:
@@ -288,6 +288,13 @@ def on_capture_audio_frame(
 def _check_format(source: AudioSource, buffer: audio_frame_pb2.AudioFrameBufferInfo) -> None:
     if buffer.sample_rate != source.sample_rate or buffer.num_channels != source.num_channels:
         raise Refused(_RTC_ERROR.format("sample_rate and num_channels don't match"))
+    if not source.chunk and buffer.samples_per_channel:
+        # Native takes the frame and never completes the capture (measured at 50 and 99 Hz):
+        # lkemu answers, with why.
+        raise Refused(
+            f"lkemu: a source at {source.sample_rate} Hz has no 10 ms frame to play; "
+            "native never completes this capture"
+        )
     if source.capacity == 0 and buffer.samples_per_channel != source.chunk:
         raise Refused(
             _RTC_ERROR.format(

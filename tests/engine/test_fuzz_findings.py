@@ -168,3 +168,34 @@ def _drain(session: Session) -> list[ffi_pb2.FfiEvent]:
     return events
 
 
+@pytest.mark.parametrize("rate", [1, 50, 99])
+async def test_a_source_below_100_hz_answers_a_capture_and_plays_nothing(
+    rate: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Its 10 ms chunk is 0 frames: the real clock's tick failed every 10 ms (INTERNAL:
+    'need at least one array to concatenate'). Native never completes a capture into it
+    (measured at 50 and 99 Hz); lkemu answers, with why."""
+    caplog.set_level(logging.ERROR, logger="lkemu.engine")
+    runtime = EngineRuntime(clock="real")
+    try:
+        session = open_session(runtime)
+        source = run(runtime, session, request_of(
+            "new_audio_source", type=audio_frame_pb2.AUDIO_SOURCE_NATIVE, sample_rate=rate,
+            num_channels=1, queue_size_ms=1000, options={"echo_cancellation": False,
+            "noise_suppression": False, "auto_gain_control": False},
+        )).source.handle.id  # fmt: skip
+        capture = request_of("capture_audio_frame", source_handle=source)
+        buffer = capture.capture_audio_frame.buffer
+        buffer.data_ptr, buffer.num_channels, buffer.sample_rate = INPUT_ADDRESS, 1, rate
+        buffer.samples_per_channel = rate
+        done = await call_async(runtime, session, capture, int16_memory(np.ones(rate)))
+        assert done.error == (
+            f"lkemu: a source at {rate} Hz has no 10 ms frame to play; native never completes "
+            "this capture"
+        )
+        await asyncio.sleep(0.05)  # five ticks of the real clock
+    finally:
+        await runtime.shutdown()
+    assert not [r for r in caplog.records if "listener failed" in r.getMessage()]
+
+
