@@ -199,3 +199,9 @@ async def test_a_source_below_100_hz_answers_a_capture_and_plays_nothing(
     assert not [r for r in caplog.records if "listener failed" in r.getMessage()]
 
 
+def test_a_token_past_lkemus_limit_is_refused_at_once() -> None:
+    """PyJWT read a 1.3 MB token for ~120 ms on the engine's loop (a fuzzed connect's
+    metadata claim), delaying every other client as long."""
+    huge = "a." + "b" * MAX_TOKEN_BYTES + ".c"
+    with pytest.raises(TokenError, match=f"access token of {len(huge)} bytes: lkemu accepts"):
+        verify(huge, KeyPair("devkey", "secret"))
