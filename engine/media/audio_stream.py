@@ -219,7 +219,10 @@ def on_new_audio_stream(
         raise InvalidRequest(f"sample_rate {rate} Hz from this track's {source_rate} Hz: "
                              "the rates' ratio is too fine for lkemu's resampler")  # fmt: skip
     if wanted_filter is not None:
-        stream.filter = AudioFilter(*wanted_filter, rate, channels)
+        try:
+            stream.filter = AudioFilter(*wanted_filter, rate, channels)
+        except ValueError as error:  # a rate or layout the filter does not run at
+            raise InvalidRequest(f"failed to initialize the audio filter: {error}") from None
     owned = call.own(stream)
     stream.start(owned.id)
     response = audio_frame_pb2.NewAudioStreamResponse()

@@ -205,3 +205,38 @@ def test_a_token_past_lkemus_limit_is_refused_at_once() -> None:
     huge = "a." + "b" * MAX_TOKEN_BYTES + ".c"
     with pytest.raises(TokenError, match=f"access token of {len(huge)} bytes: lkemu accepts"):
         verify(huge, KeyPair("devkey", "secret"))
+
+
+async def test_a_filter_that_cannot_run_at_the_streams_rate_is_refused(
+    runtime: EngineRuntime, tmp_path: pytest.TempPathFactory
+) -> None:
+    """The noise filter refused 1 Hz by raising (INTERNAL ValueError 'unsupported sample
+    rate 1' in new_audio_stream): the request is refused, saying why."""
+    sessions, locals_ = [], []
+    for identity in ("talker", "listener"):
+        session = open_session(runtime)
+        connect = request_of("connect", url="ws://lkemu", token=token(identity, "fuzz-filter"),
+                             options={"auto_subscribe": True})  # fmt: skip
+        done = await call_async(runtime, session, connect)
+        sessions.append(session)
+        locals_.append(done.result.local_participant.handle.id)
+    source = run(runtime, sessions[0], request_of(
+        "new_audio_source", type=audio_frame_pb2.AUDIO_SOURCE_NATIVE, sample_rate=48000,
+        num_channels=1, options={"echo_cancellation": False, "noise_suppression": False,
+                                 "auto_gain_control": False},
+    )).source.handle.id  # fmt: skip
+    track = run(runtime, sessions[0], request_of(
+        "create_audio_track", name="mic", source_handle=source)).track.handle.id  # fmt: skip
+    await call_async(runtime, sessions[0], request_of(
+        "publish_track", local_participant_handle=locals_[0], track_handle=track,
+        options={"source": track_pb2.SOURCE_MICROPHONE}))  # fmt: skip
+    subscribed = await next_event(sessions[1], room_event("track_subscribed"))
+    remote = subscribed.event.room_event.track_subscribed.track.handle.id
+    plugin = str(tmp_path)  # any path that exists registers the module (no library is loaded)
+    run(runtime, sessions[1], request_of("load_audio_filter_plugin", plugin_path=plugin,
+                                         module_id="fuzz-filter"))  # fmt: skip
+    stream = request_of("new_audio_stream", track_handle=remote, sample_rate=1, num_channels=1,
+                        type=audio_frame_pb2.AUDIO_STREAM_NATIVE,
+                        audio_filter_module_id="fuzz-filter", audio_filter_options="{}")  # fmt: skip
+    with pytest.raises(dispatch.RequestFailed, match="failed to initialize the audio filter: "):
+        run(runtime, sessions[1], stream)
