@@ -38,20 +38,26 @@ async def _sessions(scenario: Any, count: int) -> dict[str, Any]:
     results = await asyncio.gather(
         *(scenario.converse(scenario.SCRIPT) for _ in range(count)), return_exceptions=True
     )
-    failures = [repr(r) for r in results if isinstance(r, BaseException)]
+    errors = [repr(r) for r in results if isinstance(r, BaseException)]
     done = [r for r in results if not isinstance(r, BaseException)]
-    latencies, duration = done[0] if done else ([], 0.0)
+    failed_checks: dict[str, int] = {}
+    for conversation in done:
+        for name in conversation.failed():
+            failed_checks[name] = failed_checks.get(name, 0) + 1
+    first = done[0] if done else None
     loop = asyncio.get_running_loop()
     return {
-        "idle_jumps": getattr(loop, "jumps", None),
         "sessions": count,
-        "complete": len(done),
-        "failures": failures[:3],
-        "conversation_s": round(duration, 3),
+        "complete": sum(1 for c in done if not c.failed()),
+        "errors": errors[:3],
+        "failed_checks": failed_checks,
+        "first_failures": {k: repr(v) for k, v in (first.failed() if first else {}).items()},
+        "idle_jumps": getattr(loop, "jumps", None),
+        "conversation_s": round(first.duration, 3) if first else 0.0,
         "turns": [
             {"response": t.response, "transcript": t.transcript, "llm_ttft": t.llm_ttft,
              "tts_ttfb": t.tts_ttfb}
-            for t in latencies
+            for t in (first.latencies if first else [])
         ],
     }  # fmt: skip
 

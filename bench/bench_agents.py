@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +71,9 @@ def test_conversation(benchmark, clock: str) -> None:  # type: ignore[no-untyped
                 f"  turn {index}: response {turn['response']:.3f} s, "
                 f"transcript {turn['transcript']:.4f} s"
             )
-    if result["failures"]:
-        print(f"  failures: {result['failures']}", file=sys.stderr)
+    if result["errors"] or result["failed_checks"]:
+        print(f"  errors: {result['errors']}; failed checks (sessions): "
+              f"{result['failed_checks']}; first: {result['first_failures']}")  # fmt: skip
 
 
 @pytest.mark.parametrize("sessions", [1, 5, 10, 20])
@@ -87,5 +87,6 @@ def test_concurrent_conversations_real_clock(benchmark, sessions: int) -> None: 
     benchmark.pedantic(once, rounds=1)
     benchmark.extra_info.update(result)
     print(f"\n{_report(f'{sessions} at once', result)}")
-    if result["failures"]:
-        print(f"  failures: {result['failures']}", file=sys.stderr)
+    if result["errors"] or result["failed_checks"]:
+        print(f"  errors: {result['errors']}; failed checks (sessions): "
+              f"{result['failed_checks']}; first: {result['first_failures']}")  # fmt: skip

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import os
 
+import numpy as np
 import pytest
 from livekit.agents import Agent, room_io
 
@@ -47,8 +48,21 @@ UTTERANCES_S = (3.0, 2.0, 2.5)
 PAUSE_S = 1.0  # after the agent's answer, before the user speaks again
 
 
-async def converse(script: Script) -> tuple[list[TurnLatency], float]:
-    """One conversation; its per-turn latencies and how long it took on the loop's clock."""
+@dataclasses.dataclass
+class Conversation:
+    """One conversation: per-turn latencies, its length on the loop's clock, and each check
+    of what was heard and said (name -> (passed, what was measured))."""
+
+    latencies: list[TurnLatency]
+    duration: float
+    checks: dict[str, tuple[bool, object]]
+
+    def failed(self) -> dict[str, object]:
+        return {name: measured for name, (passed, measured) in self.checks.items() if not passed}
+
+
+async def converse(script: Script) -> Conversation:
+    """The conversation, with `script`'s models (the same turns as SCRIPT)."""
     options = room_io.RoomOptions(
         participant_identity="user",
         audio_input=room_io.AudioInputOptions(sample_rate=16000),
@@ -66,26 +80,43 @@ async def converse(script: Script) -> tuple[list[TurnLatency], float]:
             assert len(room.stt.heard) == index + 1
         duration = loop.time() - began
 
+        checks: dict[str, tuple[bool, object]] = {}
         # The agent heard every utterance through a 16 kHz AudioStream, as said.
-        assert room.stt.sample_rates == {16000}
-        assert [heard.transcript for heard in room.stt.heard] == [t.user for t in SCRIPT.turns]
-        for heard, seconds in zip(room.stt.heard, UTTERANCES_S, strict=True):
-            measured = heard.utterance.end - heard.utterance.start
-            assert abs(measured - seconds) <= INPUT_FRAME_S + 1e-9, (measured, seconds)
-        # The user heard all the agent said: every synthesized second, to the 10 ms block.
-        spoken = sum(synthesis.seconds for synthesis in room.tts.syntheses)
-        assert all(synthesis.finished for synthesis in room.tts.syntheses)
-        heard_voiced = user.agent_audio.voiced_seconds
-        assert abs(heard_voiced - spoken) <= 2 * TICK_S * len(room.tts.syntheses), (
-            heard_voiced,
-            spoken,
+        checks["stt at 16 kHz"] = (room.stt.sample_rates == {16000}, room.stt.sample_rates)
+        heard = [h.transcript for h in room.stt.heard]
+        checks["stt heard each turn"] = (heard == [t.user for t in SCRIPT.turns], heard)
+        lengths = [h.utterance.end - h.utterance.start for h in room.stt.heard]
+        checks["utterance lengths"] = (
+            len(lengths) == len(UTTERANCES_S)
+            and all(
+                abs(m - s) <= INPUT_FRAME_S + 1e-9
+                for m, s in zip(lengths, UTTERANCES_S, strict=True)
+            ),
+            lengths,
         )
-        assert user.agent_audio.samples == len(user.agent_audio.pcm())
-        assert user.agent_audio.samples % (user.sample_rate // 100) == 0  # whole 10 ms frames
+        # The user heard all the agent said: every synthesized second, to the 10 ms block,
+        # and all its energy (a frame lost or repeated on the way would change it).
+        syntheses = room.tts.syntheses
+        spoken = sum(synthesis.seconds for synthesis in syntheses)
+        checks["tts finished"] = (all(s.finished for s in syntheses), len(syntheses))
+        voiced = user.agent_audio.voiced_seconds
+        checks["heard every second"] = (
+            abs(voiced - spoken) <= 2 * TICK_S * len(syntheses),
+            (voiced, spoken),
+        )
+        pcm = user.agent_audio.pcm().astype(np.float64) / 32768.0
+        heard_energy = float(np.sum(pcm**2)) / user.sample_rate
+        amplitude = room.tts.amplitude
+        spoken_energy = spoken * amplitude**2 / 2  # a sine's mean square, times its seconds
+        ratio = heard_energy / spoken_energy if spoken_energy else 0.0
+        checks["heard all the energy"] = (abs(ratio - 1.0) <= 0.02, round(ratio, 4))
+        frame = user.sample_rate // 100
+        checks["whole 10 ms frames"] = (user.agent_audio.samples % frame == 0, frame)
         # Its words reached the user's lk.transcription handler, as it said them.
-        assert user.transcripts() == [turn.agent for turn in SCRIPT.turns]
-        assert room.refused == []
-        return room.latencies(), duration
+        said = user.transcripts()
+        checks["transcripts"] = (said == [turn.agent for turn in SCRIPT.turns], said)
+        checks["nothing refused"] = (room.refused == [], room.refused)
+        return Conversation(room.latencies(), duration, checks)
 
 
 @pytest.mark.asyncio
@@ -96,7 +127,9 @@ async def converse(script: Script) -> tuple[list[TurnLatency], float]:
 )
 async def test_a_thirty_second_conversation_on_simulated_time() -> None:
     runs = [await converse(SCRIPT) for _ in range(5)]
-    latencies, duration = runs[0]
+    for run in runs:
+        assert not run.failed(), run.failed()
+    latencies, duration = runs[0].latencies, runs[0].duration
     assert duration >= 25.0, duration  # a 30-second conversation, on its own clock
     for turn in latencies:
         # The fakes' scripted delays, exactly (simulated time waits them to the float).
@@ -110,13 +143,15 @@ async def test_a_thirty_second_conversation_on_simulated_time() -> None:
     # The same timeline every run. (The runs share one loop whose clock goes on, so floats
     # differ in their last bits, and text packets' sizes, hence their 10 Mbit/s transfer
     # times, by a few bytes: compared to 0.1 ms.)
-    for other, other_duration in runs[1:]:
-        assert [t.rounded(4) for t in other] == [t.rounded(4) for t in latencies]
-        assert round(other_duration, 4) == round(duration, 4)
+    for other in runs[1:]:
+        assert [t.rounded(4) for t in other.latencies] == [t.rounded(4) for t in latencies]
+        assert round(other.duration, 4) == round(duration, 4)
 
     # Slower models, same conversation: each reply comes later by exactly what was added.
     slower = dataclasses.replace(SCRIPT, llm_delay=0.85, tts_delay=0.40)
-    slower_latencies, _ = await converse(slower)
+    slower_run = await converse(slower)
+    assert not slower_run.failed(), slower_run.failed()
+    slower_latencies = slower_run.latencies
     added = (slower.llm_delay - SCRIPT.llm_delay) + (slower.tts_delay - SCRIPT.tts_delay)
     for fast, slow in zip(latencies, slower_latencies, strict=True):
         assert fast.response is not None and slow.response is not None
