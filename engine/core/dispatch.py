@@ -20,6 +20,7 @@ from ..media import (
     audio_filter,
     audio_source,
     audio_stream,
+    capture,
     tracks,
     video_source,
     video_stream,
@@ -72,6 +73,7 @@ AREAS = (
     data_streams,
     data_tracks,
     e2ee,
+    capture,
 )
 
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)
