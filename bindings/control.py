@@ -295,6 +295,36 @@ class EngineControl:
         )
         self._call("InjectRequestFault", request)
 
+    def fail_capture(self, capture_handle: int = 0, kind: int = 0, message: str = "") -> int:
+        """Make a running capture source (0: every one) end with an error of `kind`
+        (lkemu.ffi.CaptureErrorKind: 0 source, 1 rtc, 2 panicked); how many will."""
+        request = engine_pb2.FailCaptureRequest(
+            capture_handle=capture_handle, kind=kind, message=message
+        )
+        return int(self._call("FailCapture", request).failed)
+
+    # Platform audio's virtual devices.
+
+    def set_audio_devices(
+        self,
+        recording: list[engine_pb2.VirtualAudioDevice] | None = None,
+        playout: list[engine_pb2.VirtualAudioDevice] | None = None,
+        *,
+        unavailable: bool = False,
+    ) -> engine_pb2.SetAudioDevicesReply:
+        """Replace the engine's virtual audio devices (microphones that play a WAV file or
+        a generated signal, speakers that keep what they play); `unavailable`: no audio
+        subsystem at all. The reply lists their GUIDs by index."""
+        request = engine_pb2.SetAudioDevicesRequest(
+            recording=recording or [], playout=playout or [], unavailable=unavailable
+        )
+        return self._call("SetAudioDevices", request)
+
+    def playout_audio(self, device_id: str, *, clear: bool = False) -> bytes:
+        """What a virtual speaker played, as a WAV file's bytes (`clear`: forget it)."""
+        request = engine_pb2.GetPlayoutAudioRequest(device_id=device_id, clear=clear)
+        return bytes(self._call("GetPlayoutAudio", request).wav)
+
     def close(self) -> None:
         if self._owns_channel:
             self._channel.close()

@@ -585,3 +585,75 @@ class SetDataBandwidthRequest(_message.Message):
 class SetDataBandwidthReply(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
+
+class VirtualAudioDevice(_message.Message):
+    __slots__ = ("name", "id", "wav", "signal", "loop", "start_immediately", "wav_path", "sample_rate", "num_channels")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    WAV_FIELD_NUMBER: _ClassVar[int]
+    SIGNAL_FIELD_NUMBER: _ClassVar[int]
+    LOOP_FIELD_NUMBER: _ClassVar[int]
+    START_IMMEDIATELY_FIELD_NUMBER: _ClassVar[int]
+    WAV_PATH_FIELD_NUMBER: _ClassVar[int]
+    SAMPLE_RATE_FIELD_NUMBER: _ClassVar[int]
+    NUM_CHANNELS_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    id: str
+    wav: bytes
+    signal: GeneratedSignal
+    loop: bool
+    start_immediately: bool
+    wav_path: str
+    sample_rate: int
+    num_channels: int
+    def __init__(self, name: _Optional[str] = ..., id: _Optional[str] = ..., wav: _Optional[bytes] = ..., signal: _Optional[_Union[GeneratedSignal, _Mapping]] = ..., loop: _Optional[bool] = ..., start_immediately: _Optional[bool] = ..., wav_path: _Optional[str] = ..., sample_rate: _Optional[int] = ..., num_channels: _Optional[int] = ...) -> None: ...
+
+class SetAudioDevicesRequest(_message.Message):
+    __slots__ = ("recording", "playout", "unavailable")
+    RECORDING_FIELD_NUMBER: _ClassVar[int]
+    PLAYOUT_FIELD_NUMBER: _ClassVar[int]
+    UNAVAILABLE_FIELD_NUMBER: _ClassVar[int]
+    recording: _containers.RepeatedCompositeFieldContainer[VirtualAudioDevice]
+    playout: _containers.RepeatedCompositeFieldContainer[VirtualAudioDevice]
+    unavailable: bool
+    def __init__(self, recording: _Optional[_Iterable[_Union[VirtualAudioDevice, _Mapping]]] = ..., playout: _Optional[_Iterable[_Union[VirtualAudioDevice, _Mapping]]] = ..., unavailable: _Optional[bool] = ...) -> None: ...
+
+class SetAudioDevicesReply(_message.Message):
+    __slots__ = ("recording_ids", "playout_ids")
+    RECORDING_IDS_FIELD_NUMBER: _ClassVar[int]
+    PLAYOUT_IDS_FIELD_NUMBER: _ClassVar[int]
+    recording_ids: _containers.RepeatedScalarFieldContainer[str]
+    playout_ids: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, recording_ids: _Optional[_Iterable[str]] = ..., playout_ids: _Optional[_Iterable[str]] = ...) -> None: ...
+
+class GetPlayoutAudioRequest(_message.Message):
+    __slots__ = ("device_id", "clear")
+    DEVICE_ID_FIELD_NUMBER: _ClassVar[int]
+    CLEAR_FIELD_NUMBER: _ClassVar[int]
+    device_id: str
+    clear: bool
+    def __init__(self, device_id: _Optional[str] = ..., clear: _Optional[bool] = ...) -> None: ...
+
+class GetPlayoutAudioReply(_message.Message):
+    __slots__ = ("wav", "samples")
+    WAV_FIELD_NUMBER: _ClassVar[int]
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    wav: bytes
+    samples: int
+    def __init__(self, wav: _Optional[bytes] = ..., samples: _Optional[int] = ...) -> None: ...
+
+class FailCaptureRequest(_message.Message):
+    __slots__ = ("capture_handle", "kind", "message")
+    CAPTURE_HANDLE_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    capture_handle: int
+    kind: int
+    message: str
+    def __init__(self, capture_handle: _Optional[int] = ..., kind: _Optional[int] = ..., message: _Optional[str] = ...) -> None: ...
+
+class FailCaptureReply(_message.Message):
+    __slots__ = ("failed",)
+    FAILED_FIELD_NUMBER: _ClassVar[int]
+    failed: int
+    def __init__(self, failed: _Optional[int] = ...) -> None: ...

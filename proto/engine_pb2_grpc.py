@@ -374,6 +374,21 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.FromString,
                 _registered_method=True)
+        self.SetAudioDevices = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SetAudioDevices',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesReply.FromString,
+                _registered_method=True)
+        self.GetPlayoutAudio = channel.unary_unary(
+                '/lkemu.engine.EngineControl/GetPlayoutAudio',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioReply.FromString,
+                _registered_method=True)
+        self.FailCapture = channel.unary_unary(
+                '/lkemu.engine.EngineControl/FailCapture',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -493,6 +508,27 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SetAudioDevices(self, request, context):
+        """Platform audio's virtual devices (engine/media/platform_audio.py): which there are, and
+        what a playout device played.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPlayoutAudio(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def FailCapture(self, request, context):
+        """Fault injection: running capture sources (engine/media/capture.py) fail with a kind.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -585,6 +621,21 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.SetDataBandwidth,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.SerializeToString,
+            ),
+            'SetAudioDevices': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetAudioDevices,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesReply.SerializeToString,
+            ),
+            'GetPlayoutAudio': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPlayoutAudio,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioReply.SerializeToString,
+            ),
+            'FailCapture': grpc.unary_unary_rpc_method_handler(
+                    servicer.FailCapture,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1073,6 +1124,87 @@ class EngineControl:
             '/lkemu.engine.EngineControl/SetDataBandwidth',
             lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.SetDataBandwidthReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetAudioDevices(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SetAudioDevices',
+            lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SetAudioDevicesReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPlayoutAudio(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/GetPlayoutAudio',
+            lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.GetPlayoutAudioReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def FailCapture(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/FailCapture',
+            lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.FromString,
             options,
             channel_credentials,
             insecure,

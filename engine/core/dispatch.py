@@ -21,6 +21,7 @@ from ..media import (
     audio_source,
     audio_stream,
     capture,
+    platform_audio,
     tracks,
     video_source,
     video_stream,
@@ -36,6 +37,7 @@ from ..rooms import (
     local_participant,
     media,
     participant_streams,
+    playout,
     rpc,
 )
 from . import lifecycle
@@ -73,6 +75,8 @@ AREAS = (
     data_streams,
     data_tracks,
     e2ee,
+    platform_audio,
+    playout,
     capture,
 )
 

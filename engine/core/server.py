@@ -23,14 +23,16 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator, Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from lkemu import __version__
-from lkemu.proto import engine_pb2, engine_pb2_grpc
+from lkemu.proto import capture_pb2, engine_pb2, engine_pb2_grpc
 
+from ..media import capture as capture_control
+from ..media import platform_audio as audio_control
 from ..rooms import control as room_control
 from ..wire import secret as engine_secret
 from ..wire import shared_blobs
@@ -397,6 +399,39 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
     ) -> engine_pb2.SetDataBandwidthReply:
         await self._run(context, lambda: room_control.set_data_bandwidth(self.runtime, request))
         return engine_pb2.SetDataBandwidthReply()
+
+    # Platform audio's virtual devices and capture faults (engine/media).
+
+    async def SetAudioDevices(
+        self, request: engine_pb2.SetAudioDevicesRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SetAudioDevicesReply:
+        try:
+            return audio_control.set_audio_devices(self.runtime, request)
+        except audio_control.DeviceConfigError as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise
+
+    async def GetPlayoutAudio(
+        self, request: engine_pb2.GetPlayoutAudioRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.GetPlayoutAudioReply:
+        try:
+            return audio_control.get_playout_audio(self.runtime, request)
+        except audio_control.DeviceConfigError as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise
+
+    async def FailCapture(
+        self, request: engine_pb2.FailCaptureRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.FailCaptureReply:
+        if request.kind not in capture_pb2.CaptureErrorKind.values():
+            await context.abort(
+                grpc.StatusCode.FAILED_PRECONDITION, f"{request.kind} is not a CaptureErrorKind"
+            )
+        kind = cast(capture_pb2.CaptureErrorKind, request.kind)
+        failed = self.runtime.area(capture_control.Captures).fail(
+            request.capture_handle, kind, request.message or "fault injected by the control service"
+        )
+        return engine_pb2.FailCaptureReply(failed=failed)
 
 
 def _unix_leftovers(path: str) -> tuple[str, ...]:

@@ -34,6 +34,15 @@ from ..core.errors import InvalidRequest, NotImplementedInLkemu, Refused
 from ..core.registry import handles
 from .formats import MAX_QUEUE_MS, check_channels, check_rate
 
+# new_audio_source's AUDIO_SOURCE_PLATFORM kind: set by engine/media/platform_audio.py when
+# the engine imports it (it builds on this module, so this module cannot import it).
+make_platform_source: (
+    Callable[
+        [Call, audio_frame_pb2.NewAudioSourceRequest], audio_frame_pb2.NewAudioSourceResponse
+    ]
+    | None
+) = None
+
 _RTC_ERROR = "an RtcError occurred: InvalidState - {}"
 # 10 ms chunks a virtual source plays at once: bigger blocks mean fewer, larger event
 # batches (measured 20-100: 35 best; 100 loses the overlap of engine and client).
@@ -57,6 +66,8 @@ class PlayedTrack(Protocol):
 
 class AudioSource:
     native_type_name = "livekit_ffi::server::audio_source::FfiAudioSource"
+    # capture_audio_frame answers with a callback (a platform source's never does)
+    answers_captures = True
 
     def __init__(self, clock: MediaClock, sample_rate: int, num_channels: int, queue_ms: int):
         self.clock = clock
@@ -235,12 +246,14 @@ class AudioSource:
             self._ticking = False
 
 
-@handles("new_audio_source", partial="AUDIO_SOURCE_PLATFORM (platform audio) sources")
+@handles("new_audio_source")
 def on_new_audio_source(
     call: Call, request: audio_frame_pb2.NewAudioSourceRequest
 ) -> audio_frame_pb2.NewAudioSourceResponse:
     if request.type == audio_frame_pb2.AUDIO_SOURCE_PLATFORM:
-        raise NotImplementedInLkemu("new_audio_source", "AUDIO_SOURCE_PLATFORM sources")
+        if make_platform_source is None:
+            raise NotImplementedInLkemu("new_audio_source", "AUDIO_SOURCE_PLATFORM sources")
+        return make_platform_source(call, request)
     if request.type != audio_frame_pb2.AUDIO_SOURCE_NATIVE:
         raise InvalidRequest("unsupported audio source type")
     rate = field_or(request, "sample_rate", 48000)
@@ -273,6 +286,9 @@ def on_capture_audio_frame(
     call: Call, request: audio_frame_pb2.CaptureAudioFrameRequest
 ) -> audio_frame_pb2.CaptureAudioFrameResponse:
     source = call.get(request.source_handle, AudioSource)
+    if not source.answers_captures:
+        # A platform source takes no frames: native answers an async id, then nothing.
+        return audio_frame_pb2.CaptureAudioFrameResponse(async_id=call.async_id(request))
     buffer = request.buffer
     count = buffer.num_channels * buffer.samples_per_channel
     samples = call.memory.read_array(buffer.data_ptr, count, np.int16) if count else None

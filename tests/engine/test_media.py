@@ -143,11 +143,6 @@ async def test_new_audio_source_defaults(runtime: EngineRuntime, session: Sessio
             "queue_size_ms must be a multiple of 10",
             engine_pb2.INVALID_REQUEST,
         ),
-        (
-            {"type": audio_frame_pb2.AUDIO_SOURCE_PLATFORM},
-            "new_audio_source is not implemented in lkemu: AUDIO_SOURCE_PLATFORM sources",
-            engine_pb2.NOT_IMPLEMENTED,
-        ),
     ],
 )
 async def test_new_audio_source_refusals(
