@@ -29,9 +29,11 @@ is no screen or window enumeration in the protocol.
 Where lkemu differs: GStreamer is not emulated (a gstreamer config fails as a build without
 that source: "invalid request: capture source is not enabled in this build"); the pattern
 and clock are drawn on the CPU (native renders on a GPU and fails without one: lkemu never
-does); the gradient and logo carry a frame counter. lkemu refuses frames over 8192 pixels a
-side (wgpu's default texture limit). The control service makes a running capture fail with
-a chosen kind (`fail_capture`), since a drawn pattern never fails by itself.
+does); the gradient and logo carry a frame counter. Where native takes any size and rate,
+lkemu refuses, naming the field, frames over 8192 pixels a side (wgpu's default texture
+limit) or 4096x2160 pixels in all, and more than 1000 frames a second. The control service
+makes a running capture fail with a chosen kind (`fail_capture`), since a drawn pattern
+never fails by itself.
 
 The livekit 1.2.1 wheels on PyPI (and 1.1.21's) are built without the `capture` feature:
 they answer every capture request at once with "livekit-ffi was built without the 'capture'
@@ -62,6 +64,10 @@ from .video_source import VideoSource
 FEATURE_ENV = "LKEMU_CAPTURE"
 WITHOUT_FEATURE = "livekit-ffi was built without the 'capture' feature"
 MAX_SIDE = 8192
+# lkemu's bounds, where native takes any number (and draws on a GPU): a frame up to 4096x2160
+# pixels (drawn on the CPU, a 4K frame takes tens of ms), up to 1000 frames a second.
+MAX_PIXELS = 4096 * 2160
+MAX_FPS = 1000
 # A pump that falls this far behind its schedule starts a new one instead of bursting.
 MAX_LAG_S = 1.0
 
@@ -233,10 +239,16 @@ def _check_resolution(
         raise Refused(f"invalid request: {source_name} source resolution must be non-zero")
     if fps == 0:
         raise Refused(f"invalid request: {source_name} source frame rate must be non-zero")
-    if resolution.width > MAX_SIDE or resolution.height > MAX_SIDE:
+    width, height = resolution.width, resolution.height
+    if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
         raise Refused(
-            f"invalid request: lkemu draws {source_name} sources up to {MAX_SIDE} pixels a "
-            f"side, not {resolution.width}x{resolution.height}"
+            f"invalid request: resolution: lkemu draws {source_name} sources up to {MAX_SIDE} "
+            f"pixels a side and {MAX_PIXELS} pixels a frame, not {width}x{height}"
+        )
+    if fps > MAX_FPS:
+        raise Refused(
+            f"invalid request: framerate_fps: lkemu draws {source_name} sources at up to "
+            f"{MAX_FPS} frames a second, not {fps}"
         )
 
 

@@ -364,8 +364,17 @@ class PlatformSource(AudioSource):
         self.store.wake(self.session_id)
 
     def close(self) -> None:
-        self.store.forget_source(self)
+        """The handle was dropped. Its tracks hold what native's source stands for (the
+        ADM's recording, RtcAudioSource::Device): they go on hearing the microphone until
+        the last of them is gone."""
         super().close()
+        if not self.tracks:
+            self.store.forget_source(self)
+
+    def track_ended(self) -> None:
+        super().track_ended()
+        if self.closed and not self.tracks:
+            self.store.forget_source(self)
 
 
 def new_platform_source(

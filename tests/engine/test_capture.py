@@ -121,7 +121,9 @@ async def test_the_lifecycle_of_a_capture(runtime: EngineRuntime, session: Sessi
             {"gstreamer": {"pipeline": "videotestsrc ! x264enc ! appsink name=lk_appsink"}},
             "invalid request: capture source is not enabled in this build",
         ),
-        (_pattern(8193, 8), "invalid request: lkemu draws pattern sources up to 8192"),
+        (_pattern(8193, 8), "invalid request: resolution: lkemu draws pattern sources up to"),
+        (_pattern(4096, 2161), "invalid request: resolution: lkemu draws pattern sources up to"),
+        (_pattern(fps=1001), "invalid request: framerate_fps: lkemu draws pattern sources at"),
     ],
 )
 async def test_bad_configurations_fail_in_the_callback(

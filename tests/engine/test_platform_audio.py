@@ -283,13 +283,14 @@ async def test_platform_sources_take_any_handle_and_no_frames(
 # --- the microphone ------------------------------------------------------------------------
 
 
-async def _publish_platform_track(peer: Peer) -> tuple[int, int]:
+async def _publish_platform_track(peer: Peer) -> tuple[int, int, int]:
+    """PlatformAudio, a platform source and a published track of it: their handles."""
     audio = _handle(peer.runtime, peer.session)
     source = _platform_source(peer.runtime, peer.session, audio)
     track = peer.run(request_of("create_audio_track", name="mic", source_handle=source)).track
     done = await peer.publish(track.handle.id)
     assert done.WhichOneof("message") == "publication", done
-    return audio, track.handle.id
+    return audio, source, track.handle.id
 
 
 def _adm(peer: Peer) -> platform_audio.Adm:
@@ -335,9 +336,11 @@ async def test_a_virtual_microphone_reaches_a_subscriber_sample_exact(
     publisher, subscriber = Peer(runtime, "speaker"), Peer(runtime, "listener")
     await subscriber.connect()
     await publisher.connect()
-    await _publish_platform_track(publisher)
+    _, source, _ = await _publish_platform_track(publisher)
     # Publishing a platform track started the ADM's recording (WebRTC's AudioState).
     assert _adm(publisher).recording
+    # The track goes on without the source's handle (native's tracks hold what it names).
+    assert runtime.drop_handle(publisher.session.id, source)
     stream = await _subscribe_stream(subscriber)
     heard = await _heard(subscriber, stream, len(said) + 480)
     # On the virtual clock nothing plays before the microphone's audio begins (with the

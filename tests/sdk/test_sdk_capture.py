@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pytest
@@ -37,7 +37,7 @@ async def _new_capture_source() -> Any:
     pattern = request.new_capture_source.pattern
     pattern.resolution.width, pattern.resolution.height = WIDTH, HEIGHT
     pattern.framerate_fps = FPS
-    pattern.pattern = 0  # PATTERN_GRADIENT
+    cast(Any, pattern).pattern = 0  # PATTERN_GRADIENT (capture_pb2 is missing before 1.1.20)
     queue = FfiClient.instance.queue.subscribe()
     try:
         try:
@@ -97,7 +97,8 @@ async def test_a_pattern_source_reaches_a_subscriber() -> None:
         if len(counters) == 10:
             break
     # Frames in order, each with the counter the pattern drew into it (none lost here).
-    assert counters == list(range(counters[0], counters[0] + 10))
+    first = counters[0]
+    assert first is not None and counters == list(range(first, first + 10))
 
     assert not _capture_request("stop_capture", handle).HasField("error")
     ended = await asyncio.wait_for(

@@ -29,9 +29,16 @@ HAS_PLATFORM_AUDIO = hasattr(rtc, "PlatformAudio")
 
 pytestmark = [requires(HAS_PLATFORM_AUDIO, "PlatformAudio")]
 
-# lkemu's default devices (engine/media/platform_audio.py), restored after a test changes them.
-DEFAULT_MICROPHONE = {"name": "lkemu Virtual Microphone", "id": "lkemu-virtual-microphone"}
-DEFAULT_SPEAKER = {"name": "lkemu Virtual Speaker", "id": "lkemu-virtual-speaker"}
+
+def _default_microphone() -> engine_pb2.VirtualAudioDevice:
+    """lkemu's default microphone (engine/media/platform_audio.py), restored after a test."""
+    return engine_pb2.VirtualAudioDevice(
+        name="lkemu Virtual Microphone", id="lkemu-virtual-microphone"
+    )
+
+
+def _default_speaker() -> engine_pb2.VirtualAudioDevice:
+    return engine_pb2.VirtualAudioDevice(name="lkemu Virtual Speaker", id="lkemu-virtual-speaker")
 
 
 def _dispose_track(track: rtc.Track) -> None:
@@ -121,7 +128,7 @@ async def test_a_track_from_a_platform_source(platform_audio: rtc.PlatformAudio)
     source = platform_audio.create_audio_source()
     track = None
     try:
-        track = rtc.LocalAudioTrack.create_audio_track("test-mic", source)  # type: ignore[arg-type]
+        track = rtc.LocalAudioTrack.create_audio_track("test-mic", source)
         assert track.name == "test-mic"
         assert track.kind == rtc.TrackKind.KIND_AUDIO
     finally:
@@ -160,10 +167,7 @@ def _wav(samples: np.ndarray, rate: int = 48000) -> bytes:
 def devices(lkemu_control: EngineControl) -> Iterator[EngineControl]:
     """The control service; the engine's default devices are back afterwards."""
     yield lkemu_control
-    lkemu_control.set_audio_devices(
-        [engine_pb2.VirtualAudioDevice(**DEFAULT_MICROPHONE)],
-        [engine_pb2.VirtualAudioDevice(**DEFAULT_SPEAKER)],
-    )
+    lkemu_control.set_audio_devices([_default_microphone()], [_default_speaker()])
 
 
 async def _connect(identity: str, room_name: str) -> rtc.Room:
@@ -199,7 +203,7 @@ async def test_a_virtual_microphone_reaches_a_subscriber(devices: EngineControl)
     assert [d.name for d in audio.recording_devices()] == ["Desk Mic"]
     audio.set_recording_device("desk-mic")
     source = audio.create_audio_source()
-    track = rtc.LocalAudioTrack.create_audio_track("mic", source)  # type: ignore[arg-type]
+    track = rtc.LocalAudioTrack.create_audio_track("mic", source)
     options = rtc.TrackPublishOptions(source=rtc.TrackSource.SOURCE_MICROPHONE)
     await speaker.local_participant.publish_track(track, options)  # starts the recording
 
@@ -237,7 +241,7 @@ async def test_a_virtual_microphone_reaches_a_subscriber(devices: EngineControl)
 @pytest.mark.lkemu_only
 async def test_a_virtual_speaker_plays_what_the_room_sends(devices: EngineControl) -> None:
     devices.set_audio_devices(
-        [engine_pb2.VirtualAudioDevice(**DEFAULT_MICROPHONE)],
+        [_default_microphone()],
         [engine_pb2.VirtualAudioDevice(name="Headset", id="headset", num_channels=1)],
     )
     room_name = f"pa-{uuid.uuid4().hex[:8]}"
