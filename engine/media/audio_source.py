@@ -37,9 +37,7 @@ from .formats import MAX_QUEUE_MS, check_channels, check_rate
 # new_audio_source's AUDIO_SOURCE_PLATFORM kind: set by engine/media/platform_audio.py when
 # the engine imports it (it builds on this module, so this module cannot import it).
 make_platform_source: (
-    Callable[
-        [Call, audio_frame_pb2.NewAudioSourceRequest], audio_frame_pb2.NewAudioSourceResponse
-    ]
+    Callable[[Call, audio_frame_pb2.NewAudioSourceRequest], audio_frame_pb2.NewAudioSourceResponse]
     | None
 ) = None
 
