@@ -50,7 +50,8 @@ def _report(title: str, result: dict[str, Any]) -> str:
     )
     return (
         f"{title}: {result['conversation_s']:.1f} s conversation in {result['wall_s']:.2f} s "
-        f"wall, {cpu}; {result['complete']} of {result['sessions']} complete"
+        f"wall, {cpu}; every frame and word delivered in {result['delivered']} of "
+        f"{result['sessions']}, all checks (punctuality too) in {result['complete']}"
     )
 
 
