@@ -133,6 +133,38 @@ def test_lkemu_run_runs_the_stt_example_without_the_native_library() -> None:
     assert "segments in" in done.stdout
 
 
+def test_lkemu_run_on_simulated_time() -> None:
+    """`lkemu run --clock simulated`: no engine process; the program's loop runs on
+    simulated time with the engine on it, so 15 s of audio and sleep take no 15 s."""
+    program = textwrap.dedent(
+        """
+        import asyncio
+        from livekit import rtc
+
+        async def main():
+            loop = asyncio.get_running_loop()
+            start = loop.time()
+            source = rtc.AudioSource(48000, 1)
+            frame = rtc.AudioFrame(b"\\0\\0" * 480, 48000, 1, 480)
+            for _ in range(500):  # 5 s, captured at most in real time, as native
+                await source.capture_frame(frame)
+            await asyncio.sleep(10)
+            print(type(loop).__name__, round(loop.time() - start, 2))
+
+        asyncio.run(main())
+        """
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "lkemu", "run", "--clock", "simulated", "--",
+         sys.executable, "-c", program],
+        capture_output=True, text=True, timeout=120, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    kind, seconds = done.stdout.split()
+    assert kind == "SimulatedTimeLoop"
+    assert 14.0 <= float(seconds) <= 15.1  # 5 s of audio (less its 1 s queue) + 10 s asleep
+
+
 LEAK_SCENARIO = """
 import asyncio, resource
 import numpy as np

@@ -56,9 +56,14 @@ def _run(args: argparse.Namespace) -> int:
         return 2
     env = dict(os.environ)
     engine = None
-    if not env.get(ADDRESS_ENV):
+    clock = args.clock or env.get("LKEMU_CLOCK") or "real"
+    if clock == "simulated" and not env.get(ADDRESS_ENV):
+        # No engine process: each Python process runs an engine on each of its event loops,
+        # on simulated time (lkemu.bindings.inprocess): its rooms are its own.
+        env["LKEMU_CLOCK"] = "simulated"
+    elif not env.get(ADDRESS_ENV):
         # One engine for the program and every Python process it starts: they share rooms.
-        engine = EmbeddedEngine.start(clock=args.clock)
+        engine = EmbeddedEngine.start(clock=clock)
         env.update(engine.environment())
     boot = str(Path(__file__).resolve().parent / "boot")
     env["PYTHONPATH"] = os.pathsep.join(p for p in (boot, env.get("PYTHONPATH", "")) if p)
@@ -140,7 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run", help="run a program with livekit.rtc on lkemu: lkemu run -- python app.py"
     )
-    run.add_argument("--clock", choices=("real", "virtual"), default=None)
+    run.add_argument(
+        "--clock",
+        choices=("real", "virtual", "simulated"),
+        default=None,
+        help="the engine's clock (default: LKEMU_CLOCK or real); simulated: no engine "
+        "process, an engine on each of the program's event loops, time jumping when all wait",
+    )
     run.add_argument("program", nargs=argparse.REMAINDER)
     run.set_defaults(run=_run)
 
