@@ -240,3 +240,34 @@ async def test_a_filter_that_cannot_run_at_the_streams_rate_is_refused(
                         audio_filter_module_id="fuzz-filter", audio_filter_options="{}")  # fmt: skip
     with pytest.raises(dispatch.RequestFailed, match="failed to initialize the audio filter: "):
         run(runtime, sessions[1], stream)
+
+
+async def test_a_long_stream_write_lets_other_work_run(runtime: EngineRuntime) -> None:
+    """8 MB of send_text is 533 chunks: sent on a free channel, none of them waits, and the
+    write held the engine's loop for ~50 ms of CPU in one step (the fuzzer's loop monitor):
+    every other client waited as long. It now lets others run every few chunks."""
+    sessions, locals_ = [], []
+    for identity in ("writer", "reader"):
+        session = open_session(runtime)
+        connect = request_of("connect", url="ws://lkemu", token=token(identity, "fuzz-long"))
+        done = await call_async(runtime, session, connect)
+        sessions.append(session)
+        locals_.append(done.result.local_participant.handle.id)
+    turns = 0
+    done_writing = asyncio.Event()
+
+    async def other_client() -> None:
+        nonlocal turns
+        while not done_writing.is_set():
+            turns += 1
+            await asyncio.sleep(0)
+
+    other = asyncio.get_running_loop().create_task(other_client())
+    send = request_of("send_text", local_participant_handle=locals_[0], text="t" * 8_000_000,
+                      options={"topic": "long"})  # fmt: skip
+    started = turns
+    callback = await call_async(runtime, sessions[0], send)
+    done_writing.set()
+    await other
+    assert not callback.HasField("error"), callback.error
+    assert turns - started >= 533 // 16  # a turn at least every 16 chunks
