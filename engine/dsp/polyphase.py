@@ -27,10 +27,11 @@ except ImportError:  # NumPy 1.x
 TAPS_BY_QUALITY = {"quick": 8, "low": 16, "medium": 24, "high": 32, "very_high": 48}
 
 # lkemu's limit (native soxr has none): a filter of up * taps coefficients for a ratio
-# reduced to up/down. 2**18 coefficients design in ~30 ms (so no request stalls the
-# engine for long) and weigh 2 MB; 44.1 kHz <-> 48 kHz needs 160 * 24, 8 kHz -> 44.1 kHz
-# 441 * 24. Past it (1 Hz -> 1 MHz needed 24 million, 8 s and 190 MB), rates are refused.
-MAX_FILTER_COEFFICIENTS = 1 << 18
+# reduced to up/down. 2**17 coefficients design in ~17 ms of CPU (2**18 took 35-40 ms on a
+# 2-core machine, near the 50 ms no request may hold the engine's loop for, the fuzzer
+# found) and weigh 1 MB; 44.1 kHz <-> 48 kHz needs 160 * 24, 8 kHz -> 44.1 kHz 441 * 48
+# at the most. Past it (1 Hz -> 1 MHz needed 24 million, 8 s and 190 MB), rates are refused.
+MAX_FILTER_COEFFICIENTS = 1 << 17
 # Designs are shared by every resampler of a ratio, and kept up to this many bytes.
 DESIGN_CACHE_BYTES = 32 << 20
 
