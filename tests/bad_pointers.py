@@ -89,7 +89,11 @@ SIZE_FIELDS = {
     "video_convert": "stride",
     "video_convert_i420": "stride",
 }
-NOT_IMPLEMENTED = {"capture_encoded_video_frame"}  # lkemu: refused whatever the pointer
+NOT_IMPLEMENTED: set[str] = set()  # kinds lkemu refuses whatever the pointer: none now
+# Pointers a kind refuses itself before reading them, as native does: its own error.
+OWN_CHECKS = {
+    ("capture_encoded_video_frame", "null"): "encoded frame payload pointer must be non-null"
+}
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def expected(case: Case) -> Expected:
         return Expected("refused", "handle is invalid")
     if case.handle == "unknown":
         return Expected("refused", "handle not found")
+    if (case.kind, case.variant) in OWN_CHECKS:
+        return Expected("refused", OWN_CHECKS[case.kind, case.variant])
     if case.variant == "misaligned":
         aligned = "data_ptr must be aligned for i16" if case.kind.startswith("apm_") else ""
         return Expected("answered", aligned)
@@ -273,6 +279,11 @@ def make_live_handles(send: Callable[[ffi_pb2.FfiRequest], ffi_pb2.FfiResponse])
 
     source = new(audio_source, "new_audio_source.source.handle.id")
     apm = new(lambda r: r.new_apm.SetInParent(), "new_apm.apm.handle.id")
+
+    def encoded_source(r: ffi_pb2.FfiRequest) -> None:
+        video_source(r)
+        r.new_video_source.type = video_frame_pb2.VIDEO_SOURCE_ENCODED
+
     video = new(video_source, "new_video_source.source.handle.id")
     return {
         "capture_audio_frame": source,
@@ -285,7 +296,7 @@ def make_live_handles(send: Callable[[ffi_pb2.FfiRequest], ffi_pb2.FfiResponse])
         "apm_process_reverse_stream": apm,
         "capture_video_frame": video,
         "capture_video_frame_i420": video,
-        "capture_encoded_video_frame": video,
+        "capture_encoded_video_frame": new(encoded_source, "new_video_source.source.handle.id"),
     }
 
 

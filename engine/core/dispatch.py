@@ -21,6 +21,7 @@ from ..media import (
     audio_source,
     audio_stream,
     capture,
+    encoded_video,
     platform_audio,
     tracks,
     video_source,
@@ -39,6 +40,7 @@ from ..rooms import (
     participant_streams,
     playout,
     rpc,
+    video_quality,
 )
 from . import lifecycle
 from .call import Call
@@ -78,6 +80,8 @@ AREAS = (
     platform_audio,
     playout,
     capture,
+    encoded_video,
+    video_quality,
 )
 
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)

@@ -16,17 +16,20 @@ loop right after it, before anything that arrives later, as native's streams rec
 frame on their own threads after capture_frame returned. So the client gets on with its
 next frame while the engine converts this one (bench/bench_sdk_video.py, 1080p source to
 stream, on a loaded machine: 0.54x native's frames a second before, 0.69x after).
+VIDEO_SOURCE_ENCODED sources are engine/media/encoded_video.py's (SOURCE_MAKERS); raw
+frames on one are refused as native refuses them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from lkemu.proto import track_pb2, video_frame_pb2
 
 from ..core.call import Call, field_or
-from ..core.errors import InvalidRequest, NotImplementedInLkemu
+from ..core.errors import InvalidRequest
 from ..core.registry import handles
 from ..video.buffers import read_image
 from ..video.convert import convert
@@ -39,6 +42,7 @@ logger = logging.getLogger("lkemu.engine")
 
 class VideoSource:
     native_type_name = "livekit_ffi::server::video_source::FfiVideoSource"
+    takes_raw_frames = True  # capture_video_frame (an encoded source takes access units)
 
     def __init__(self, width: int, height: int, is_screencast: bool) -> None:
         self.width, self.height, self.is_screencast = width, height, is_screencast
@@ -77,16 +81,21 @@ class LocalVideoTrack(LocalTrack):
             sink.on_frame(frame)
 
 
-@handles("new_video_source", partial="VIDEO_SOURCE_ENCODED (encoded video) sources")
+# Makers of the other source types, by VideoSourceType (engine/media/encoded_video.py).
+SOURCE_MAKERS: dict[int, Callable[[video_frame_pb2.NewVideoSourceRequest], VideoSource]] = {}
+
+
+@handles("new_video_source")
 def on_new_video_source(
     call: Call, request: video_frame_pb2.NewVideoSourceRequest
 ) -> video_frame_pb2.NewVideoSourceResponse:
-    if request.type == video_frame_pb2.VIDEO_SOURCE_ENCODED:
-        raise NotImplementedInLkemu("new_video_source", "VIDEO_SOURCE_ENCODED sources")
-    if request.type != video_frame_pb2.VIDEO_SOURCE_NATIVE:
-        raise InvalidRequest("unsupported video source type")
     resolution = request.resolution
-    source = VideoSource(resolution.width, resolution.height, request.is_screencast)
+    if request.type in SOURCE_MAKERS:
+        source = SOURCE_MAKERS[request.type](request)
+    elif request.type == video_frame_pb2.VIDEO_SOURCE_NATIVE:
+        source = VideoSource(resolution.width, resolution.height, request.is_screencast)
+    else:
+        raise InvalidRequest("unsupported video source type")
     response = video_frame_pb2.NewVideoSourceResponse()
     response.source.handle.CopyFrom(call.own(source))
     response.source.info.type = request.type
@@ -98,6 +107,8 @@ def on_capture_video_frame(
     call: Call, request: video_frame_pb2.CaptureVideoFrameRequest
 ) -> video_frame_pb2.CaptureVideoFrameResponse:
     source = call.get(request.source_handle, VideoSource)
+    if not source.takes_raw_frames:
+        raise InvalidRequest("raw frames require a native video source")
     image = read_image(call.memory, request.buffer)
     metadata = field_or(request, "metadata", None)
     if metadata is not None and not metadata.ListFields():

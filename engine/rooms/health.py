@@ -31,6 +31,7 @@ from .media import RemoteTrack
 from .model import Member, RoomView
 from .network import AUDIO_PAYLOAD_BYTES, PACKET_MS, RTP_HEADER_BYTES, VIDEO_PAYLOAD_BYTES
 from .reconnect import run_scenario
+from .simulcast import annotate_stats
 
 # The callback error native gives a room request once the room's engine is gone.
 ENGINE_CLOSED = "engine is closed"
@@ -115,6 +116,7 @@ def track_stats(track: Track) -> list[stats_pb2.RtcStats]:
         if audio:
             source.media_source.audio.total_samples_captured = track.sent_units
         result += [outbound, source]
+    result = annotate_stats(track, result)  # a video track's codec, layers and sizes
     for stats in result:
         fill_required(stats)
     return result

@@ -11,7 +11,8 @@ view sees are those a server's subscription updates produce.
 What reaches a subscriber crosses the publisher's and the subscriber's links
 (rooms/network.py): packets lost or late there are concealed (audio) or missing (video).
 An encrypted publication's frames also cross the subscriber's frame cryptor
-(rooms/e2ee.py): what does not decrypt is silence (audio) or missing (video).
+(rooms/e2ee.py): what does not decrypt is silence (audio) or missing (video). Video
+reaches each subscriber at the layer the server forwards it (rooms/simulcast.py).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from ..core.registry import handles
 from ..media.sinks import CapturedFrame, MediaSink, Wakeable
 from ..media.tracks import LocalAudioTrack, LocalTrack, Track
 from ..media.video_source import LocalVideoTrack
-from . import e2ee
+from . import e2ee, simulcast
 from .model import (
     LocalParticipant,
     Member,
@@ -105,12 +106,17 @@ class Relay:
     the publisher's and the subscriber's links."""
 
     def __init__(
-        self, remote: RemoteTrack, published: RoomTrack, gate: e2ee.MediaGate | None = None
+        self,
+        remote: RemoteTrack,
+        published: RoomTrack,
+        gate: e2ee.MediaGate | None = None,
+        layers: simulcast.LayerReceiver | None = None,
     ) -> None:
         self.remote = remote
         self.track = published.track
         self.metadata_fields = [METADATA_FIELDS[f] for f in published.metadata_features]
         self.gate = gate  # an encrypted publication's frames decrypt here, or not
+        self.layers = layers  # which video frames arrive, at which layer
 
     def on_audio(self, chunk: np.ndarray, sample_rate: int, num_channels: int) -> None:
         remote = self.remote
@@ -137,10 +143,14 @@ class Relay:
             return  # lost on the way
         if self.gate is not None and not self.gate.video(self.track.sent_units - 1):
             return  # not decrypted: the decoder has nothing to show
+        if self.layers is not None and not self.layers.admit(frame):
+            return  # not sent, or not decodable yet
         remote.received_units += 1
         remote.received_bytes += frame.image.nbytes
         if not remote.enabled:
             return  # a disabled video track renders nothing
+        if self.layers is not None:
+            frame = self.layers.at_layer(frame)
         carried = None
         if frame.metadata is not None and self.metadata_fields:
             carried = video_frame_pb2.FrameMetadata()
@@ -157,6 +167,8 @@ class Relay:
     def on_end(self) -> None:
         if self.gate is not None:
             self.gate.close()
+        if self.layers is not None:
+            self.layers.close()
         self.remote.end()
 
 
@@ -173,16 +185,16 @@ class Publication:
 
     def info(self) -> track_pb2.TrackPublicationInfo:
         track = self.published.track
-        video = track.kind == track_pb2.KIND_VIDEO
+        simulcasted, mime_type = simulcast.publication_fields(self.published, self.remote)
         info = track_pb2.TrackPublicationInfo(
             sid=track.sid,
             name=track.name,
             kind=track.kind,
             source=self.published.source,
-            simulcasted=False,
+            simulcasted=simulcasted,
             width=track.source.width if isinstance(track, LocalVideoTrack) else 0,
             height=track.source.height if isinstance(track, LocalVideoTrack) else 0,
-            mime_type="video/vp8" if video else "audio/opus",
+            mime_type=mime_type,
             muted=track.muted,
             remote=self.remote,
             encryption_type=self.published.encryption,  # type: ignore[arg-type]
@@ -268,7 +280,8 @@ def subscribe(view: RoomView, publisher: Member, published: RoomTrack) -> None:
     handle = 0
     if view.session is not None:
         handle = view.runtime.handles.store(remote, view.session.id)
-    relay = Relay(remote, published, e2ee.gate(view, publisher.identity, published))
+    layers = simulcast.subscribed(view, published, remote)
+    relay = Relay(remote, published, e2ee.gate(view, publisher.identity, published), layers)
     published.track.add_sink(relay)
     view.subscriptions[published.sid] = Subscription(publisher.identity, published, remote, relay)
 
@@ -347,6 +360,7 @@ def on_publish_track(
         member = view.require_member()
         _check_publish(member, track, source)
         published = publish(view, member, track, source, features)
+        simulcast.published(published, options)
         publication = Publication(published, remote=False)
         owned = owned_publication(view, publication)
         published.local_publication, published.local_handle = publication, owned.handle.id
@@ -431,6 +445,8 @@ def on_enable_remote_track_publication(
         raise InvalidRequest("publication is not a RemotePublication")
     subscription = publication.view.subscriptions.get(publication.published.sid)
     if subscription is not None and isinstance(subscription.remote, RemoteTrack):
+        if subscription.remote.enabled != bool(request.enabled):  # the SDK tells the server
+            simulcast.enabled_changed(publication.view, publication.published, request.enabled)
         subscription.remote.enabled = bool(request.enabled)
     return track_publication_pb2.EnableRemoteTrackPublicationResponse()
 

@@ -4,30 +4,33 @@ the context manager outside the fixture."""
 import contextlib
 
 import pytest
-from livekit import rtc
 from livekit.agents import Agent
-from livekit.rtc._ffi_client import FfiClient
-from livekit.rtc._proto import ffi_pb2
 
 from lkemu.agents import LkemuRefusedRequests, agent_room
+from lkemu.bindings.control import EngineControl
+from lkemu.bindings.inprocess import sdk_control
+from lkemu.bindings.pytest_plugin import IN_PROCESS
+
+REFUSAL = "get_session_stats is not implemented in lkemu (a refusal this test asked for)"
+
+
+def _control(address: str) -> EngineControl:
+    """The engine's control service: served (the real clock), or the in-process engine of
+    this test's loop (simulated time)."""
+    return sdk_control() if address == IN_PROCESS else EngineControl.connect(address)
 
 
 @pytest.mark.asyncio
 async def test_a_refused_request_fails_the_room(lkemu_address: str) -> None:
     agent = Agent(instructions="You are a helpful assistant.")
-    with pytest.raises(
-        LkemuRefusedRequests, match="set_remote_track_publication_quality is not implemented"
-    ):
+    with pytest.raises(LkemuRefusedRequests, match="get_session_stats is not implemented"):
         async with agent_room(agent, room="refusals") as room:
             assert room.user.agent_state == "listening"
-            # Simulcast layers are not emulated yet: the request choosing a publication's
-            # quality is refused (sent as the SDK sends it; the SDK itself asks for a video
-            # publication first, and the user publishes a microphone).
-            user = room.room.remote_participants[room.user.identity]
-            publication = next(iter(user.track_publications.values()))
-            request = ffi_pb2.FfiRequest()
-            asked = request.set_remote_track_publication_quality
-            asked.track_publication_handle = publication._ffi_handle.handle
-            asked.quality = rtc.VideoQuality.VIDEO_QUALITY_LOW
+            # lkemu emulates every request kind now: the control service makes the next
+            # statistics request refuse as a kind lkemu does not emulate would (its
+            # callback fails and the engine's error log says "is not implemented in lkemu").
+            control = _control(lkemu_address)
+            control.inject_request_fault("get_session_stats", message=REFUSAL)
+            control.close()
             with contextlib.suppress(Exception):
-                FfiClient.instance.request(request)
+                await room.room.get_rtc_stats()
