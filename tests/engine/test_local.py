@@ -385,6 +385,6 @@ def test_filter_designs_are_kept_within_a_byte_budget() -> None:
     from lkemu.engine.dsp.polyphase import DESIGN_CACHE_BYTES, DESIGNS, StreamingResampler
 
     primes = [n for n in range(4_000, 5_400) if all(n % d for d in range(2, 75))][:40]
-    for output_rate in primes:  # 40 designs of ~2 MB each (up = output_rate, 48 taps)
-        StreamingResampler(96_001, output_rate, 1, "very_high")
+    for output_rate in primes:  # 40 designs of ~1 MB each (up = output_rate, 24 taps)
+        StreamingResampler(96_001, output_rate, 1, "medium")
     assert DESIGNS.held_bytes() <= DESIGN_CACHE_BYTES
