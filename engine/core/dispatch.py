@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import logging
 import traceback
+from typing import Any
 
-from google.protobuf.descriptor import Descriptor
 from google.protobuf.message import DecodeError
 
 from lkemu.proto import engine_pb2, ffi_pb2
@@ -87,7 +87,7 @@ AREAS = (
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)
 
 
-def _has_strings(descriptor: Descriptor, seen: frozenset[str] = frozenset()) -> bool:
+def _has_strings(descriptor: Any, seen: frozenset[str] = frozenset()) -> bool:
     for field in descriptor.fields:
         if field.type == field.TYPE_STRING:
             return True
@@ -102,7 +102,7 @@ def _has_strings(descriptor: Descriptor, seen: frozenset[str] = frozenset()) -> 
 _KINDS_WITH_STRINGS = frozenset(
     field.name
     for field in ffi_pb2.FfiRequest.DESCRIPTOR.oneofs_by_name["message"].fields
-    if _has_strings(field.message_type)
+    if field.message_type is not None and _has_strings(field.message_type)
 )
 
 
