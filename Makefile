@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.lkemu-installed
 
-.PHONY: demo test lint typecheck bench proto coverage clean
+.PHONY: demo test lint typecheck bench fuzz proto coverage clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -97,6 +97,15 @@ typecheck: $(STAMP) $(AGENTS_STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q
+
+# The fuzzer (tools/fuzz, issue 16): every request kind, random, from the descriptors and
+# mutated, bad pointers, malformed tokens and isolation cases, through FfiClient and the
+# drop-in, in several processes, for FUZZ_SECONDS (15 minutes by default; FUZZ_SEED to
+# repeat a run). It prints its figures; what it finds goes, shrunk, to tests/fuzz_corpus,
+# which make test replays. (make test itself fuzzes for a minute: tests/test_fuzz.py.)
+FUZZ_SECONDS ?= 900
+fuzz: $(STAMP)
+	$(BIN)/python -m tools.fuzz --seconds $(FUZZ_SECONDS) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
 
 proto: $(STAMP)
 	$(BIN)/python tools/sync_protocol.py

@@ -235,9 +235,11 @@ async def test_a_filter_that_cannot_run_at_the_streams_rate_is_refused(
     plugin = str(tmp_path)  # any path that exists registers the module (no library is loaded)
     run(runtime, sessions[1], request_of("load_audio_filter_plugin", plugin_path=plugin,
                                          module_id="fuzz-filter"))  # fmt: skip
-    stream = request_of("new_audio_stream", track_handle=remote, sample_rate=1, num_channels=1,
-                        type=audio_frame_pb2.AUDIO_STREAM_NATIVE,
-                        audio_filter_module_id="fuzz-filter", audio_filter_options="{}")  # fmt: skip
+    stream = request_of(
+        "new_audio_stream", track_handle=remote, sample_rate=1, num_channels=1,
+        type=audio_frame_pb2.AUDIO_STREAM_NATIVE, audio_filter_module_id="fuzz-filter",
+        audio_filter_options="{}",
+    )  # fmt: skip
     with pytest.raises(dispatch.RequestFailed, match="failed to initialize the audio filter: "):
         run(runtime, sessions[1], stream)
 
