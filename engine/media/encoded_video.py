@@ -107,6 +107,11 @@ class PassThroughEncoder:
         return True
 
 
+# lkemu's bounds on an access unit's dimensions (see on_capture_encoded_video_frame).
+MAX_ENCODED_SIDE = 16384
+MAX_ENCODED_PIXELS = 7680 * 4320
+
+
 class EncodedVideoSource(VideoSource):
     """A VIDEO_SOURCE_ENCODED source: access units in, no raw-frame keepalive."""
 
@@ -172,6 +177,17 @@ def on_capture_encoded_video_frame(
         raise InvalidRequest("encoded frames require an encoded video source")
     if request.width == 0 or request.height == 0:
         raise InvalidRequest("encoded frame dimensions must be non-zero")
+    if (
+        max(request.width, request.height) > MAX_ENCODED_SIDE
+        or request.width * request.height > MAX_ENCODED_PIXELS
+    ):
+        # Native takes any (it only labels the access unit); lkemu gives sinks a black I420
+        # frame of that size, and 2^32 x 2^32 took 8 GB and 14 s on the engine's loop.
+        raise InvalidRequest(
+            f"width, height: lkemu takes encoded frames up to {MAX_ENCODED_SIDE} pixels a "
+            f"side and {MAX_ENCODED_PIXELS} pixels a frame (8K), not "
+            f"{request.width}x{request.height}"
+        )
     if request.buffer.data_ptr == 0:
         raise InvalidRequest("encoded frame payload pointer must be non-null")
     if _sent_unknown(request, 3):

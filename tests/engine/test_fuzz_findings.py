@@ -273,3 +273,24 @@ async def test_a_long_stream_write_lets_other_work_run(runtime: EngineRuntime) -
     await other
     assert not callback.HasField("error"), callback.error
     assert turns - started >= 533 // 16  # a turn at least every 16 chunks
+
+
+@pytest.mark.parametrize(("width", "height"), [(2**32 - 1, 2**32 - 1), (16385, 2), (7681, 4320)])
+async def test_an_encoded_frame_past_lkemus_dimensions_is_refused(
+    runtime: EngineRuntime, session: Session, width: int, height: int
+) -> None:
+    """Its black stand-in frame was allocated at that size: 2^32 x 2^32 took 8 GB and 14 s
+    of the engine's loop, then MemoryError (INTERNAL), found by the fuzzer."""
+    source = run(runtime, session, request_of(
+        "new_video_source", type=video_frame_pb2.VIDEO_SOURCE_ENCODED,
+        resolution={"width": 640, "height": 480},
+    )).source.handle.id  # fmt: skip
+    capture = request_of(
+        "capture_encoded_video_frame", source_handle=source, width=width, height=height,
+        codec=0, frame_type=0, timestamp_us=0,
+    )  # fmt: skip
+    capture.capture_encoded_video_frame.buffer.data_ptr = INPUT_ADDRESS
+    capture.capture_encoded_video_frame.buffer.data_len = 4
+    memory = Memory(inputs=[engine_pb2.Blob(address=INPUT_ADDRESS, data=b"\x00\x00\x00\x01")])
+    with pytest.raises(dispatch.RequestFailed, match=r"width, height: lkemu takes encoded"):
+        run(runtime, session, capture, memory)
