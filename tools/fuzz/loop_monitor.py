@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio.events
 import atexit
+import gc
 import heapq
 import json
 import sys
@@ -173,7 +174,10 @@ def install(out_path: str) -> LoopSteps:
 
     def write() -> None:
         with open(out_path, "w") as out:
-            json.dump({**record.to_json(), "requests": requests.to_json()}, out)
+            summary = {**record.to_json(), "requests": requests.to_json()}
+            # Objects the engine froze out of the garbage collector's passes (server.py).
+            summary["gc_frozen"] = gc.get_freeze_count()
+            json.dump(summary, out)
 
     atexit.register(write)
     return record
