@@ -197,6 +197,10 @@ def new_stream(
     channels = field_or(request, "num_channels", 1)
     if rate == 0 or channels == 0:
         raise InvalidRequest(f"invalid audio stream format: {rate} Hz, {channels} channel(s)")
+    if rate < 100:
+        # A 10 ms frame has no sample below 100 Hz: native aborts (an index out of range,
+        # measured at 50 Hz), lkemu's frame cutting divided by zero in the clock's listener.
+        raise InvalidRequest(f"sample_rate: lkemu streams at 100 Hz and up, got {rate}")
     check_rate("sample_rate", rate)
     check_channels("num_channels", channels)
     frame_ms = field_or(request, "frame_size_ms", None)

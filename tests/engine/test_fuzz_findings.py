@@ -210,8 +210,9 @@ def test_a_token_past_lkemus_limit_is_refused_at_once() -> None:
 async def test_a_filter_that_cannot_run_at_the_streams_rate_is_refused(
     runtime: EngineRuntime, tmp_path: pytest.TempPathFactory
 ) -> None:
-    """The noise filter refused 1 Hz by raising (INTERNAL ValueError 'unsupported sample
-    rate 1' in new_audio_stream): the request is refused, saying why."""
+    """The noise filter refused a rate by raising (found at 1 Hz: INTERNAL ValueError
+    'unsupported sample rate 1' in new_audio_stream; streams now start at 100 Hz, the filter
+    at 8 kHz): the request is refused, saying why."""
     sessions, locals_ = [], []
     for identity in ("talker", "listener"):
         session = open_session(runtime)
@@ -236,7 +237,7 @@ async def test_a_filter_that_cannot_run_at_the_streams_rate_is_refused(
     run(runtime, sessions[1], request_of("load_audio_filter_plugin", plugin_path=plugin,
                                          module_id="fuzz-filter"))  # fmt: skip
     stream = request_of(
-        "new_audio_stream", track_handle=remote, sample_rate=1, num_channels=1,
+        "new_audio_stream", track_handle=remote, sample_rate=150, num_channels=1,
         type=audio_frame_pb2.AUDIO_STREAM_NATIVE, audio_filter_module_id="fuzz-filter",
         audio_filter_options="{}",
     )  # fmt: skip
@@ -294,3 +295,25 @@ async def test_an_encoded_frame_past_lkemus_dimensions_is_refused(
     memory = Memory(inputs=[engine_pb2.Blob(address=INPUT_ADDRESS, data=b"\x00\x00\x00\x01")])
     with pytest.raises(dispatch.RequestFailed, match=r"width, height: lkemu takes encoded"):
         run(runtime, session, capture, memory)
+
+
+@pytest.mark.parametrize("rate", [1, 50, 99])
+async def test_an_audio_stream_below_100_hz_is_refused(
+    runtime: EngineRuntime, session: Session, rate: int
+) -> None:
+    """Its 10 ms frame has no sample: cutting frames divided by zero every 10 ms in the real
+    clock's listener (INTERNAL ZeroDivisionError, found by the fuzzer); native aborts
+    (libc++ 'index out of range', measured at 50 Hz)."""
+    source = run(runtime, session, request_of(
+        "new_audio_source", type=audio_frame_pb2.AUDIO_SOURCE_NATIVE, sample_rate=48000,
+        num_channels=1, options={"echo_cancellation": False, "noise_suppression": False,
+                                 "auto_gain_control": False},
+    )).source.handle.id  # fmt: skip
+    track = run(runtime, session, request_of(
+        "create_audio_track", name="mic", source_handle=source)).track.handle.id  # fmt: skip
+    stream = request_of("new_audio_stream", track_handle=track, sample_rate=rate, num_channels=1,
+                        type=audio_frame_pb2.AUDIO_STREAM_NATIVE)  # fmt: skip
+    with pytest.raises(
+        dispatch.RequestFailed, match=f"sample_rate: lkemu streams at 100 Hz and up, got {rate}"
+    ):
+        run(runtime, session, stream)
