@@ -325,6 +325,31 @@ class EngineControl:
         request = engine_pb2.GetPlayoutAudioRequest(device_id=device_id, clear=clear)
         return bytes(self._call("GetPlayoutAudio", request).wav)
 
+    # Pre-encoded video.
+
+    def send_encoder_feedback(
+        self,
+        room: str,
+        identity: str,
+        track_sid: str = "",
+        *,
+        keyframe: bool = False,
+        target_bitrate_bps: int | None = None,
+        framerate_fps: float | None = None,
+    ) -> str:
+        """Feedback for the pass-through encoder of `identity`'s pre-encoded video
+        publication (`track_sid`, or its only one): a key frame request and/or new rate
+        targets, which its source reads with take_encoded_video_source_feedback after its
+        next frame. The publication's sid."""
+        request = engine_pb2.SendEncoderFeedbackRequest(
+            room=room, identity=identity, track_sid=track_sid, keyframe=keyframe
+        )
+        if target_bitrate_bps is not None:
+            request.target_bitrate_bps = target_bitrate_bps
+        if framerate_fps is not None:
+            request.framerate_fps = framerate_fps
+        return str(self._call("SendEncoderFeedback", request).track_sid)
+
     def close(self) -> None:
         if self._owns_channel:
             self._channel.close()

@@ -657,3 +657,25 @@ class FailCaptureReply(_message.Message):
     FAILED_FIELD_NUMBER: _ClassVar[int]
     failed: int
     def __init__(self, failed: _Optional[int] = ...) -> None: ...
+
+class SendEncoderFeedbackRequest(_message.Message):
+    __slots__ = ("room", "identity", "track_sid", "keyframe", "target_bitrate_bps", "framerate_fps")
+    ROOM_FIELD_NUMBER: _ClassVar[int]
+    IDENTITY_FIELD_NUMBER: _ClassVar[int]
+    TRACK_SID_FIELD_NUMBER: _ClassVar[int]
+    KEYFRAME_FIELD_NUMBER: _ClassVar[int]
+    TARGET_BITRATE_BPS_FIELD_NUMBER: _ClassVar[int]
+    FRAMERATE_FPS_FIELD_NUMBER: _ClassVar[int]
+    room: str
+    identity: str
+    track_sid: str
+    keyframe: bool
+    target_bitrate_bps: int
+    framerate_fps: float
+    def __init__(self, room: _Optional[str] = ..., identity: _Optional[str] = ..., track_sid: _Optional[str] = ..., keyframe: _Optional[bool] = ..., target_bitrate_bps: _Optional[int] = ..., framerate_fps: _Optional[float] = ...) -> None: ...
+
+class SendEncoderFeedbackReply(_message.Message):
+    __slots__ = ("track_sid",)
+    TRACK_SID_FIELD_NUMBER: _ClassVar[int]
+    track_sid: str
+    def __init__(self, track_sid: _Optional[str] = ...) -> None: ...

@@ -389,6 +389,11 @@ class EngineControlStub:
                 request_serializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.SerializeToString,
                 response_deserializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.FromString,
                 _registered_method=True)
+        self.SendEncoderFeedback = channel.unary_unary(
+                '/lkemu.engine.EngineControl/SendEncoderFeedback',
+                request_serializer=lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackRequest.SerializeToString,
+                response_deserializer=lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackReply.FromString,
+                _registered_method=True)
 
 
 class EngineControlServicer:
@@ -529,6 +534,14 @@ class EngineControlServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendEncoderFeedback(self, request, context):
+        """What the network tells a pre-encoded video publication's pass-through encoder
+        (engine/rooms/simulcast.py): a key frame request, new rate targets.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_EngineControlServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -636,6 +649,11 @@ def add_EngineControlServicer_to_server(servicer, server):
                     servicer.FailCapture,
                     request_deserializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.FromString,
                     response_serializer=lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.SerializeToString,
+            ),
+            'SendEncoderFeedback': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendEncoderFeedback,
+                    request_deserializer=lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackRequest.FromString,
+                    response_serializer=lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackReply.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1205,6 +1223,33 @@ class EngineControl:
             '/lkemu.engine.EngineControl/FailCapture',
             lkemu_dot_proto_dot_engine__pb2.FailCaptureRequest.SerializeToString,
             lkemu_dot_proto_dot_engine__pb2.FailCaptureReply.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendEncoderFeedback(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/lkemu.engine.EngineControl/SendEncoderFeedback',
+            lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackRequest.SerializeToString,
+            lkemu_dot_proto_dot_engine__pb2.SendEncoderFeedbackReply.FromString,
             options,
             channel_credentials,
             insecure,

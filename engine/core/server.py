@@ -35,6 +35,7 @@ from lkemu.proto import capture_pb2, engine_pb2, engine_pb2_grpc
 from ..media import capture as capture_control
 from ..media import platform_audio as audio_control
 from ..rooms import control as room_control
+from ..rooms import simulcast
 from ..wire import secret as engine_secret
 from ..wire import shared_blobs
 from ..wire.limits import GRPC_OPTIONS
@@ -433,6 +434,16 @@ class EngineControlService(engine_pb2_grpc.EngineControlServicer):
             request.capture_handle, kind, request.message or "fault injected by the control service"
         )
         return engine_pb2.FailCaptureReply(failed=failed)
+
+    async def SendEncoderFeedback(
+        self, request: engine_pb2.SendEncoderFeedbackRequest, context: grpc.aio.ServicerContext
+    ) -> engine_pb2.SendEncoderFeedbackReply:
+        try:
+            sid = simulcast.send_encoder_feedback(self.runtime, request)
+        except simulcast.FeedbackRefused as error:
+            await context.abort(grpc.StatusCode.FAILED_PRECONDITION, str(error))
+            raise
+        return engine_pb2.SendEncoderFeedbackReply(track_sid=sid)
 
 
 def _unix_leftovers(path: str) -> tuple[str, ...]:

@@ -43,6 +43,10 @@ publication never pass the pass-through encoder: subscribers get nothing. An enc
 source published with another backend runs a real encoder on what the buffer converts
 to, black frames, at each layer's size.
 
+The control service's SendEncoderFeedback plays the network to a pass-through encoder: a
+key frame request (as a receiver's PLI) and rate targets (as WebRTC's SetRates), which the
+source hears with the next frame encoded.
+
 Statistics (engine/rooms/health.py): the codec's mime type; a publisher's outbound-rtp per
 simulcast encoding (rid, size, target bitrate) or one with the scalability mode for SVC;
 a subscriber's inbound-rtp with the size of the last frame it received.
@@ -55,8 +59,9 @@ from dataclasses import dataclass, replace
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from lkemu.proto import room_pb2, stats_pb2, track_pb2
+from lkemu.proto import engine_pb2, room_pb2, stats_pb2, track_pb2
 
+from ..core.runtime import EngineRuntime
 from ..media.encoded_video import EncodedFrame, EncodedVideoSource, PassThroughEncoder
 from ..media.sinks import CapturedFrame
 from ..media.tracks import LocalTrack, Track
@@ -73,7 +78,7 @@ from ..video.layers import (
     spatial_for_quality,
 )
 from ..video.layout import T, VideoImage
-from .model import RoomTrack, RoomView
+from .model import Rooms, RoomTrack, RoomView
 
 # The server applies a subscriber's settings after this long without another change.
 SETTINGS_DEBOUNCE_S = 0.100
@@ -323,6 +328,59 @@ def enabled_changed(view: RoomView, room_track: RoomTrack, enabled: bool) -> Non
 
 def receiver_of(track: Track) -> LayerReceiver | None:
     return _RECEIVERS.get(track)
+
+
+# The control service.
+
+
+class FeedbackRefused(ValueError):
+    """SendEncoderFeedback cannot be carried out, and why."""
+
+
+def send_encoder_feedback(
+    runtime: EngineRuntime, request: engine_pb2.SendEncoderFeedbackRequest
+) -> str:
+    """Feedback for a pre-encoded publication's encoder; the publication's sid."""
+    rates = request.HasField("target_bitrate_bps"), request.HasField("framerate_fps")
+    if rates[0] != rates[1]:
+        raise FeedbackRefused("target_bitrate_bps and framerate_fps are set together")
+    if rates[0] and request.target_bitrate_bps == 0:
+        raise FeedbackRefused("target_bitrate_bps must be at least 1")
+    if rates[1] and not 0 < request.framerate_fps <= 1000:
+        raise FeedbackRefused(f"framerate_fps must be in (0, 1000], got {request.framerate_fps}")
+    room = runtime.area(Rooms).get(request.room)
+    if room is None:
+        raise FeedbackRefused(f"no room named {request.room!r}")
+    member = room.members.get(request.identity)
+    if member is None:
+        raise FeedbackRefused(f"no participant {request.identity!r} in room {request.room!r}")
+    encoders = {
+        sid: video.encoder
+        for sid, published_track in member.publications.items()
+        if (video := video_of(published_track)) is not None and video.encoder is not None
+    }
+    if request.track_sid:
+        if request.track_sid not in member.publications:
+            raise FeedbackRefused(f"{request.identity!r} publishes no track {request.track_sid!r}")
+        if request.track_sid not in encoders:
+            raise FeedbackRefused(
+                f"{request.track_sid!r} is not a pre-encoded video publication (published "
+                "from an encoded source with ENCODER_BACKEND_PRE_ENCODED)"
+            )
+        sid = request.track_sid
+    elif len(encoders) == 1:
+        (sid,) = encoders
+    else:
+        raise FeedbackRefused(
+            f"{request.identity!r} has {len(encoders)} pre-encoded video publications: "
+            "name one by track_sid"
+        )
+    encoder = encoders[sid]
+    if request.keyframe:
+        encoder.request_keyframe()
+    if rates[0]:
+        encoder.set_rates(request.target_bitrate_bps, request.framerate_fps)
+    return sid
 
 
 # Statistics.

@@ -13,6 +13,7 @@ from lkemu.engine.core import dispatch
 from lkemu.engine.core.memory import Memory
 from lkemu.engine.core.runtime import EngineRuntime
 from lkemu.engine.core.session import Session
+from lkemu.engine.rooms import simulcast
 from lkemu.engine.video.layers import MIME_TYPES
 from lkemu.proto import engine_pb2, ffi_pb2, room_pb2, track_pb2, video_frame_pb2
 from tests.native import run_native
@@ -367,3 +368,39 @@ async def test_an_encoded_source_on_another_backend_sends_black_at_each_layer(
     assert (frame.width, frame.height, int(frame.planes[0].max())) == (1280, 720, 0)
     assert np.all(frame.planes[1] == 128)
     assert not sender.feedback(source).keyframe_requested  # no pass-through encoder
+
+
+async def test_the_control_service_feeds_back_to_a_pre_encoded_publication(
+    runtime: EngineRuntime,
+) -> None:
+    sender, _, source, _, _ = await _pre_encoded(runtime)
+    _, raw = sender.new_video(64, 64)
+    raw_publication = await sender.publish_video(raw, simulcast=False)
+    sender.capture_encoded(source, b"k0", key=True)
+    sender.feedback(source)
+
+    def feedback(**fields: object) -> str:
+        request = engine_pb2.SendEncoderFeedbackRequest(room="encoded", identity="sender")
+        for name, value in fields.items():
+            setattr(request, name, value)
+        return simulcast.send_encoder_feedback(runtime, request)
+
+    for fields, refusal in (
+        ({"room": "nowhere"}, "no room named 'nowhere'"),
+        ({"identity": "nobody"}, "no participant 'nobody' in room 'encoded'"),
+        ({"target_bitrate_bps": 1}, "target_bitrate_bps and framerate_fps are set together"),
+        ({"target_bitrate_bps": 0, "framerate_fps": 1.0}, "target_bitrate_bps must be at least 1"),
+        ({"track_sid": raw_publication.info.sid}, "is not a pre-encoded video publication"),
+        ({"track_sid": "TR_none"}, "publishes no track 'TR_none'"),
+    ):
+        with pytest.raises(simulcast.FeedbackRefused, match=refusal):
+            feedback(**fields)
+    sid = feedback(keyframe=True, target_bitrate_bps=300_000, framerate_fps=10.0)
+    assert sid.startswith("TR_") and sid != raw_publication.info.sid
+    untouched = sender.feedback(source)
+    assert not untouched.keyframe_requested and not untouched.HasField("rate_control")
+    sender.capture_encoded(source, b"d1", key=False)  # the encoder takes both with it
+    heard = sender.feedback(source)
+    assert heard.keyframe_requested
+    rates = heard.rate_control
+    assert (rates.target_bitrate_bps, rates.framerate_fps) == (300_000, 10.0)

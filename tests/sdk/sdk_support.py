@@ -50,3 +50,6 @@ HAS_FRAME_METADATA = hasattr(video_frame_pb2, "FrameMetadata")
 HAS_FRAME_METADATA_FEATURES = (
     "frame_metadata_features" in room_pb2.TrackPublishOptions.DESCRIPTOR.fields_by_name
 )
+HAS_VIDEO_QUALITY = hasattr(rtc.RemoteTrackPublication, "set_video_quality")
+HAS_SCALABILITY_MODE = "scalability_mode" in room_pb2.TrackPublishOptions.DESCRIPTOR.fields_by_name
+HAS_ENCODED_VIDEO = hasattr(rtc, "EncodedVideoSource")
