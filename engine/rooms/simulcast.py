@@ -13,9 +13,10 @@ publication has none, as the server's answer to AddTrack carries none
 after TrackPublishedResponse, and the SDK never updates its publication's info handle).
 
 Subscribing, as livekit-server's SubscribedTrack does (pkg/rtc/subscribedtrack.go):
-- A new subscription starts at HIGH (lkemu's clients never ask for adaptive stream, which
-  starts at LOW), unless the subscriber asked for something before: its settings are
-  kept by track and applied at once when the track binds.
+- A new subscription starts at HIGH, unless the subscriber asked for something before:
+  its settings are kept by track and applied at once when the track binds. (A client
+  connected with RoomOptions.adaptive_stream would start at LOW; the Python SDK never sets
+  it, and lkemu does not read it.)
 - set_remote_track_publication_quality (the Rust SDK's set_video_quality): on a
   simulcasted publication only (otherwise the SDK only logs a warning), settings with
   that quality, no dimensions and not disabled.

@@ -23,9 +23,12 @@ dimensions map to a quality through the sorted layer heights (the height asked f
 a 10 % tolerance, against each height: GetQualityForDimension).
 
 Pixels at a layer's size: the encoder scales each frame by its encoding's factor (libwebrtc
-truncates the size); lkemu averages boxes of pixels (exact rounded block means for integer
-factors, as libyuv's 2x and 4x box rows; area boxes otherwise). What a subscriber decodes
-after a lossy codec is never bit-exact anyway: sizes are what matter.
+truncates the size); lkemu averages boxes of pixels: rounded block means for integer
+factors (as libyuv's 2x and 4x box rows), otherwise libyuv's ScaleBox arithmetic (box
+edges in 16.16 fixed point, each sum times 65536 // its area, shifted back), with running
+sums rather than loops (1280x720 to 640x360 in about 1 ms here). libyuv itself prefers
+bilinear filtering above half size; what a subscriber decodes after a lossy codec is never
+bit-exact anyway: sizes are what matter.
 """
 
 from __future__ import annotations
@@ -435,14 +438,25 @@ def black_i420(width: int, height: int) -> VideoImage:
     return VideoImage(T.I420, width, height, planes=[y, u, v])
 
 
-def _box_edges(source: int, target: int) -> tuple[np.ndarray, np.ndarray]:
-    """Where each target sample's box starts and ends in the source (libyuv's 16.16 fixed
-    point steps from 0), every box at least one sample wide."""
+def _box_marks(source: int, target: int) -> np.ndarray:
+    """Where each target sample's box starts in the source, and where the last one ends
+    (libyuv's 16.16 fixed-point steps from 0): for a reduction, boxes at least 1 wide."""
     step = (source << 16) // target
-    marks = (np.arange(target + 1, dtype=np.int64) * step) >> 16
-    starts = marks[:-1]
-    ends = np.maximum(marks[1:], starts + 1)
-    return starts, np.minimum(ends, source)
+    return (np.arange(target + 1, dtype=np.int64) * step) >> 16
+
+
+def _block_means(plane: np.ndarray, fy: int, fx: int) -> np.ndarray:
+    """Rounded means of `fy` x `fx` blocks, as sums of strided views (no 4-D reduction)."""
+    wide = np.uint16 if fy * fx <= 256 else np.uint32
+    total = np.zeros((plane.shape[0] // fy, plane.shape[1] // fx), wide)
+    for dy in range(fy):
+        for dx in range(fx):
+            total += plane[dy::fy, dx::fx]
+    area = fy * fx
+    total += area // 2
+    if area & (area - 1) == 0:  # a power of two: a shift
+        return (total >> (area.bit_length() - 1)).astype(np.uint8)
+    return (total // area).astype(np.uint8)
 
 
 def scale_plane(plane: np.ndarray, rows: int, cols: int) -> np.ndarray:
@@ -453,19 +467,19 @@ def scale_plane(plane: np.ndarray, rows: int, cols: int) -> np.ndarray:
     if rows == 0 or cols == 0:
         return np.zeros((rows, cols), np.uint8)
     if src_rows % rows == 0 and src_cols % cols == 0:
-        fy, fx = src_rows // rows, src_cols // cols
-        blocks = plane.reshape(rows, fy, cols, fx).sum(axis=(1, 3), dtype=np.uint32)
-        area = fy * fx
-        return ((blocks + area // 2) // area).astype(np.uint8)
-    row_start, row_end = _box_edges(src_rows, rows)
-    col_start, col_end = _box_edges(src_cols, cols)
-    table = np.zeros((src_rows + 1, src_cols + 1), np.int64)
-    np.cumsum(np.cumsum(plane, axis=0, dtype=np.int64), axis=1, out=table[1:, 1:])
-    r0, r1 = row_start[:, None], row_end[:, None]
-    c0, c1 = col_start[None, :], col_end[None, :]
-    sums = table[r1, c1] - table[r0, c1] - table[r1, c0] + table[r0, c0]
-    area = (r1 - r0) * (c1 - c0)
-    return ((sums * (65536 // area)) >> 16).astype(np.uint8)
+        return _block_means(plane, src_rows // rows, src_cols // cols)
+    row_marks, col_marks = _box_marks(src_rows, rows), _box_marks(src_cols, cols)
+    heights, widths = np.diff(row_marks), np.diff(col_marks)
+    # Box sums as differences of running sums: exact modulo 2^16 while a box's sum fits.
+    wide = np.uint16 if int(heights.max()) * int(widths.max()) <= 256 else np.uint32
+    running = np.zeros((src_rows + 1, src_cols), wide)
+    np.cumsum(plane, axis=0, dtype=wide, out=running[1:])
+    by_rows = running[row_marks[1:]] - running[row_marks[:-1]]
+    running = np.zeros((rows, src_cols + 1), wide)
+    np.cumsum(by_rows, axis=1, dtype=wide, out=running[:, 1:])
+    sums = (running[:, col_marks[1:]] - running[:, col_marks[:-1]]).astype(np.uint32)
+    area = heights[:, None] * widths[None, :]
+    return ((sums * (65536 // area).astype(np.uint32)) >> 16).astype(np.uint8)
 
 
 def scale_i420(image: VideoImage, width: int, height: int) -> VideoImage:

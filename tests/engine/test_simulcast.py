@@ -145,12 +145,29 @@ def test_a_quality_above_the_layers_there_are_maps_to_the_highest() -> None:
     assert [layers.spatial_for_quality(q, one) for q in (LOW, MEDIUM, HIGH)] == [0, 0, 0]
 
 
+def _boxes(plane: np.ndarray, rows: int, cols: int) -> np.ndarray:
+    """Box means one box at a time: boxes from 16.16 fixed-point steps, each sum times
+    65536 // its area, shifted back (libyuv's ScaleBox arithmetic)."""
+    row_step, col_step = (plane.shape[0] << 16) // rows, (plane.shape[1] << 16) // cols
+    out = np.zeros((rows, cols), np.uint8)
+    for i in range(rows):
+        for j in range(cols):
+            box = plane[(i * row_step) >> 16 : ((i + 1) * row_step) >> 16,
+                        (j * col_step) >> 16 : ((j + 1) * col_step) >> 16]  # fmt: skip
+            out[i, j] = (int(box.sum(dtype=np.int64)) * (65536 // box.size)) >> 16
+    return out
+
+
 def test_a_plane_is_averaged_down_by_boxes() -> None:
     plane = np.arange(16, dtype=np.uint8).reshape(4, 4) * 10
     half = layers.scale_plane(plane, 2, 2)
     assert half.tolist() == [[25, 45], [105, 125]]  # rounded means of 2x2 blocks
     odd = layers.scale_plane(np.full((6, 9), 77, np.uint8), 4, 7)
     assert odd.shape == (4, 7) and set(odd.ravel().tolist()) <= {76, 77}
+    rng = np.random.default_rng(7)
+    noise = rng.integers(0, 256, (97, 131), dtype=np.uint8)
+    for rows, cols in ((60, 70), (10, 9), (48, 65), (7, 3), (97, 40)):
+        assert np.array_equal(layers.scale_plane(noise, rows, cols), _boxes(noise, rows, cols))
     image = VideoImage(T.I420, 8, 4, planes=i420_planes(8, 4))
     scaled = layers.scale_i420(image, 4, 2)
     assert (scaled.width, scaled.height) == (4, 2)
