@@ -255,6 +255,9 @@ def on_new_sox_resampler(
     return response
 
 
+# lkemu's bound on one push's output (frames x channels): about 30 ms of work at most.
+MAX_PUSH_OUTPUT_SAMPLES = 1 << 20
+
 # What native's soxr_process answers for a resampler whose soxr_create failed.
 _NO_SOXR = "null pointer"
 
@@ -274,7 +277,20 @@ def on_push_sox_resampler(
             f"input size {request.size} is not a whole number of {frame_bytes}-byte frames"
         )
         return response
-    data = resampler.push(call.memory.read(request.data_ptr, request.size))
+    samples = call.memory.read(request.data_ptr, request.size)  # a bad pointer fails first
+    frames = request.size // frame_bytes
+    output = frames * resampler.output_rate / resampler.input_rate * resampler.channels
+    if output > MAX_PUSH_OUTPUT_SAMPLES:
+        # lkemu's limit, where native has none: the work grows with the output, ~30 ns a
+        # sample, and 2205 frames into 1 Hz -> 8 kHz (17.6 million samples) held the engine
+        # (or the caller) 4 s and 1.5 GB (found by the fuzzer).
+        response.error = (
+            f"size: a push of {frames} frames at {resampler.input_rate:g} -> "
+            f"{resampler.output_rate:g} Hz gives about {output:.0f} samples; lkemu gives up "
+            f"to {MAX_PUSH_OUTPUT_SAMPLES} a push: push less at once"
+        )
+        return response
+    data = resampler.push(samples)
     if data:  # native answers an empty push with a null pointer
         response.size = len(data)
         response.output_ptr = call.memory.hand_out(data, request.resampler_handle, lent=True)

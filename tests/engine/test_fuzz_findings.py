@@ -317,3 +317,28 @@ async def test_an_audio_stream_below_100_hz_is_refused(
         dispatch.RequestFailed, match=f"sample_rate: lkemu streams at 100 Hz and up, got {rate}"
     ):
         run(runtime, session, stream)
+
+
+async def test_a_push_that_would_give_millions_of_samples_is_refused(
+    runtime: EngineRuntime, session: Session
+) -> None:
+    """2205 frames into 1 Hz -> 8 kHz are 17.6 million samples out: 4 s of CPU and 1.5 GB
+    on the engine's loop (found by the fuzzer). One second of 48 kHz stereo still goes."""
+
+    def resampler(rate_in: float, rate_out: float, channels: int) -> int:
+        made = run(runtime, session, request_of(
+            "new_sox_resampler", input_rate=rate_in, output_rate=rate_out,
+            num_channels=channels))  # fmt: skip
+        return int(made.resampler.handle.id)
+
+    def push(handle: int, frames: int, channels: int) -> object:
+        request = request_of("push_sox_resampler", resampler_handle=handle,
+                             data_ptr=INPUT_ADDRESS, size=frames * channels * 2)  # fmt: skip
+        memory = int16_memory(np.zeros(frames * channels))
+        return run(runtime, session, request, memory)
+
+    refused = push(resampler(1.0, 8000.0, 1), 2205, 1)
+    assert refused.error.startswith("size: a push of 2205 frames at 1 -> 8000 Hz gives about")
+    assert not refused.output_ptr
+    whole_second = push(resampler(48000.0, 16000.0, 2), 48000, 2)
+    assert not whole_second.error and whole_second.size > 0
