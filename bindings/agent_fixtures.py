@@ -45,10 +45,39 @@ async def agent_room(
 ) -> AsyncIterator[AgentRoom]:
     """`agent` running in an AgentSession on the fakes of `agent_script`, in a room of its
     own with a user (`.user`, a `lkemu.agents.UserParticipant`); closed after the test,
-    which fails if lkemu refused a request meanwhile."""
+    which fails if lkemu refused a request meanwhile. Its per-turn latencies
+    (`AgentRoom.latencies()`) are reported at the end of the session (-rA or -v shows them
+    per test; the summary lists every test's turns)."""
     from lkemu.agents import agent_room as start
 
     name = re.sub(r"[^A-Za-z0-9_-]+", "-", request.node.name)[:48]
     room_name = f"{name}-{uuid.uuid4().hex[:6]}"
     async with start(agent, script=agent_script, room=room_name) as room:
         yield room
+        turns = [turn.rounded() for turn in room.latencies()]
+        if turns:
+            request.node.user_properties.append((LATENCIES_PROPERTY, turns))
+
+
+LATENCIES_PROPERTY = "lkemu_turn_latencies"
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Every agent_room test's per-turn latencies, in one table: response, transcript, LLM
+    time to first token, TTS time to first audio (seconds; simulated time makes them exact)."""
+    rows = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for key, turns in getattr(report, "user_properties", ()):
+                if key == LATENCIES_PROPERTY and getattr(report, "when", "") == "teardown":
+                    rows.extend((report.nodeid, index, *turn) for index, turn in enumerate(turns))
+    if not rows:
+        return
+    terminalreporter.section("lkemu: agent turn latencies (s)")
+    terminalreporter.write_line(
+        f"{'test':<60} {'turn':>4} {'response':>9} {'transcript':>10} {'llm ttft':>9} "
+        f"{'tts ttfb':>9}"
+    )
+    for nodeid, index, *values in sorted(rows):
+        cells = " ".join(f"{'-' if v is None else f'{v:.3f}':>9}" for v in values)
+        terminalreporter.write_line(f"{nodeid[-60:]:<60} {index:>4} {cells}")
