@@ -342,3 +342,23 @@ async def test_a_push_that_would_give_millions_of_samples_is_refused(
     assert not refused.output_ptr
     whole_second = push(resampler(48000.0, 16000.0, 2), 48000, 2)
     assert not whole_second.error and whole_second.size > 0
+
+
+def test_go_quoting_is_as_before_and_a_huge_schema_name_is_refused_unbuilt() -> None:
+    """A schema name of 1 MB was quoted a character at a time in Python to build its blob
+    key: ~70 ms of the engine's loop for define_schema (found by the fuzzer's loop monitor).
+    The key of a name past the limit is no longer built, and quoting is one C pass."""
+    from lkemu.engine.rooms.data_tracks import SchemaId, _go_quoted, _store_refusal
+
+    def one_at_a_time(text: str) -> str:  # what it was
+        escapes = {'"': '\\"', "\\": "\\\\", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+        return '"' + "".join(
+            escapes.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x20 or c == "\x7f" else c)
+            for c in text
+        ) + '"'  # fmt: skip
+
+    every = "".join(chr(code) for code in range(0x300)) + "é\U0001f600"
+    assert _go_quoted(every) == one_at_a_time(every)
+    huge = SchemaId("z" * 1_000_000, "custom-json")
+    assert huge.key_too_long()
+    assert _store_refusal({}, huge, "{}") == "(InvalidRequest): data blob is invalid"
