@@ -13,7 +13,9 @@ from __future__ import annotations
 
 import asyncio.events
 import atexit
+import faulthandler
 import gc
+import signal
 import heapq
 import json
 import sys
@@ -186,6 +188,9 @@ def install(out_path: str) -> LoopSteps:
 def main() -> int:
     out_path, *lkemu_args = sys.argv[1:]
     install(out_path)
+    # A frozen engine's stacks, on demand: the fuzzer sends SIGUSR1 before it stops one
+    # whose clients found it unresponsive (tools/fuzz/run.py).
+    faulthandler.register(signal.SIGUSR1, file=sys.stderr, all_threads=True)
     from lkemu.cli import main as lkemu_main
 
     return lkemu_main(lkemu_args)

@@ -106,6 +106,13 @@ class Engine:
         except (OSError, ValueError):
             return {}
 
+    def dump_stacks(self) -> None:
+        """Its threads' stacks into its log (tools/fuzz/loop_monitor.py), to see where a
+        frozen engine is."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR1)
+            time.sleep(0.5)
+
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
@@ -457,6 +464,8 @@ def run(
 
         live = engine.address if engine.alive() else None
         written = save_failures(failures, corpus_dir, live)
+    if any(f["failure"] == "engine-lost" for f in failures):
+        engine.dump_stacks()
     engine.stop()
     stats = Stats()
     failure_counts: Counter[str] = Counter()

@@ -14,6 +14,7 @@ its session early and wants to be started again (the drop-in has one session a p
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import random
 import re
@@ -309,6 +310,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--isolation-every", type=int, default=150)
     parser.add_argument("--extreme-every", type=int, default=2000)
     args = parser.parse_args(argv)
+    faulthandler.enable()  # a crash prints where it happened (the run shows its stderr)
     warnings.simplefilter("ignore")  # PyJWT's warning about the development key's length
     worker = Worker(args)
     status = 0
