@@ -1,7 +1,8 @@
 """A client's link to one engine: its session, requests, handle drops and event stream.
 
 Requests and drops take the fast lane (engine/wire/framing.py) when the engine offers it,
-else gRPC; events always come over gRPC. The control service is lkemu.bindings.control.
+else gRPC; so do events, on a connection of their own. The control service is
+lkemu.bindings.control.
 
 Every gRPC call shows the engine's secret (lkemu.bindings.credentials finds it) and every
 call on the session its token; the fast lane shows both once, in its hello. A refusal
@@ -21,6 +22,8 @@ import grpc
 from lkemu.engine.wire import shared_blobs
 from lkemu.engine.wire.framing import (
     ERROR,
+    EVENTS,
+    EVENTS_END,
     HANDLE,
     HELLO,
     TRACKED_CALL,
@@ -125,16 +128,8 @@ class FastLane:
     def __init__(
         self, address: str, session_id: int, session_token: bytes, secret: str, timeout: float
     ) -> None:
-        if address.startswith("unix:"):
-            self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            self._socket.connect(address.removeprefix("unix:").removeprefix("//"))
-        else:
-            host, _, port = address.rpartition(":")
-            self._socket = socket.create_connection((host.strip("[]"), int(port)))
-            self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         # A frozen engine must not freeze its clients: no answer by then is an error.
-        self._socket.settimeout(timeout)
-        self._frames = SocketFrames(self._socket)
+        self._socket, self._frames = open_lane(address, session_id, session_token, secret, timeout)
         self._lock = threading.Lock()
         # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
         # before the lock is taken and cleared after it is released, so a finalizer that
@@ -146,12 +141,6 @@ class FastLane:
         # given before the lane opened, or not reported yet, are not in it).
         self._alive: set[int] = set()
         self._generation: int | None = None  # the engine's removal count at the last report
-        self._socket.sendall(hello(session_id, session_token, secret))
-        kind, answer = read_frame_blocking(self._frames)
-        if kind != HELLO:
-            self.close()
-            reason = answer.decode(errors="replace") if kind == ERROR else f"frame kind {kind}"
-            raise LaneRefused(reason)
 
     def busy_here(self) -> bool:
         """Whether this thread is inside an exchange (so it must not start another)."""
@@ -229,6 +218,32 @@ class LaneRefused(Exception):
     """The engine answered the fast lane's hello with an error frame: its reason."""
 
 
+def open_lane(
+    address: str, session_id: int, session_token: bytes, secret: str, timeout: float | None
+) -> tuple[socket.socket, SocketFrames]:
+    """A fast-lane connection past its hello (LaneRefused with the engine's reason)."""
+    if address.startswith("unix:"):
+        lane = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        lane.settimeout(timeout)
+        lane.connect(address.removeprefix("unix:").removeprefix("//"))
+    else:
+        host, _, port = address.rpartition(":")
+        lane = socket.create_connection((host.strip("[]"), int(port)), timeout)
+        lane.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    frames = SocketFrames(lane)
+    try:
+        lane.sendall(hello(session_id, session_token, secret))
+        kind, answer = read_frame_blocking(frames)
+    except BaseException:
+        lane.close()
+        raise
+    if kind != HELLO:
+        lane.close()
+        reason = answer.decode(errors="replace") if kind == ERROR else f"frame kind {kind}"
+        raise LaneRefused(reason)
+    return lane, frames
+
+
 class EngineConnection:
     def __init__(
         self, address: str, channel: grpc.Channel, secret: FoundSecret | None = None
@@ -246,7 +261,9 @@ class EngineConnection:
         self.closed = False
         self.timeout = request_timeout()  # read once: requests are the hot path
         self._fast: FastLane | None = None
+        self._fast_address = ""
         self._events_call: grpc.Future | None = None
+        self._events_lane: socket.socket | None = None
         # Large blobs travel as files under /dev/shm (lkemu.engine.wire.shared_blobs), named
         # with this session's tag.
         self.shared_memory = False
@@ -321,6 +338,8 @@ class EngineConnection:
                 raise refused(self.address, str(refusal), self.secret) from None
             except OSError:
                 self._fast = None  # gRPC alone still works
+            else:
+                self._fast_address = opened.fast_lane
         return self.session_id
 
     def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
@@ -375,7 +394,20 @@ class EngineConnection:
 
     def event_batches(self) -> Iterator[list[engine_pb2.EngineEvent]]:
         """The session's events as the engine sent them, in bursts, until the session
-        closes; marks the engine lost if the stream is cut."""
+        closes; marks the engine lost if the stream is cut. On the fast lane where the
+        engine has one, else on gRPC's Events call."""
+        if self._fast_address and not self.closed:
+            try:
+                lane, frames = open_lane(
+                    self._fast_address, self.session_id, self.session_token,
+                    self.secret.value, self.timeout,
+                )  # fmt: skip
+            except (OSError, LaneRefused):
+                pass  # gRPC's stream still works
+            else:
+                self._events_lane = lane
+                yield from self._lane_batches(lane, frames)
+                return
         request = engine_pb2.EventsRequest(
             session_id=self.session_id, session_token=self.session_token
         )
@@ -388,6 +420,27 @@ class EngineConnection:
             if isinstance(error, grpc.Call) and error.code() == grpc.StatusCode.CANCELLED:
                 return  # we cancelled it ourselves on close
             self._gone(error)
+
+    def _lane_batches(
+        self, lane: socket.socket, frames: SocketFrames
+    ) -> Iterator[list[engine_pb2.EngineEvent]]:
+        try:
+            lane.sendall(frame(EVENTS, b""))
+            lane.settimeout(None)  # events may be minutes apart
+            while True:
+                kind, payload = read_frame_blocking(frames)
+                if kind == EVENTS:
+                    yield list(engine_pb2.EventBatch.FromString(payload).events)
+                elif kind == EVENTS_END:
+                    return  # the session ended
+                else:
+                    reason = payload.decode(errors="replace") if kind == ERROR else str(kind)
+                    raise ConnectionError(f"the event stream was refused: {reason}")
+        except (OSError, ValueError) as error:
+            if not self.closed:  # else we closed it ourselves
+                self._gone(error)
+        finally:
+            lane.close()
 
     def close_session(self) -> int:
         if self.lost is not None or not self.session_id:
@@ -409,6 +462,9 @@ class EngineConnection:
             self._fast = None
         if self._events_call is not None:
             self._events_call.cancel()
+        if self._events_lane is not None:
+            with contextlib.suppress(OSError):
+                self._events_lane.shutdown(socket.SHUT_RDWR)
         self.channel.close()
 
 

@@ -15,6 +15,11 @@ Answers go out with one send. With the handle reports of TRACKED_CALL and TRACKE
 (engine/wire/framing.py) a client answers most drops itself, so a request and the drop of
 its handle cost one round trip.
 
+A connection may instead carry the session's events (EVENTS), as gRPC's Events call does
+and with its rules (one reader; when it goes away the session closes and its handles are
+released): a burst of events is one frame and one send, where the gRPC stream adds HTTP/2
+framing and two thread hops on each side.
+
 A connection serves one session, the one its hello names with that session's token and the
 engine's secret (checked once: requests then cost what they did). A wrong or missing one is
 answered with an error frame saying why, and the connection is closed; a hello that does
@@ -36,6 +41,8 @@ from ..wire.framing import (
     CALL,
     DROP,
     ERROR,
+    EVENTS,
+    EVENTS_END,
     HANDLE,
     HEADER,
     HELLO,
@@ -58,6 +65,8 @@ from .runtime import EngineRuntime
 logger = logging.getLogger("lkemu.engine")
 
 HELLO_TIMEOUT_S = 10.0
+# Events sent in one frame at most (as the gRPC Events call batches them).
+MAX_EVENTS_PER_BATCH = 256
 
 
 class HelloRefused(Exception):
@@ -92,8 +101,12 @@ class FastLane:
     async def stop(self) -> None:
         if self._server is not None:
             self._server.close()
+            streams = [c._events for c in self._connections if c._events is not None]
             for connection in list(self._connections):
                 connection.close()
+            for stream in streams:
+                stream.cancel()
+            await asyncio.gather(*streams, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
 
@@ -130,6 +143,9 @@ class LaneConnection(asyncio.BufferedProtocol):
         self._session_id = 0  # 0 until the hello is accepted
         self._watermark = 0  # the newest handle id reported to the client
         self._hello_timer: asyncio.TimerHandle | None = None
+        self._events: asyncio.Task[None] | None = None  # when this connection carries events
+        self._writable = asyncio.Event()
+        self._writable.set()
 
     # asyncio's protocol callbacks
 
@@ -145,14 +161,19 @@ class LaneConnection(asyncio.BufferedProtocol):
         self._lane._connections.discard(self)
         if self._hello_timer is not None:
             self._hello_timer.cancel()
+        self._writable.set()
+        if self._events is not None:
+            self._events.cancel()  # its end closes the session
 
     def pause_writing(self) -> None:
         # A client that sends without reading its answers waits, rather than the engine
-        # buffering answers without bound.
+        # buffering answers without bound; an event stream waits for its reader likewise.
+        self._writable.clear()
         if self._transport is not None:
             self._transport.pause_reading()
 
     def resume_writing(self) -> None:
+        self._writable.set()
         if self._transport is not None and not self._transport.is_closing():
             self._transport.resume_reading()
 
@@ -265,6 +286,9 @@ class LaneConnection(asyncio.BufferedProtocol):
         if kind == TRACKED_DROP:
             existed = self._runtime.drop_handle(self._session_id, HANDLE.unpack(payload)[0])
             return self._tracked(TRACKED_DROP, b"\x01" if existed else b"\x00")
+        if kind == EVENTS:
+            self._start_events()
+            return None
         if kind == CALL:
             return frame(CALL, self._call(payload))
         if kind == DROP:
@@ -285,6 +309,51 @@ class LaneConnection(asyncio.BufferedProtocol):
         else:
             reply = dispatch.execute(self._runtime, session, call)
         return reply.SerializeToString()
+
+    def _start_events(self) -> None:
+        session = self._runtime.sessions.get(self._session_id)
+        if self._events is not None or session is None:
+            raise FramingError("events asked for twice, or for a session that is gone")
+        if session.events_taken:
+            # A second reader would split the events, and its end would close the session.
+            self._refuse(f"the events of session {session.id} are already being read")
+            return
+        session.events_taken = True
+        self._events = asyncio.get_running_loop().create_task(self._send_events())
+
+    async def _send_events(self) -> None:
+        """The session's events, a burst per frame, until the session ends or the client
+        goes away; then the session is closed, as after gRPC's Events call."""
+        session_id = self._session_id
+        session = self._runtime.sessions[session_id]
+        queue = session.events
+        try:
+            ended = False
+            while not ended:
+                event = await queue.get()
+                if event is None:
+                    break
+                batch = engine_pb2.EventBatch()
+                batch.events.append(event)
+                while not queue.empty() and len(batch.events) < MAX_EVENTS_PER_BATCH:
+                    more = queue.get_nowait()
+                    if more is None:
+                        ended = True
+                        break
+                    batch.events.append(more)
+                transport = self._transport
+                if transport is None or transport.is_closing():
+                    return
+                transport.write(frame(EVENTS, batch.SerializeToString()))
+                await self._writable.wait()
+                session.drained()
+            if self._transport is not None and not self._transport.is_closing():
+                self._transport.write(frame(EVENTS_END, b""))
+        finally:
+            released = self._runtime.close_session(session_id)
+            if released:
+                logger.info("session %d gone, %d handles released", session_id, released)
+            self.close()
 
     def _tracked(self, kind: int, answer: bytes) -> bytes:
         """`answer` after the report of the handles the session got since the last one."""

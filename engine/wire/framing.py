@@ -12,7 +12,12 @@ hello: calls cost nothing more. Then:
 - TRACKED_CALL (an FfiCall) and TRACKED_DROP (the handle, u64) get one answer of the same
   kind that starts with a handle report (below), then the FfiReply, or one byte: whether
   the handle existed;
-- UNANSWERED_DROP (the handle, u64) gets no answer at all.
+- UNANSWERED_DROP (the handle, u64) gets no answer at all;
+- EVENTS (empty) turns the connection into the session's event stream, in place of gRPC's
+  Events call (and with its rules: one reader, and the session closes when it goes away):
+  the engine sends each burst of events as an EVENTS frame (an EventBatch) and, when the
+  session's events end, an EVENTS_END; a connection that ends without it means the engine
+  is gone.
 
 The handle report is what lets one round trip do for a request and the drop of its handle
 (native's `livekit_ffi_drop_handle` answers at once whether the handle existed): u32 count,
@@ -39,6 +44,7 @@ HANDLE = struct.Struct("<Q")
 REPORT_COUNT = struct.Struct("<I")
 REPORT_GENERATION = struct.Struct("<I")
 HELLO, CALL, DROP, ERROR, UNANSWERED_DROP, TRACKED_CALL, TRACKED_DROP = 1, 2, 3, 4, 5, 6, 7
+EVENTS, EVENTS_END = 8, 9
 MAX_FRAME = MAX_MESSAGE_BYTES
 # A hello is a few dozen bytes: a longer one is not a hello (and is not read whole).
 MAX_HELLO = 1024
