@@ -95,8 +95,15 @@ typecheck: $(STAMP) $(AGENTS_STAMP)
 			tests/agents/user_suite; \
 	else echo "lkemu: $(AGENTS_VENV) unavailable: lkemu.agents checked without livekit-agents"; fi
 
+# The files in the order of the README's "Measured" table, which is the table this prints at
+# its end (and writes to bench/results.md): every figure with native's beside it, from one run.
+# bench_agents.py (livekit-agents conversations, several minutes of real-clock time) joins with
+# BENCH_AGENTS=1; its rows are then in the table too.
+BENCH_FILES := roundtrip resampler sdk_resampler audio_pipeline rooms sdk_frames apm \
+	video_convert sdk_video sdk_messaging $(if $(filter 1,$(BENCH_AGENTS)),agents) client_memory
 bench: $(STAMP)
-	$(BIN)/python -m pytest bench -o python_files='bench_*.py' --benchmark-only --benchmark-columns=min,median,mean,ops -q
+	$(BIN)/python -m pytest $(BENCH_FILES:%=bench/bench_%.py) -o python_files='bench_*.py' \
+		--benchmark-only --benchmark-columns=min,median,mean,ops -q --bench-results bench/results.md
 
 # The fuzzer (tools/fuzz, issue 16): every request kind, random, from the descriptors and
 # mutated, bad pointers, malformed tokens and isolation cases, through FfiClient and the

@@ -1,4 +1,5 @@
-"""The audio pipeline: throughput on the virtual clock, cost per stream on the real clock.
+"""The audio pipeline: throughput on the virtual clock, cost per stream on the real clock,
+and the engine's memory per stream.
 
 make bench        (or: pytest bench -o python_files='bench_*.py' -k audio)
 """
@@ -11,7 +12,8 @@ import time
 
 import numpy as np
 import pytest
-from engine_usage import engine_cpu_seconds, engine_rss_kib
+from engine_usage import engine_cpu_seconds, engine_heap
+from report import RowReporter
 
 from lkemu.bindings import FfiClient
 from lkemu.bindings.embedded import EmbeddedEngine
@@ -19,6 +21,19 @@ from lkemu.proto import ffi_pb2
 from tests.helpers import new_source, new_stream, new_track
 
 SECONDS = 10.0
+CAPTURE_MS = [1000, 100, 20]
+VIRTUAL_ROW = (
+    "one stream 48k -> 16k, 20 ms frames, virtual clock, end to end through the bindings "
+    "(capture, callback, frames, drops), capturing 1 s / 100 ms / 20 ms at a time"
+)
+STREAMS = [1, 100]
+DELIVERED_ROW = (
+    "N concurrent streams (silence at 10 ms ticks, 16 kHz 20 ms frames), real clock, "
+    "N = 1 / 100: frames received of those due"
+)
+CPU_ROW = "same: engine CPU per stream"
+HEAP_ROW = "same, N = 100: engine heap per stream (tracemalloc, bench/engine_heap.py)"
+README_ROWS = [VIRTUAL_ROW, DELIVERED_ROW, CPU_ROW, HEAP_ROW]
 
 
 def _pipeline(client: FfiClient, rate_out: int, frame_ms: int) -> tuple[int, int, int]:
@@ -78,8 +93,10 @@ def virtual_client(bench_virtual_engine: EmbeddedEngine):  # type: ignore[no-unt
     client.close()
 
 
-@pytest.mark.parametrize("capture_ms", [20, 100, 1000])
-def test_stream_48k_to_16k_20ms_virtual_lkemu(benchmark, virtual_client, capture_ms) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("capture_ms", CAPTURE_MS)
+def test_stream_48k_to_16k_20ms_virtual_lkemu(  # type: ignore[no-untyped-def]
+    benchmark, virtual_client, capture_ms, bench_report: RowReporter
+) -> None:
     """End to end through the bindings; x real time = SECONDS / median."""
     rng = np.random.default_rng(0)
     audio = (rng.standard_normal(int(48000 * SECONDS)) * 3000).astype(np.int16)
@@ -90,18 +107,22 @@ def test_stream_48k_to_16k_20ms_virtual_lkemu(benchmark, virtual_client, capture
         warmup_rounds=1,
     )
     assert frames == int(SECONDS * 50)
-    benchmark.extra_info["x_real_time"] = SECONDS / benchmark.stats.stats.median
+    x_real_time = SECONDS / benchmark.stats.stats.median
+    benchmark.extra_info["x_real_time"] = x_real_time
+    bench_report(VIRTUAL_ROW, "lkemu", x_real_time, unit="x real time",
+                 part=CAPTURE_MS.index(capture_ms), better="higher")  # fmt: skip
+    bench_report.note(VIRTUAL_ROW, "native", "real time only")
 
 
-@pytest.mark.parametrize("streams", [1, 100])
-def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  # type: ignore[no-untyped-def]
-    """Engine CPU per stream and memory per stream, on the real clock, over 2 s."""
+@pytest.mark.parametrize("streams", STREAMS)
+def test_concurrent_streams_real_clock_lkemu(
+    benchmark, streams: int, bench_report: RowReporter
+) -> None:  # type: ignore[no-untyped-def]
+    """Frames delivered and engine CPU per stream, on the real clock, over 2 s."""
     engine = EmbeddedEngine.start(clock="real")
     client = FfiClient(address=engine.address)
     try:
-        rss_before = engine_rss_kib(engine.process.pid)
         handles = [_pipeline(client, 16000, 20) for _ in range(streams)]
-        rss_after = engine_rss_kib(engine.process.pid)
         window = 2.0
 
         async def drain() -> int:
@@ -119,22 +140,35 @@ def test_concurrent_streams_real_clock_lkemu(benchmark, streams: int) -> None:  
             client.queue.unsubscribe(queue)
             return count
 
+        asyncio.run(asyncio.sleep(0.5))  # past the streams' start
         cpu_before = engine_cpu_seconds(engine.process.pid)
         frames = benchmark.pedantic(lambda: asyncio.run(drain()), rounds=1)
         cpu = engine_cpu_seconds(engine.process.pid) - cpu_before
         benchmark.group = "concurrent streams, real clock (silence at 10 ms ticks)"
+        due = window * 50 * streams
+        cpu_per_stream = 100 * cpu / window / streams
         benchmark.extra_info.update(
             streams=streams,
             frames_per_second=frames / window,
-            engine_cpu_percent_per_stream=100 * cpu / window / streams,
-            engine_rss_kib_per_stream=(rss_after - rss_before) / streams,
+            engine_cpu_percent_per_stream=cpu_per_stream,
         )
-        print(
-            f"\n{streams} streams: {frames / window:.0f} frames/s received, engine CPU "
-            f"{100 * cpu / window / streams:.2f}% of a core per stream, "
-            f"{(rss_after - rss_before) / streams:.0f} KiB per stream"
-        )
+        part = STREAMS.index(streams)
+        bench_report(DELIVERED_ROW, "lkemu", 100 * frames / due, unit="%", part=part,
+                     better="higher")  # fmt: skip
+        bench_report(CPU_ROW, "lkemu", cpu_per_stream, unit="% of a core", part=part)
+        for row in (DELIVERED_ROW, CPU_ROW):
+            bench_report.note(row, "native", "not measured (no native engine process)")
         del handles
     finally:
         client.close()
         engine.stop()
+
+
+def test_engine_heap_per_stream_lkemu(benchmark, bench_report: RowReporter) -> None:  # type: ignore[no-untyped-def]
+    result: dict[str, float] = {}
+    benchmark.group = "engine heap per stream"
+    benchmark.pedantic(lambda: result.update(engine_heap("streams", 100)), rounds=1)
+    benchmark.extra_info.update(result)
+    assert result["frames"] >= 0.95 * result["frames_due"], result
+    bench_report(HEAP_ROW, "lkemu", result["bytes_per_item"] / 1024, unit="KiB")
+    bench_report.note(HEAP_ROW, "native", "not comparable (Rust heap)")

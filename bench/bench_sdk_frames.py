@@ -11,9 +11,17 @@ from __future__ import annotations
 
 import textwrap
 
+from report import RowReporter
 from sdk_child import VARIANTS, run_child
 
 FRAMES = 2000
+CLOCKS = ["real", "virtual"]
+FPS_ROW = (
+    "SDK `AudioStream` (48 kHz mono, 10 ms frames) through the real SDK, 1 s captures: frames "
+    "received per second, real / virtual clock"
+)
+CPU_ROW = "same: client CPU per frame"
+README_ROWS = [FPS_ROW, CPU_ROW]
 
 CHILD = textwrap.dedent(
     """
@@ -53,7 +61,9 @@ CHILD = textwrap.dedent(
 
 
 @VARIANTS
-def test_sdk_frames_per_second(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
+def test_sdk_frames_per_second(
+    benchmark, variant: str, clock: str, bench_report: RowReporter
+) -> None:  # type: ignore[no-untyped-def]
     result: dict[str, float] = {}
 
     def once() -> None:
@@ -66,3 +76,6 @@ def test_sdk_frames_per_second(benchmark, variant: str, clock: str) -> None:  # 
     )
     print(f"\n{variant} ({clock} clock): {result['fps']:.0f} frames/s, "
           f"client CPU {result['cpu_us']:.0f} us per frame")  # fmt: skip
+    part = CLOCKS.index(clock)
+    bench_report(FPS_ROW, variant, result["fps"], unit="/s", part=part, better="higher")
+    bench_report(CPU_ROW, variant, result["cpu_us"], unit="us", part=part)

@@ -14,7 +14,17 @@ import os
 import textwrap
 
 import pytest
+from report import RowReporter
 from sdk_child import VARIANTS, run_child
+
+CLOCKS = ["real", "virtual"]
+RPC_ROW = "SDK RPC round trip between two participants of a room, real / virtual clock"
+STREAM_ROW = (
+    "SDK `send_bytes` of 1 MB to the receiver's last byte, real clock (10 Mbit/s data channel) "
+    "/ virtual clock (unlimited)"
+)
+README_ROWS = [RPC_ROW, STREAM_ROW]
+NO_SERVER = "needs a LiveKit server: LIVEKIT_URL"
 
 CHILD = textwrap.dedent(
     """
@@ -79,8 +89,10 @@ CHILD = textwrap.dedent(
 
 
 @VARIANTS
-def test_sdk_messaging(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
+def test_sdk_messaging(benchmark, variant: str, clock: str, bench_report: RowReporter) -> None:  # type: ignore[no-untyped-def]
     if variant == "native" and not os.environ.get("LIVEKIT_URL"):
+        for row in (RPC_ROW, STREAM_ROW):
+            bench_report.note(row, "native", NO_SERVER)
         pytest.skip("native rooms need a LiveKit server: set LIVEKIT_URL to measure them")
     result: dict[str, float] = {}
 
@@ -94,3 +106,6 @@ def test_sdk_messaging(benchmark, variant: str, clock: str) -> None:  # type: ig
     )
     print(f"\n{variant} ({clock} clock): RPC round trip {result['rpc']:.2f} ms, "
           f"1 MB byte stream {result['stream']:.1f} ms")  # fmt: skip
+    part = CLOCKS.index(clock)
+    bench_report(RPC_ROW, variant, result["rpc"], unit="ms", part=part)
+    bench_report(STREAM_ROW, variant, result["stream"], unit="ms", part=part)

@@ -11,7 +11,11 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from report import RowReporter
 from sdk_child import run_child
+
+ROW = "same through the SDK (`rtc.AudioResampler.push` on the drop-in), 10 / 100 ms pushes"
+README_ROWS = [ROW]
 
 CHILD = textwrap.dedent(
     """
@@ -43,7 +47,7 @@ CHILD = textwrap.dedent(
 
 
 @pytest.mark.parametrize("variant", ["native", "lkemu"])
-def test_sdk_resampler(benchmark, variant: str) -> None:  # type: ignore[no-untyped-def]
+def test_sdk_resampler(benchmark, variant: str, bench_report: RowReporter) -> None:  # type: ignore[no-untyped-def]
     result: dict[str, float] = {}
 
     def once() -> None:
@@ -56,3 +60,5 @@ def test_sdk_resampler(benchmark, variant: str) -> None:  # type: ignore[no-unty
     )
     print(f"\n{variant}: {result['10ms']:.0f} us per second of audio in 10 ms pushes, "
           f"{result['100ms']:.0f} us in 100 ms pushes")  # fmt: skip
+    bench_report(ROW, variant, result["10ms"] / 1000, unit="ms", part=0)
+    bench_report(ROW, variant, result["100ms"] / 1000, unit="ms", part=1)

@@ -13,10 +13,18 @@ from __future__ import annotations
 
 import textwrap
 
+from report import RowReporter
 from sdk_child import VARIANTS, run_child
 
 FRAMES = 150
 LIMIT_S = 20.0
+CLOCKS = ["real", "virtual"]
+FPS_ROW = (
+    "SDK 1080p RGBA `VideoSource` -> `VideoStream(format=RGBA)`: frames received per second, "
+    "real / virtual clock"
+)
+CPU_ROW = "same: client CPU per received frame"
+README_ROWS = [FPS_ROW, CPU_ROW]
 
 CHILD = (
     textwrap.dedent(
@@ -71,7 +79,9 @@ CHILD = (
 
 
 @VARIANTS
-def test_sdk_video_1080p_frames_per_second(benchmark, variant: str, clock: str) -> None:  # type: ignore[no-untyped-def]
+def test_sdk_video_1080p_frames_per_second(  # type: ignore[no-untyped-def]
+    benchmark, variant: str, clock: str, bench_report: RowReporter
+) -> None:
     result: dict[str, float] = {}
 
     def once() -> None:
@@ -89,3 +99,6 @@ def test_sdk_video_1080p_frames_per_second(benchmark, variant: str, clock: str) 
     print(f"\n{variant} ({clock} clock): {result['received']:.1f} frames/s received, "
           f"{result['captured']:.1f} captured, client CPU {result['cpu_ms']:.1f} ms "
           "per received frame")  # fmt: skip
+    part = CLOCKS.index(clock)
+    bench_report(FPS_ROW, variant, result["received"], unit="/s", part=part, better="higher")
+    bench_report(CPU_ROW, variant, result["cpu_ms"], unit="ms", part=part)
