@@ -276,7 +276,7 @@ async def test_a_long_stream_write_lets_other_work_run(runtime: EngineRuntime) -
     assert turns - started >= 533 // 16  # a turn at least every 16 chunks
 
 
-@pytest.mark.parametrize(("width", "height"), [(2**32 - 1, 2**32 - 1), (16385, 2), (7681, 4320)])
+@pytest.mark.parametrize(("width", "height"), [(2**32 - 1, 2**32 - 1), (16385, 2), (4097, 2160)])
 async def test_an_encoded_frame_past_lkemus_dimensions_is_refused(
     runtime: EngineRuntime, session: Session, width: int, height: int
 ) -> None:
@@ -362,3 +362,23 @@ def test_go_quoting_is_as_before_and_a_huge_schema_name_is_refused_unbuilt() -> 
     huge = SchemaId("z" * 1_000_000, "custom-json")
     assert huge.key_too_long()
     assert _store_refusal({}, huge, "{}") == "(InvalidRequest): data blob is invalid"
+
+
+def test_a_speaker_leaves_unplayed_a_track_at_a_rate_it_cannot_resample(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A received track at 53017 Hz to a 48 kHz speaker: the resampler's filter would pass
+    lkemu's limit, and RatioTooFine was raised in the real clock's listener every 10 ms
+    (INTERNAL, found by the 15-minute fuzz). The track goes unheard, said once."""
+    from lkemu.engine.media.platform_audio import Playout, Speaker, Tap
+
+    tap = Tap(Playout(Speaker("speaker", "guid"), virtual=False), track=None)  # type: ignore[arg-type]
+    with caplog.at_level(logging.WARNING, logger="lkemu.engine"):
+        for _ in range(3):
+            tap.on_audio(np.zeros((530, 1), np.int16), 53017, 1)
+    assert tap.ended and not tap.pending
+    assert [r.getMessage() for r in caplog.records] == [
+        "speaker playout: a received track is not played: resampling 53017 Hz to 48000 Hz "
+        "needs a filter of 1152000 coefficients, over lkemu's limit of 131072: the rates' "
+        "ratio is too fine (its reduced numerator too large)"
+    ]
