@@ -6,6 +6,17 @@ Resume (SIMULATE_SIGNAL_RECONNECT): the client's engine resumes its session; the
 connection_state_changed RECONNECTING, reconnecting, connection_state_changed CONNECTED,
 reconnected; the server keeps the participant, so the others see nothing.
 
+A scenario's recovery takes time, as native's does: the Rust engine answers the request
+once the signal is closed (or the leave sent), says Resuming (or Restarting) when its
+reconnect task starts, and says Resumed (Restarted) only after reopening the signal
+WebSocket, SyncState and an ICE restart (a new join and new peer connections), which are
+round trips to the server (rtc_engine/mod.rs reconnect_task, try_resume_connection,
+try_restart_connection). So the end of a resume comes RESUME_S after the request's
+callback and the new session of a full reconnection RESTART_S after it; a client that
+starts waiting for `reconnected` when its request returns sees it, as it does natively.
+Both are assumed figures (a server on the same host answers a WebSocket reconnection and
+an ICE restart in tens of milliseconds), not measurements.
+
 Full reconnect (SIMULATE_FULL_RECONNECT, and FORCE_TCP / FORCE_TLS, which the Rust SDK also
 turns into a local leave with action RECONNECT: rtc_session.rs simulate_scenario). The
 room's handle_restarting drops every remote participant (track_unsubscribed,
@@ -55,6 +66,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
+from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
 from typing import Any
@@ -88,6 +100,8 @@ RECONNECT_BASE_DELAY_S = 0.3
 RECONNECT_MAX_DELAY_S = 7.0
 ICE_FAILED_AFTER_S = 10.0 + 5.0  # iceDisconnectedTimeout + iceFailedTimeout
 DISCONNECT_CLEANUP_S = 5.0
+RESUME_S = 0.1  # the signal reopened, SyncState, an ICE restart: assumed
+RESTART_S = 0.2  # a new join and new peer connections: assumed
 
 # What the others hear when a scenario's full reconnection replaces the old session.
 REASONS_FOR_OTHERS: dict[int, participant_pb2.DisconnectReason] = {
@@ -98,6 +112,9 @@ REASONS_FOR_OTHERS: dict[int, participant_pb2.DisconnectReason] = {
     room_pb2.SIMULATE_MIGRATION: participant_pb2.MIGRATION,
     room_pb2.SIMULATE_DISCONNECT_SIGNAL_ON_RESUME: participant_pb2.DUPLICATE_IDENTITY,
 }
+# Those where the server closes the participant as it gets the request (room.go
+# onSimulateScenario), before the client has noticed anything.
+SERVER_CLOSES_AT_ONCE = {room_pb2.SIMULATE_NODE_FAILURE, room_pb2.SIMULATE_MIGRATION}
 # Those where the client first tries to resume, and fails.
 RESUME_FIRST = {
     room_pb2.SIMULATE_NODE_FAILURE,
@@ -111,18 +128,32 @@ def run_scenario(view: RoomView, scenario: int) -> None:
     member = view.connected_member
     if member is None:
         return
+    loop = asyncio.get_running_loop()
+
+    def still(then: Callable[[], None]) -> Callable[[], None]:
+        """`then`, unless the participant left or recovered meanwhile."""
+
+        def run() -> None:
+            if view.connected_member is member and view.reconnecting:
+                then()
+
+        return run
+
     if scenario == room_pb2.SIMULATE_SIGNAL_RECONNECT:
-        resume(view)
+        reconnecting(view)
+        loop.call_later(RESUME_S, still(lambda: reconnected(view)))
     elif scenario == room_pb2.SIMULATE_SPEAKER:
         announce_speaker(member)
     elif scenario == room_pb2.SIMULATE_SERVER_LEAVE:
         leave(view, participant_pb2.SERVER_SHUTDOWN, notify_self=True)
     else:
-        resumed_first = scenario in RESUME_FIRST
-        if resumed_first:
+        reason = REASONS_FOR_OTHERS[scenario]
+        if scenario in SERVER_CLOSES_AT_ONCE:
+            depart(member, reason)  # the others hear it now, not when the client is back
+        if scenario in RESUME_FIRST:
             reconnecting(view)
         restarting(view)
-        restarted(view, REASONS_FOR_OTHERS[scenario])
+        loop.call_later(RESTART_S, still(lambda: restarted(view, reason)))
 
 
 def reconnecting(view: RoomView) -> None:

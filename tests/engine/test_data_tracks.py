@@ -4,6 +4,7 @@ streams, late joiners, and schemas; the native rules the SDK-level suite cannot 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from lkemu.engine.rooms.data_tracks import (
     validate_schema,
 )
 from lkemu.engine.rooms.model import LocalParticipant
+from lkemu.engine.rooms.reconnect import RESTART_S
 from lkemu.proto import data_track_pb2, room_pb2
 
 from .conftest import next_event, queued_events, request_of, settle
@@ -544,6 +546,7 @@ async def _full_reconnect(peer: Peer) -> None:
         "simulate_scenario", room_handle=peer.room, scenario=room_pb2.SIMULATE_FULL_RECONNECT
     )
     await peer.call(request)
+    await asyncio.sleep(RESTART_S)  # the new session comes after the callback, as native's
     await settle()
 
 

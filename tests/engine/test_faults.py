@@ -23,7 +23,7 @@ from lkemu.engine.rooms.network import (
     LinkSide,
     VideoPath,
 )
-from lkemu.engine.rooms.reconnect import Outages, cut_network, restore_network
+from lkemu.engine.rooms.reconnect import RESTART_S, Outages, cut_network, restore_network
 from lkemu.proto import participant_pb2, room_pb2
 
 from .conftest import call_async, queued_events, request_of, settle
@@ -52,6 +52,8 @@ async def _simulate(peer: Peer, scenario: int) -> None:
     request = request_of("simulate_scenario", room_handle=peer.room, scenario=scenario)
     done = await peer.call(request)
     assert not done.HasField("error"), done.error
+    if scenario not in (room_pb2.SIMULATE_SPEAKER, room_pb2.SIMULATE_SERVER_LEAVE):
+        await asyncio.sleep(RESTART_S)  # recovering takes time after the callback, as native's
     await settle()
 
 
