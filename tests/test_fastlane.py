@@ -14,8 +14,11 @@ import numpy as np
 import pytest
 
 from lkemu.bindings import FfiClient
+from lkemu.bindings.connection import open_lane
 from lkemu.bindings.embedded import EmbeddedEngine
 from lkemu.engine.wire.framing import (
+    ERROR,
+    EVENTS,
     HANDLE,
     HEADER,
     READ_BUFFER,
@@ -242,3 +245,20 @@ def test_the_engine_answers_an_old_style_call_and_drop(engine_client: FfiClient)
         send_frame(fast._socket, 3, engine_pb2.DropHandleRequest(handle=handle).SerializeToString())
         kind, answer = fast._frames.next_frame()
     assert kind == 3 and engine_pb2.DropHandleResponse.FromString(answer).existed
+
+
+def test_a_second_event_reader_is_refused(engine_client: FfiClient) -> None:
+    """One reader per session's events, on the fast lane as on gRPC (the client's own reads
+    them already): a second would split them, and its end would close the session."""
+    connection = engine_client.connection
+    lane, frames = open_lane(
+        connection._fast_address, connection.session_id, connection.session_token,
+        connection.secret.value, 10,
+    )  # fmt: skip
+    with lane:
+        lane.sendall(frame(EVENTS, b""))
+        kind, reason = frames.next_frame()
+    assert kind == ERROR and b"already being read" in reason
+    assert _live(engine_client) >= 0  # the session is still open and answering
+    source = _video_source(engine_client)
+    assert engine_client.drop_handle(source) is True
