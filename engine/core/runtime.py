@@ -64,6 +64,7 @@ class EngineRuntime:
         self.media_clock = MediaClock(clock)
         self.handles = HandleTable(first_handle)
         self.sessions: dict[int, Session] = {}
+        self.closed_sessions = 0  # how many have closed (the server trims memory after)
         self.faults = RequestFaults()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._areas: dict[type, AreaStore] = {}
@@ -95,6 +96,7 @@ class EngineRuntime:
             return 0
         released = self.handles.release_session(session_id)
         session.close()
+        self.closed_sessions += 1
         return released
 
     def drop_handle(self, session_id: int, handle: int) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ctypes
 import gc
 import hmac
 import ipaddress
@@ -487,6 +488,29 @@ def _store_secret(bound: str, secret: str, secret_file: str | None) -> str:
     return path
 
 
+TRIM_EVERY_S = 5.0
+
+
+def _malloc_trim() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None).malloc_trim(0)
+
+
+async def _give_memory_back(runtime: EngineRuntime) -> None:
+    """Once clients have gone, give the memory their sessions held back to the system.
+    Freed memory otherwise stays in glibc's heaps: after 15 minutes of the fuzzer's clients
+    coming and going, the engine's RSS was 157 MB over its start with 4,550 Python objects
+    left, 27 MB of it returned by a trim at the end. malloc_trim runs in a thread: ctypes
+    releases the GIL, so the loop goes on meanwhile."""
+    loop = asyncio.get_running_loop()
+    seen = runtime.closed_sessions
+    while True:
+        await asyncio.sleep(TRIM_EVERY_S)
+        if runtime.closed_sessions != seen:
+            seen = runtime.closed_sessions
+            await loop.run_in_executor(None, _malloc_trim)
+
+
 async def serve(
     address: str,
     clock: str = "real",
@@ -535,6 +559,7 @@ async def serve(
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
     watchdog = loop.create_task(_watch_parent(parent_pid, stop)) if parent_pid else None
+    trimmer = loop.create_task(_give_memory_back(runtime))
 
     # Everything made so far (modules, NumPy, SciPy, gRPC: ~85,000 objects) lives as long
     # as the engine: kept out of the garbage collector's passes, a full one takes
@@ -547,6 +572,7 @@ async def serve(
     await stop.wait()
     if watchdog is not None:
         watchdog.cancel()
+    trimmer.cancel()
     for name in ("", *SERVICE_NAMES):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.NOT_SERVING)
     await runtime.shutdown()

@@ -382,3 +382,27 @@ def test_a_speaker_leaves_unplayed_a_track_at_a_rate_it_cannot_resample(
         "needs a filter of 1152000 coefficients, over lkemu's limit of 131072: the rates' "
         "ratio is too fine (its reduced numerator too large)"
     ]
+
+
+async def test_the_engine_gives_memory_back_once_sessions_close(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """After 15 minutes of fuzzing clients coming and going the engine's RSS stayed 157 MB
+    over its start, with 4,550 Python objects left: freed memory kept in glibc's heaps. The
+    served engine trims them after sessions close (and only then)."""
+    from lkemu.engine.core import server
+
+    trims: list[int] = []
+    monkeypatch.setattr(server, "TRIM_EVERY_S", 0.01)
+    monkeypatch.setattr(server, "_malloc_trim", lambda: trims.append(1))
+    runtime = EngineRuntime(clock="virtual")
+    trimmer = asyncio.get_running_loop().create_task(server._give_memory_back(runtime))
+    try:
+        await asyncio.sleep(0.05)
+        assert trims == []  # nothing closed: nothing to give back
+        runtime.close_session(open_session(runtime).id)
+        await asyncio.sleep(0.05)
+        assert trims == [1]
+    finally:
+        trimmer.cancel()
+        await runtime.shutdown()
