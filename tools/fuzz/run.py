@@ -106,6 +106,21 @@ class Engine:
         except (OSError, ValueError):
             return {}
 
+    def heap_report(self) -> dict[str, Any]:
+        """Its heap by object type, and its RSS once freed memory is given back (SIGUSR2,
+        tools/fuzz/loop_monitor.py)."""
+        path = Path(self.log_path).with_name("loop.json.heap.json")
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGUSR2)
+            for _ in range(50):
+                time.sleep(0.1)
+                if path.exists():
+                    break
+        try:
+            return dict(json.loads(path.read_text()))
+        except (OSError, ValueError):
+            return {}
+
     def dump_stacks(self) -> None:
         """Its threads' stacks into its log (tools/fuzz/loop_monitor.py), to see where a
         frozen engine is."""
@@ -221,6 +236,7 @@ class Report:
     load: tuple[float, float, float]
     loop: dict[str, Any] = field(default_factory=dict)
     engine_cpu_s: float = 0.0
+    heap: dict[str, Any] = field(default_factory=dict)
     corpus: list[str] = field(default_factory=list)
 
     @property
@@ -292,6 +308,7 @@ class Report:
             "corpus": self.corpus,
             "loop": self.loop,
             "engine_cpu_s": self.engine_cpu_s,
+            "heap": self.heap,
             "problems": self.problems(),
         }
 
@@ -317,6 +334,9 @@ class Report:
             f"  engine RSS: start {self.rss_start_mb:.1f} MB, peak {self.rss_peak_mb:.1f} MB, "
             f"end {self.rss_end_mb:.1f} MB; engine CPU {self.engine_cpu_s:.0f} s "
             f"({100 * self.engine_cpu_s / max(self.seconds, 1e-9):.0f}% of one core)",
+            f"  engine heap at the end: {self.heap.get('objects', 0)} objects, RSS "
+            f"{self.heap.get('rss_after_trim_mb', 0):.1f} MB once glibc gave freed memory back; "
+            f"most: {self.heap.get('top', [])[:8]}",
         ]
         if self.loop:
             longest = self.loop["max_cpu_s"] * 1000
@@ -453,6 +473,7 @@ def run(
     engine_cpu = cpu_seconds(engine.pid) - cpu_start
     time.sleep(1.0)  # the engine releases what the closed sessions held
     rss_end = rss_mb(engine.pid)
+    heap = engine.heap_report()
     if not engine.alive() and not engine_crashed:
         engine_crashed = f"exit status {engine.process.returncode}"
     failures = []
@@ -491,6 +512,7 @@ def run(
         load=os.getloadavg(),
         loop=engine.loop_steps(),
         engine_cpu_s=engine_cpu,
+        heap=heap,
     )
     report.corpus = written
     if keep:
