@@ -35,7 +35,9 @@ from typing import Any
 from .record import KindStats, Stats
 
 ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_WORKERS = ("ffi-local", "ffi-engine", "dropin")
+# Five client processes: on two cores shared with other work, more of them get the fuzzing
+# a larger share (the engine itself ran at ~50% of a core with three).
+DEFAULT_WORKERS = ("ffi-local", "ffi-engine", "dropin", "ffi-local", "ffi-engine")
 _READY = re.compile(r"serving on (\S+) .*pid (\d+)")
 SLOW_S = 1.0
 MEMORY_BOUND_MB = 100.0
@@ -389,7 +391,7 @@ def run(
     workers: tuple[str, ...] = DEFAULT_WORKERS,
     keep: str | None = None,
     corpus_dir: Path | None = None,
-    recycle: int = 4000,
+    recycle: int = 8000,
 ) -> Report:
     folder = tempfile.mkdtemp(prefix="lkemu-fuzz-")
     os.chmod(folder, 0o700)

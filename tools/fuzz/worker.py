@@ -149,7 +149,7 @@ class Worker:
 
     def close_session(self) -> None:
         """Wait a moment for the callbacks still owed, count those never sent, close."""
-        deadline = time.monotonic() + 0.5
+        deadline = time.monotonic() + 0.2
         while self.outstanding and time.monotonic() < deadline:
             self.take_events()
             time.sleep(0.01)
@@ -306,7 +306,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, required=True)
     parser.add_argument("--dir", required=True)
     parser.add_argument("--id", required=True)
-    parser.add_argument("--recycle", type=int, default=4000)
+    parser.add_argument("--recycle", type=int, default=8000)
     parser.add_argument("--isolation-every", type=int, default=150)
     parser.add_argument("--extreme-every", type=int, default=2000)
     args = parser.parse_args(argv)
