@@ -1,148 +1,452 @@
-"""Acoustic echo cancellation: a partitioned-block frequency-domain NLMS filter.
+"""Acoustic echo cancellation: two partitioned-block frequency-domain filters, a delay
+estimator and a residual echo suppressor, as WebRTC's AEC3 is built (it is what the
+native APM runs; its parts are described, not copied).
 
-The reverse (far-end) stream, what the loudspeaker plays, is kept as a sample history with
-absolute positions; `set_delay_ms` says how much later its echo reaches the microphone, so
-near-end sample n is modelled from far-end samples up to n - delay (both counted from the
-first sample each stream received). The filter covers `filter_ms` (150 ms) of room
-response after that delay, as P = filter_ms / 10 partitions of one 10 ms hop (B samples).
+Signals. The reverse (far-end) stream, what the loudspeaker plays, is kept as samples
+with absolute positions; near-end sample n may contain the echo of far samples up to n.
+Everything runs per 10 ms block (hop H samples; 2H-point FFTs, whose bins are 50 Hz apart
+at every rate). At 32 kHz and above only 0-8 kHz is cancelled by the filters, as AEC3
+does; the suppressor handles the rest.
 
-Per 10 ms near-end block (overlap-save with 2B-point FFTs, everything vectorized over
-partitions and bins):
+Per block:
 
-- X_0 = FFT of the last 2B aligned far samples; the partition history X_0..X_{P-1};
-- echo estimate: the last B samples of IFFT(sum_p W_p X_p); error e = near - estimate;
-- adaptation: W_p += mu * conj(X_p) E / (sum_p |X_p|^2 + delta), mu = 0.5, each
-  partition's gradient constrained to B causal taps (the "constrained" PBFDAF, so the
-  filter stays a linear convolution);
-- double talk: a Geigel detector (the near block's peak above 0.6 times the far peak over
-  the span the filter covers means the near-end talker is active) freezes adaptation for
-  the block and 150 ms after, so double talk does not teach the filter to cancel the
-  talker; a second check freezes it while the error is louder than the near input (the
-  filter would be making things worse: the talker or a changed room);
-- optional residual echo suppression (`suppress=True`): a per-bin gain
-  max(1 - 2 |Y|^2 / |E|^2, 0.1) on the error, where Y is the estimated echo spectrum
-  (applied on the same overlap-save block, adds no latency). Off by default: it lowers
-  leftover echo further but also colours the talker during double talk.
+1. The far end's last 2H samples are transformed once and enter a history of spectra
+   (the estimator's 500 ms plus the filter's 150 ms). A filter at block offset d uses
+   history rows d..d+P-1 (P = 15 partitions of 10 ms: 150 ms of room response).
+2. Delay: `set_stream_delay_ms` gives the first offset (one block of headroom before the
+   stated delay); the lag estimator (echo_delay.py) keeps looking, up to 490 ms.
+3. Refined filter (the output's): overlap-save, each partition's gradient constrained to
+   H causal taps (three partitions per block in rotation). Its step is a Kalman gain per
+   bin and partition: step = M / (0.5 sum_p M |X_p|^2 + Psi), where M is the filter's own
+   estimate of its misalignment (a prior decaying with 60 ms over the partitions, reduced
+   by every update, kept from collapsing by a small process noise) and Psi the smoothed
+   error power. Double talk raises Psi and so lowers the step by itself, whatever the
+   echo's level, so there is no threshold on levels (the former Geigel detector took an
+   echo louder than 0.6 of the far end for a talker and froze).
+4. Shadow filter (AEC3's coarse filter; the classic two-path design): plain NLMS (step
+   0.5), adapting always. When its smoothed error is under half the refined filter's
+   (and under the near level: it explains echo, not a talker), it is copied into the
+   refined filter; when it diverges (double talk) it is reset from the refined one. When
+   the estimator finds a delay the refined filter does not cover, the shadow filter
+   moves there and tries it for a second; the refined filter follows only if the shadow
+   filter proves better, so a wrong estimate costs nothing.
+5. The block's output is the lower of the two errors, then the residual echo
+   suppressor (echo_suppression.py). Its residual estimate per bin is the larger of the
+   refined filter's predicted misalignment (0.5 sum_p M |X_p|^2) and 0.4 of the echo the
+   filters predict with their partition energies averaged over 800 Hz bands (so bins the
+   far end has only now excited count as echo too).
 
-Latency: none (the output block is the error of the same block).
+While no far-end sample is within reach (none pushed, or silence for 650 ms) the block
+passes through: the output is the input, delayed by the suppressor's 10 ms.
+
+Latency: 10 ms with suppression (one hop of overlap-add), none without.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .echo_delay import LagEstimator, estimator_bins
+from .echo_suppression import ResidualEchoSuppressor
+
 FILTER_MS = 150
-STEP = 0.5
-WORSE_RATIO = 2.0
-GEIGEL_THRESHOLD = 0.6
-DOUBLE_TALK_HOLD_BLOCKS = 15
 MAX_DELAY_MS = 500
-RELATIVE_REGULARIZATION = 0.05
-SUPPRESSION_OVERESTIMATE = 2.0
-SUPPRESSION_FLOOR = 0.1
+ESTIMATOR_LAGS = 50  # blocks: 0..490 ms
+BAND_BINS = 161  # 0..8 kHz at 50 Hz per bin
+STATED_HEADROOM_BLOCKS = 1
+ESTIMATED_HEADROOM_BLOCKS = 2
+
+PRIOR_DECAY_MS = 60.0
+STATE_RETENTION = 0.9995  # per block: the share of the misalignment kept (process noise)
+MISALIGNMENT_SHARE = 0.5  # a zero-padded H-block's share of a 2H window's power
+ERROR_SMOOTHING = 0.5
+MAX_STEP = 1.0  # NLMS-normalized ceiling of the refined step
+SHADOW_STEP = 0.5
+MAX_SHARE = 4.0  # a partition's step at most 4 times the even share
+RELATIVE_REGULARIZATION = 0.01
+CONSTRAINED_PER_BLOCK = 3
+COPY_RATIO = 0.5
+COPY_HOLD_BLOCKS = 5
+RESET_RATIO = 4.0
+COPY_MISALIGNMENT = 0.1  # after a copy, misalignment of at least this share of |W|^2
+ERROR_TRACKING = 0.1
+EXPLORE_BLOCKS = 100
+GIVE_UP_BLOCKS = 20  # an exploration this much worse after 200 ms stops
+SHARE_BAND_BINS = 16
+SHARE_EVERY_BLOCKS = 5
+MISALIGNMENT_FLOOR = 0.01
+MISALIGNMENT_CAP = 4.0
+CONVERGED_ERROR = 0.1  # the cap applies once the refined filter removes 10 dB
+NOISE_EVERY_BLOCKS = 5
+ACTIVE_POWER = 1e-6  # per bin, below which the far end counts as silent
 
 
 class EchoCanceller:
-    """Mono echo canceller at one sample rate; feed far and near in 10 ms multiples."""
+    """Echo canceller at one sample rate; feed far and near in 10 ms multiples.
+
+    `process` takes (n,) mono or (n, channels) near-end samples; the filters work on the
+    channels' mean, each channel gets its own error and the same suppression gain.
+    """
 
     def __init__(
-        self, sample_rate: int, filter_ms: int = FILTER_MS, suppress: bool = False
+        self,
+        sample_rate: int,
+        filter_ms: int = FILTER_MS,
+        suppress: bool = True,
+        channels: int = 1,
     ) -> None:
         if filter_ms < 10 or filter_ms % 10:
             raise ValueError(f"filter_ms must be a positive multiple of 10, got {filter_ms}")
         self.sample_rate = sample_rate
-        self.hop = sample_rate // 100
-        self.partitions = filter_ms // 10
-        self.suppress = suppress
-        bins = self.hop + 1
-        self._weights = np.zeros((self.partitions, bins), dtype=np.complex128)
-        self._far_spectra = np.zeros((self.partitions, bins), dtype=np.complex128)
-        self._far = np.zeros(0)  # far samples from absolute index self._far_base on
+        self.hop = hop = sample_rate // 100
+        self.channels = channels
+        self.partitions = partitions = filter_ms // 10
+        self.band = band = min(hop + 1, BAND_BINS)
+        self._constraint_size = 2 * (band - 1)
+        self._rows = rows = ESTIMATOR_LAGS + partitions
+        # Far spectra, newest first, each stored twice (rows i and i + rows) so that any
+        # filter's partitions are one view; with their conjugates and powers alike.
+        self._spectra = np.zeros((2 * rows, band), dtype=np.complex128)
+        self._conjugates = np.zeros((2 * rows, band), dtype=np.complex128)
+        self._powers = np.zeros((2 * rows, band))
+        self._newest = 0
+        self._silent_blocks = rows  # nothing pushed yet: pass through
+        self._far = np.zeros(0)
         self._far_base = 0
-        self._near_position = 0  # absolute index of the next near sample
-        self.delay = 0  # in samples
-        self._hold = 0
-        self.double_talk_blocks = 0  # how many blocks froze adaptation (for reports)
+        self._near_position = 0
+        self._windows = np.zeros((2, 2 * hop))
+        self._padded = np.zeros((2, 2 * hop))
+        self.estimator = LagEstimator(ESTIMATOR_LAGS, estimator_bins(band))
+        self._weights = np.zeros((2, partitions, band), dtype=np.complex128)
+        decay = np.exp(-np.arange(partitions) * 10.0 / PRIOR_DECAY_MS)
+        self._prior = np.repeat(decay[:, None], band, axis=1)
+        # Where the echo starts is unknown until a stated delay or an estimate: every
+        # partition equally uncertain.
+        self._misalignment = np.ones_like(self._prior)
+        self._error_power = np.zeros(band)
+        self._share = np.zeros((partitions, band))
+        self._gradients = np.empty((2, partitions, band), dtype=np.complex128)
+        self._scratch = np.empty((partitions, band))
+        self._blocks = 0
+        self.offset = 0  # the refined filter's block offset
+        self.shadow_offset = 0
+        self._explore_left = 0
+        self._better_blocks = 0
+        self._refined_error = self._shadow_error = self._near_level = 0.0
+        self._next_constrained = 0
+        self.suppressor = ResidualEchoSuppressor(hop, channels, band) if suppress else None
+        # Reports for tests and tools.
+        self.copies = 0
+        self.explorations = 0
 
     @property
     def latency_frames(self) -> int:
-        return 0
+        return self.hop if self.suppressor is not None else 0
 
     def set_delay_ms(self, delay_ms: int) -> None:
+        """The caller's delay between a far sample and its echo: where the filter starts.
+        Before the filters learned anything it moves them; afterwards it is a candidate
+        the shadow filter tries, as an estimate is."""
         if not 0 <= delay_ms <= MAX_DELAY_MS:
             raise ValueError(f"stream delay must be within 0..{MAX_DELAY_MS} ms")
-        self.delay = delay_ms * self.sample_rate // 1000
+        blocks = delay_ms * self.sample_rate // 1000 // self.hop
+        offset = min(max(blocks - STATED_HEADROOM_BLOCKS, 0), ESTIMATOR_LAGS - 1)
+        if not self._weights.any():
+            self.offset = self.shadow_offset = offset
+            self._misalignment[:] = self._prior
+        elif offset != self.offset:
+            self._explore(offset)
 
     def push_far(self, mono: np.ndarray) -> None:
         """Far-end (reverse stream) mono float samples, any count."""
         self._far = np.concatenate([self._far, np.asarray(mono, dtype=np.float64)])
-        # Keep what the filter can still reach: the delay, the filter and two hops of slack.
-        keep = (MAX_DELAY_MS // 10 + self.partitions + 4) * self.hop
-        excess = len(self._far) - keep
-        oldest_needed = self._near_position - self.delay - (self.partitions + 2) * self.hop
-        drop = min(excess, oldest_needed - self._far_base)
-        if drop > 0:
+        # Keep what the next near block still needs, and at most a second ahead of it.
+        oldest_needed = self._near_position - 2 * self.hop
+        limit = self._near_position + MAX_DELAY_MS * 2 * self.sample_rate // 1000
+        drop = max(oldest_needed - self._far_base, self._far_base + len(self._far) - limit, 0)
+        if drop:
             self._far = self._far[drop:]
             self._far_base += drop
 
-    def _far_slice(self, start: int, stop: int) -> np.ndarray:
+    def _far_window(self, start: int, stop: int) -> np.ndarray:
         """Far samples [start, stop) by absolute index; zeros where none were pushed."""
-        out = np.zeros(stop - start)
+        out = self._windows[0]
+        out[:] = 0.0
         lo, hi = max(start, self._far_base), min(stop, self._far_base + len(self._far))
         if hi > lo:
             out[lo - start : hi - start] = self._far[lo - self._far_base : hi - self._far_base]
         return out
 
     def process(self, near: np.ndarray) -> np.ndarray:
-        """Mono float near-end samples (a multiple of 10 ms) in, echo removed out."""
-        if len(near) % self.hop:
-            raise ValueError(f"{len(near)} samples is not a whole number of 10 ms blocks")
-        out = np.empty(len(near))
-        for start in range(0, len(near), self.hop):
-            out[start : start + self.hop] = self._block(near[start : start + self.hop])
-        return out
-
-    process_all = process
+        """Near-end float samples (a multiple of 10 ms) in, echo removed out (same shape)."""
+        samples = np.asarray(near, dtype=np.float64)
+        frames = samples[:, None] if samples.ndim == 1 else samples
+        if len(frames) % self.hop:
+            raise ValueError(f"{len(frames)} samples is not a whole number of 10 ms blocks")
+        if frames.shape[1] != self.channels:
+            raise ValueError(f"expected {self.channels} channels, got {frames.shape[1]}")
+        out = np.empty_like(frames)
+        for start in range(0, len(frames), self.hop):
+            out[start : start + self.hop] = self._block(frames[start : start + self.hop])
+        return out[:, 0] if samples.ndim == 1 else out
 
     def _block(self, near: np.ndarray) -> np.ndarray:
-        hop = self.hop
-        aligned_end = self._near_position + hop - self.delay
-        span = self._far_slice(aligned_end - (self.partitions + 1) * hop, aligned_end)
+        hop, band = self.hop, self.band
+        mono = near[:, 0] if self.channels == 1 else near.mean(axis=1)
         self._near_position += hop
-        spectrum = np.fft.rfft(span[-2 * hop :])
-        self._far_spectra[1:] = self._far_spectra[:-1]
-        self._far_spectra[0] = spectrum
-        echo_spectrum = np.einsum("pk,pk->k", self._weights, self._far_spectra)
-        estimate = np.fft.irfft(echo_spectrum, n=2 * hop)[hop:]
-        error = near - estimate
+        end = self._near_position
+        far = self._far_window(end - 2 * hop, end)
+        self._silent_blocks = 0 if far.any() else self._silent_blocks + 1
+        self._windows[1, :hop] = self._windows[1, hop:]
+        self._windows[1, hop:] = mono
+        if self._silent_blocks >= self._rows:
+            # Every spectrum in reach is zero: no echo to estimate or remove.
+            if self.suppressor is None:
+                return near
+            return self.suppressor.pass_through(near.T).T
+        spectra = np.fft.rfft(self._windows, axis=-1)
+        far_spectrum = spectra[0, :band]
+        self._newest = row = (self._newest - 1) % self._rows
+        self._blocks += 1
+        rows = self._rows
+        self._spectra[row] = self._spectra[row + rows] = far_spectrum
+        self._conjugates[row] = self._conjugates[row + rows] = np.conj(far_spectrum)
+        self._powers[row] = self._powers[row + rows] = far_spectrum.real**2 + far_spectrum.imag**2
+        if self.estimator.update(far_spectrum, spectra[1]) and self.estimator.lag is not None:
+            self._consider_lag(self.estimator.lag)
+        return self._filter(near, mono, row)
 
-        far_peak = float(np.max(np.abs(span), initial=0.0))
-        near_peak = float(np.max(np.abs(near), initial=0.0))
-        if near_peak > GEIGEL_THRESHOLD * far_peak:
-            self._hold = DOUBLE_TALK_HOLD_BLOCKS
-        worse = float(np.dot(error, error)) > WORSE_RATIO * float(np.dot(near, near)) + 1e-12
-        if self._hold or worse:
-            self._hold = max(self._hold - 1, 0)
-            self.double_talk_blocks += 1
-        elif far_peak > 1e-5:
-            error_spectrum = np.fft.rfft(np.concatenate([np.zeros(hop), error]))
-            power = np.sum(np.abs(self._far_spectra) ** 2, axis=0)
-            # Regularized relative to the average bin: bins the far end barely excites
-            # (above its band) adapt slowly instead of amplifying noise.
-            power = power + RELATIVE_REGULARIZATION * float(np.mean(power)) + 1e-12
-            gradient = np.conj(self._far_spectra) * (error_spectrum / power)[None, :]
-            taps = np.fft.irfft(gradient, n=2 * hop, axis=1)
-            taps[:, hop:] = 0.0  # each partition stays a causal hop-long filter
-            self._weights += STEP * np.fft.rfft(taps, axis=1)
-        if self.suppress:
-            return self._suppress(error, estimate)
-        return error
+    def _history(self, ring: np.ndarray, row: int, offset: int) -> np.ndarray:
+        return ring[row + offset : row + offset + self.partitions]
 
-    def _suppress(self, error: np.ndarray, estimate: np.ndarray) -> np.ndarray:
-        """Residual echo suppression on one block (a zero-phase per-bin gain)."""
-        error_spectrum = np.fft.rfft(error)
-        echo_power = np.abs(np.fft.rfft(estimate)) ** 2
-        error_power = np.abs(error_spectrum) ** 2 + 1e-12
-        gain = np.maximum(1.0 - SUPPRESSION_OVERESTIMATE * echo_power / error_power, 0.0)
-        gain = np.maximum(np.sqrt(gain), SUPPRESSION_FLOOR)
-        return np.fft.irfft(error_spectrum * gain, n=len(error))
+    def _filter(self, near: np.ndarray, mono: np.ndarray, row: int) -> np.ndarray:
+        hop, band = self.hop, self.band
+        weights = self._weights
+        refined_far = self._history(self._spectra, row, self.offset)
+        aligned = self.shadow_offset == self.offset
+        if aligned:
+            echo_spectra = np.einsum("fpk,pk->fk", weights, refined_far)
+        else:
+            shadow_far = self._history(self._spectra, row, self.shadow_offset)
+            echo_spectra = np.stack([
+                np.einsum("pk,pk->k", weights[0], refined_far),
+                np.einsum("pk,pk->k", weights[1], shadow_far),
+            ])  # fmt: skip
+        estimates = np.fft.irfft(echo_spectra, 2 * hop, axis=-1)[:, hop:]
+        padded = self._padded
+        np.subtract(mono, estimates, out=padded[:, hop:])
+        half_spectra = np.fft.rfft(padded, axis=-1)
+        errors = padded[:, hop:]
+        refined_energy, shadow_energy = np.einsum("fn,fn->f", errors, errors)
+        near_energy = float(mono @ mono)
+        power = self._history(self._powers, row, self.offset)
+        if self._blocks % SHARE_EVERY_BLOCKS == 0 and self._weights.any():
+            self._update_band_energy(aligned)
+        residual = self._adapt(row, power, half_spectra[:, :band], aligned)
+        chosen = self._two_path(float(refined_energy), float(shadow_energy), near_energy)
+        if self.suppressor is None:
+            if self.channels == 1:
+                return errors[chosen][:, None].copy()
+            return near - estimates[chosen][:, None]
+        # The echo the filters predict, and the refined filter's predicted misalignment
+        # (at most that echo): the suppressor's two residual estimates.
+        predicted = np.einsum("pk,pk->k", self._share, power)
+        predicted *= MISALIGNMENT_SHARE
+        np.minimum(residual, predicted, out=residual)
+        if self.channels == 1:
+            channel_errors = errors[chosen][None, :]
+            channel_spectra = half_spectra[chosen][None, :]
+        else:
+            channel_errors = (near - estimates[chosen][:, None]).T
+            zero_padded = np.zeros((self.channels, 2 * hop))
+            zero_padded[:, hop:] = channel_errors
+            channel_spectra = np.fft.rfft(zero_padded, axis=-1)
+        return self.suppressor.process(channel_errors, channel_spectra, residual, predicted).T
+
+    def _adapt(
+        self, row: int, power: np.ndarray, error_spectra: np.ndarray, aligned: bool
+    ) -> np.ndarray:
+        """One update of both filters; returns the refined filter's predicted residual
+        echo power per bin (its misalignment times the far power, before this update)."""
+        refined_error, shadow_error = error_spectra
+        self._error_power *= ERROR_SMOOTHING
+        self._error_power += (1 - ERROR_SMOOTHING) * (refined_error.real**2 + refined_error.imag**2)
+        misalignment = self._misalignment
+        predicted = np.einsum("pk,pk->k", misalignment, power)
+        residual = MISALIGNMENT_SHARE * predicted
+        total = power.sum(axis=0)
+        mean_total = float(total.mean())
+        gradients = self._gradients
+        adapt_refined = mean_total > ACTIVE_POWER
+        if adapt_refined:
+            denominator = residual + self._error_power
+            denominator += 1e-6 * mean_total + 1e-30
+            step = np.divide(misalignment, denominator, out=self._scratch)
+            np.minimum(step, MAX_STEP / (total + RELATIVE_REGULARIZATION * mean_total), out=step)
+            conjugates = self._history(self._conjugates, row, self.offset)
+            np.multiply(step, refined_error, out=gradients[0])
+            gradients[0] *= conjugates
+            # The diagonal Kalman filter's state update: each update removes its share of
+            # the misalignment; process noise (a share of |W|^2, applied every few blocks)
+            # keeps it from collapsing.
+            step *= power
+            step *= -MISALIGNMENT_SHARE * STATE_RETENTION
+            step += STATE_RETENTION
+            misalignment *= step
+            if self._blocks % NOISE_EVERY_BLOCKS == 0:
+                noise = NOISE_EVERY_BLOCKS * (1 - STATE_RETENTION)
+                misalignment += noise * _energies(self._weights[0])
+        else:
+            gradients[0] = 0.0
+        if aligned:
+            shadow_total, shadow_mean = total, mean_total
+        else:
+            shadow_total = self._history(self._powers, row, self.shadow_offset).sum(axis=0)
+            shadow_mean = float(shadow_total.mean())
+        adapt_shadow = shadow_mean > ACTIVE_POWER
+        if adapt_shadow:
+            # Proportionate steps (IPNLMS over partitions): half shared evenly, half by each
+            # partition's share of the filter, so the partitions holding the echo learn
+            # faster; normalized by the far power they weight.
+            pairs = self._weights[1].view(np.float64)
+            norms = np.sqrt(np.einsum("pj,pj->p", pairs, pairs))
+            shares = 0.5 + 0.5 * self.partitions * norms / (norms.sum() + 1e-30)
+            np.minimum(shares, MAX_SHARE, out=shares)
+            shadow_power = self._history(self._powers, row, self.shadow_offset)
+            weighted = shares @ shadow_power
+            scaled = shadow_error * (
+                SHADOW_STEP / (weighted + RELATIVE_REGULARIZATION * float(weighted.mean()) + 1e-30)
+            )
+            conjugates = self._history(self._conjugates, row, self.shadow_offset)
+            np.multiply(conjugates, scaled, out=gradients[1])
+            gradients[1] *= shares[:, None]
+        else:
+            gradients[1] = 0.0
+        if adapt_refined or adapt_shadow:
+            self._weights += gradients
+            self._constrain()
+        return residual
+
+    def _constrain(self) -> None:
+        """Project a few partitions of both filters (in rotation) onto H causal taps, so
+        each filter stays a linear convolution: unconstrained updates leave circular
+        wrap-around in the weights, which this removes before it builds up (Speex's
+        alternately constrained MDF does the same one partition at a time)."""
+        start = self._next_constrained
+        stop = min(start + CONSTRAINED_PER_BLOCK, self.partitions)
+        self._next_constrained = stop % self.partitions
+        size = self._constraint_size
+        taps = np.fft.irfft(self._weights[:, start:stop], size, axis=-1)
+        taps[..., size // 2 :] = 0.0
+        self._weights[:, start:stop] = np.fft.rfft(taps, axis=-1)
+
+    def _two_path(self, refined_energy: float, shadow_energy: float, near_energy: float) -> int:
+        """Copy the shadow filter into the refined one when it does clearly better, reset
+        it when it diverges; returns which filter's error the block outputs."""
+        keep = 1 - ERROR_TRACKING
+        self._refined_error = keep * self._refined_error + ERROR_TRACKING * refined_energy
+        self._shadow_error = keep * self._shadow_error + ERROR_TRACKING * shadow_energy
+        self._near_level = keep * self._near_level + ERROR_TRACKING * near_energy
+        if (
+            self._shadow_error < COPY_RATIO * self._refined_error
+            and shadow_energy < refined_energy
+            and self._shadow_error < self._near_level
+        ):
+            # Only a lasting advantage: a filter adapting through double talk can fit the
+            # talker for a few blocks.
+            self._better_blocks += 1
+            if self._better_blocks >= COPY_HOLD_BLOCKS:
+                self._copy_shadow()
+                return 1
+        else:
+            self._better_blocks = 0
+        if self.shadow_offset == self.offset:
+            if self._shadow_error > RESET_RATIO * self._refined_error:
+                self._weights[1] = self._weights[0]
+                self._shadow_error = self._refined_error
+        else:
+            self._explore_left -= 1
+            explored = EXPLORE_BLOCKS - self._explore_left
+            worse = self._shadow_error > RESET_RATIO * self._refined_error
+            if self._explore_left <= 0 or (explored >= GIVE_UP_BLOCKS and worse):
+                self.shadow_offset = self.offset
+                self._weights[1] = self._weights[0]
+                self._shadow_error = self._refined_error
+        return 0 if refined_energy <= shadow_energy else 1
+
+    def _copy_shadow(self) -> None:
+        if self.shadow_offset != self.offset:
+            # A new alignment: what the refined filter knew does not apply; start from
+            # the prior again.
+            self._misalignment = np.maximum(
+                self._shifted(self._misalignment, self.shadow_offset - self.offset), self._prior
+            )
+            self.offset = self.shadow_offset
+        self._weights[0] = self._weights[1]
+        weights = self._weights[0]
+        energy = _energies(weights).mean(axis=1, keepdims=True)
+        np.maximum(self._misalignment, COPY_MISALIGNMENT * energy, out=self._misalignment)
+        self._refined_error = self._shadow_error
+        self._explore_left = 0
+        self.copies += 1
+
+    def _shifted(self, array: np.ndarray, shift: int) -> np.ndarray:
+        """`array`'s partitions moved `shift` blocks earlier (zeros where none)."""
+        out = np.zeros_like(array)
+        count = self.partitions - abs(shift)
+        if count > 0:
+            if shift >= 0:
+                out[:count] = array[shift:]
+            else:
+                out[-shift:] = array[:count]
+        return out
+
+    def _update_band_energy(self, aligned: bool) -> None:
+        """Every few blocks: each partition's filter energy (the larger of the two
+        filters' when they are aligned) averaged over 800 Hz bands and spread back over
+        the band's bins. It bounds the refined filter's misalignment estimate (a filter
+        cannot be off by more than the echo path it models, plus a floor for partitions
+        not learned yet), and times the far power it is the echo the suppressor expects."""
+        weights = self._weights
+        energy = _energies(weights[0])
+        if aligned:
+            np.maximum(energy, _energies(weights[1]), out=energy)
+        width = SHARE_BAND_BINS
+        whole = self.band // width * width
+        band_energy = self._share
+        if whole:
+            means = energy[:, :whole].reshape(self.partitions, -1, width).mean(axis=2)
+            band_energy[:, :whole] = np.repeat(means, width, axis=1)
+            band_energy[:, whole:] = means[:, -1:]
+        else:
+            band_energy[:] = energy.mean(axis=1, keepdims=True)
+        total = float(band_energy.mean(axis=1).sum())
+        converged = self._refined_error < CONVERGED_ERROR * self._near_level
+        if aligned and converged and total > 0.0:
+            cap = np.maximum(
+                MISALIGNMENT_CAP * band_energy, MISALIGNMENT_FLOOR * total * self._prior
+            )
+            np.minimum(self._misalignment, cap, out=self._misalignment)
+
+    def _consider_lag(self, lag: int) -> None:
+        """A lag the estimator confirmed: if the refined filter does not cover it well,
+        let the shadow filter try it."""
+        relative = lag - self.offset
+        if 1 <= relative <= self.partitions // 2:
+            return
+        self._explore(min(max(lag - ESTIMATED_HEADROOM_BLOCKS, 0), ESTIMATOR_LAGS - 1))
+
+    def _explore(self, offset: int) -> None:
+        if offset == self.shadow_offset:
+            return
+        self._weights[1] = self._shifted(self._weights[0], offset - self.offset)
+        self.shadow_offset = offset
+        self._shadow_error = self._near_level
+        self._explore_left = EXPLORE_BLOCKS
+        self.explorations += 1
+
+
+def _energies(weights: np.ndarray) -> np.ndarray:
+    """|w|^2 of a complex (partitions, bins) array in one pass."""
+    pairs = weights.view(np.float64).reshape(*weights.shape, 2)
+    return np.einsum("pkj,pkj->pk", pairs, pairs)
