@@ -16,6 +16,7 @@ import os
 import socket
 import threading
 from collections.abc import Iterable, Iterator
+from typing import cast
 
 import grpc
 
@@ -353,7 +354,7 @@ class EngineConnection:
                     raise self._timed_out() from None
                 except (OSError, ValueError) as error:
                     raise self._gone(error) from None
-                return engine_pb2.FfiReply.FromString(answer)
+                return engine_pb2.FfiReply.FromString(cast(bytes, answer))  # (any buffer parses)
             call.session_token = self.session_token  # the fast lane has it from its hello
             try:
                 return self._engine.Request(call, timeout=self.timeout, metadata=self._metadata)

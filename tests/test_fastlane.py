@@ -5,6 +5,7 @@ would answer them, and frames of any size in any pieces."""
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import socket
 import threading
 import time
@@ -137,7 +138,7 @@ def test_handles_given_in_events_are_dropped_as_the_engine_would(
             queue = client.queue.subscribe(
                 filter_fn=lambda e: e.audio_stream_event.HasField("frame_received")
             )
-            handles = []
+            handles: list[int] = []
             while len(handles) < count:
                 event = await asyncio.wait_for(queue.get(), 5)
                 handles.append(event.audio_stream_event.frame_received.frame.handle.id)
@@ -195,7 +196,7 @@ def test_megabyte_frames_cross_both_ways(inline_client: FfiClient) -> None:
         assert not response.error
         out = response.buffer.info
         bgra = np.ctypeslib.as_array(
-            (np.ctypeslib.ctypes.c_uint8 * (width * height * 4)).from_address(out.data_ptr)
+            (ctypes.c_uint8 * (width * height * 4)).from_address(out.data_ptr)
         ).reshape(height, width, 4)
         np.testing.assert_array_equal(bgra, rgba[..., [2, 1, 0, 3]])
         assert inline_client.drop_handle(response.buffer.handle.id)

@@ -34,6 +34,7 @@ import contextlib
 import hmac
 import logging
 import os
+from typing import cast
 
 from lkemu.proto import engine_pb2
 
@@ -292,13 +293,13 @@ class LaneConnection(asyncio.BufferedProtocol):
         if kind == CALL:
             return frame(CALL, self._call(payload))
         if kind == DROP:
-            request = engine_pb2.DropHandleRequest.FromString(payload)
+            request = engine_pb2.DropHandleRequest.FromString(cast(bytes, payload))
             existed = self._runtime.drop_handle(self._session_id, request.handle)
             return frame(DROP, engine_pb2.DropHandleResponse(existed=existed).SerializeToString())
         raise FramingError(f"unknown frame kind {kind}")
 
     def _call(self, payload: memoryview) -> bytes:
-        call = engine_pb2.FfiCall.FromString(payload)
+        call = engine_pb2.FfiCall.FromString(cast(bytes, payload))  # (any buffer parses)
         call.session_id = self._session_id
         session = self._runtime.sessions.get(self._session_id)
         if session is None:

@@ -34,7 +34,7 @@ from __future__ import annotations
 import asyncio
 import socket
 import struct
-from typing import BinaryIO
+from typing import BinaryIO, cast
 
 from .limits import MAX_MESSAGE_BYTES
 
@@ -178,7 +178,8 @@ class SocketFrames:
             if not received:
                 raise ConnectionError("the engine closed the fast lane")
             have += received
-        return payload  # a bytearray: bytes-like, and not copied once more
+        # A bytearray, not copied once more: whoever reads frames takes any bytes-like.
+        return cast(bytes, payload)
 
 
 def read_frame_blocking(reader: BinaryIO | SocketFrames) -> tuple[int, bytes]:
