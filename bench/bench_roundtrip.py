@@ -10,9 +10,18 @@ are its own FfiClient:
   ticker. Natively the same request is a call into the library in this process.
 - `info` on the control service is one gRPC unary call: what a request would cost without
   the fast lane.
+- the floor under any round trip between two Python processes here: 20 bytes there and back
+  over a socket pair, to a blocking server and to an asyncio.BufferedProtocol server (how
+  the engine serves the fast lane).
 """
 
 from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import textwrap
+from collections.abc import Iterator
 
 import pytest
 from report import RowReporter, median_us
@@ -23,7 +32,11 @@ from lkemu.proto import ffi_pb2, video_frame_pb2
 LOCAL_ROW = "request + drop of its handle (`new_audio_resampler`, local lane)"
 ENGINE_ROW = "request + drop through the engine (`new_video_source`, fast lane: one round trip)"
 GRPC_ROW = "one gRPC unary call to the engine (the control service's `info`)"
-README_ROWS = [LOCAL_ROW, ENGINE_ROW, GRPC_ROW]
+FLOOR_ROW = (
+    "floor: 20 bytes there and back between two Python processes, blocking server / asyncio server"
+)
+README_ROWS = [LOCAL_ROW, ENGINE_ROW, GRPC_ROW, FLOOR_ROW]
+SERVERS = ["blocking", "asyncio"]
 
 
 def _native_cycle(kind: str):  # type: ignore[no-untyped-def]
@@ -104,3 +117,62 @@ def test_engine_info_call_lkemu(
     """The cost of one gRPC unary call to the engine, whatever the request."""
     benchmark(lkemu_client.control.info)
     bench_report(GRPC_ROW, "lkemu", median_us(benchmark), unit="us")
+
+
+ECHO = textwrap.dedent(
+    """
+    import asyncio, socket, sys
+    sock = socket.socket(fileno=int(sys.argv[1]))
+    if sys.argv[2] == "blocking":
+        while sock.recv(64):
+            sock.sendall(b"y" * 20)
+        raise SystemExit
+    class Echo(asyncio.BufferedProtocol):
+        def __init__(self, done):
+            self.buffer, self.done = bytearray(65536), done
+        def connection_made(self, transport):
+            self.transport = transport
+        def get_buffer(self, sizehint):
+            return self.buffer
+        def buffer_updated(self, nbytes):
+            self.transport.write(b"y" * 20)
+        def connection_lost(self, exc):
+            self.done.set_result(None)
+    async def serve():
+        loop = asyncio.get_running_loop()
+        done = loop.create_future()
+        await loop.connect_accepted_socket(lambda: Echo(done), sock=sock)
+        await done
+    asyncio.run(serve())
+    """
+)
+
+
+@pytest.fixture(params=SERVERS)
+def echo_peer(request: pytest.FixtureRequest) -> Iterator[tuple[str, socket.socket]]:
+    """A process answering each message on a socket with 20 bytes, and our end of it."""
+    ours, theirs = socket.socketpair()
+    child = subprocess.Popen(
+        [sys.executable, "-c", ECHO, str(theirs.fileno()), request.param],
+        pass_fds=[theirs.fileno()],
+    )
+    theirs.close()
+    ours.sendall(b"x")  # started: its first answer
+    ours.recv(64)
+    yield request.param, ours
+    ours.close()
+    child.wait(10)
+
+
+def test_round_trip_floor(benchmark, echo_peer, bench_report: RowReporter) -> None:  # type: ignore[no-untyped-def]
+    server, sock = echo_peer
+    answer = bytearray(64)
+
+    def ping() -> None:
+        sock.sendall(b"x" * 20)
+        sock.recv_into(answer)
+
+    benchmark.group = "round trip floor"
+    benchmark(ping)
+    bench_report(FLOOR_ROW, "lkemu", median_us(benchmark), unit="us", part=SERVERS.index(server))
+    bench_report.note(FLOOR_ROW, "native", "no process boundary")
