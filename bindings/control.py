@@ -15,6 +15,7 @@ from lkemu.proto import engine_pb2, engine_pb2_grpc
 
 from .connection import EngineUnavailable, refused, unavailable
 from .credentials import FoundSecret, find_secret
+from .deadlines import unary_within
 
 # An RPC error a played participant answers: code, message and data.
 RpcErrorReply = tuple[int, str, str]
@@ -93,10 +94,12 @@ class EngineControl:
         # One call that waits for the channel, rather than channel_ready_future, whose
         # connectivity watcher makes every channel.close() wait ~200 ms.
         try:
-            self._stub.Info(
+            # timed here, not by gRPC, whose deadline would read a patched time.time()
+            unary_within(
+                self._stub.Info,
                 engine_pb2.InfoRequest(),
+                timeout,
                 wait_for_ready=True,
-                timeout=timeout,
                 metadata=self._metadata,
             )
         except grpc.RpcError as error:
