@@ -1,43 +1,50 @@
 """Acoustic echo cancellation: two partitioned-block frequency-domain filters, a delay
-estimator and a residual echo suppressor, as WebRTC's AEC3 is built (it is what the
-native APM runs; its parts are described, not copied).
+estimator and a residual echo suppressor, the parts WebRTC's AEC3 (what the native APM
+runs) is built from; described, not copied.
 
 Signals. The reverse (far-end) stream, what the loudspeaker plays, is kept as samples
-with absolute positions; near-end sample n may contain the echo of far samples up to n.
+with absolute positions; near-end sample n may hold the echo of far samples up to n.
 Everything runs per 10 ms block (hop H samples; 2H-point FFTs, whose bins are 50 Hz apart
-at every rate). At 32 kHz and above only 0-8 kHz is cancelled by the filters, as AEC3
-does; the suppressor handles the rest.
+at every rate). At 32 kHz and above the filters cancel 0-8 kHz, as AEC3 does; the
+suppressor handles the rest.
 
 Per block:
 
 1. The far end's last 2H samples are transformed once and enter a history of spectra
-   (the estimator's 500 ms plus the filter's 150 ms). A filter at block offset d uses
+   (the estimator's 490 ms plus the filter's 150 ms). A filter at block offset d uses
    history rows d..d+P-1 (P = 15 partitions of 10 ms: 150 ms of room response).
-2. Delay: `set_stream_delay_ms` gives the first offset (one block of headroom before the
-   stated delay); the lag estimator (echo_delay.py) keeps looking, up to 490 ms.
-3. Refined filter (the output's): overlap-save, each partition's gradient constrained to
-   H causal taps (three partitions per block in rotation). Its step is a Kalman gain per
-   bin and partition: step = M / (0.5 sum_p M |X_p|^2 + Psi), where M is the filter's own
-   estimate of its misalignment (a prior decaying with 60 ms over the partitions, reduced
-   by every update, kept from collapsing by a small process noise) and Psi the smoothed
-   error power. Double talk raises Psi and so lowers the step by itself, whatever the
-   echo's level, so there is no threshold on levels (the former Geigel detector took an
-   echo louder than 0.6 of the far end for a talker and froze).
-4. Shadow filter (AEC3's coarse filter; the classic two-path design): plain NLMS (step
-   0.5), adapting always. When its smoothed error is under half the refined filter's
-   (and under the near level: it explains echo, not a talker), it is copied into the
-   refined filter; when it diverges (double talk) it is reset from the refined one. When
-   the estimator finds a delay the refined filter does not cover, the shadow filter
-   moves there and tries it for a second; the refined filter follows only if the shadow
-   filter proves better, so a wrong estimate costs nothing.
-5. The block's output is the lower of the two errors, then the residual echo
-   suppressor (echo_suppression.py). Its residual estimate per bin is the larger of the
-   refined filter's predicted misalignment (0.5 sum_p M |X_p|^2) and 0.4 of the echo the
-   filters predict with their partition energies averaged over 800 Hz bands (so bins the
-   far end has only now excited count as echo too).
+2. Delay. `set_stream_delay_ms` places the filters one block before the stated delay
+   (native AEC3 uses the stated delay too: measured on livekit 1.2.1, a stated 0 ms took
+   a loud zero-delay echo from 4 to 58 dB). Either way the lag estimator (echo_delay.py)
+   keeps looking, up to 460 ms.
+3. Refined filter (the output's): overlap-save; every block three of its partitions (in
+   rotation) are projected onto H causal taps, which keeps it a linear convolution. Its
+   step is a diagonal Kalman gain per bin and partition, M / (0.5 sum_p M |X_p|^2 + Psi):
+   M is the filter's own estimate of its misalignment and Psi the smoothed error power.
+   Double talk raises Psi and so lowers the step by itself, at any echo level: there is
+   no threshold on levels (the former Geigel detector took an echo louder than 0.6 of the
+   far end for a talker and froze, 4.3 dB where native removed 49.1). M starts flat while
+   the delay is unknown and as a prior decaying by 60 ms over the partitions once placed;
+   each update removes its share; a small process noise (0.05 % of |W|^2 a block) keeps
+   it from collapsing; once the filter removes 10 dB it is held under 4 times the
+   filter's own energy (band-averaged), so a quiet echo path is not relearnt from every
+   talker.
+4. Shadow filter (AEC3's coarse filter; the classic two-path design): NLMS, step 0.5,
+   proportionate over partitions (IPNLMS: half even, half by each partition's share of
+   the filter), adapting always. When its smoothed error stays under half the refined
+   filter's for 50 ms (and under the near level: it explains echo, not a talker) it is
+   copied into the refined filter; when it diverges (double talk) it is reset from it.
+   When the estimator finds a delay the refined filter does not cover well, the shadow
+   filter moves there and tries it for up to a second (giving up after 200 ms if it is
+   far worse); the refined filter follows only if the shadow filter proves better, so a
+   wrong estimate costs nothing.
+5. The block's output is the lower of the two errors, through the residual echo
+   suppressor (echo_suppression.py), which is told the refined filter's predicted
+   misalignment (0.5 sum_p M |X_p|^2) and the echo the filters predict from their
+   band-averaged partition energies (so bins the far end has only now excited count too).
 
-While no far-end sample is within reach (none pushed, or silence for 650 ms) the block
-passes through: the output is the input, delayed by the suppressor's 10 ms.
+While no far-end sample is within reach (none pushed, or 650 ms of silence) blocks pass
+through: the output is the input, 10 ms late.
 
 Latency: 10 ms with suppression (one hop of overlap-add), none without.
 """
@@ -212,7 +219,13 @@ class EchoCanceller:
         self._spectra[row] = self._spectra[row + rows] = far_spectrum
         self._conjugates[row] = self._conjugates[row + rows] = np.conj(far_spectrum)
         self._powers[row] = self._powers[row + rows] = far_spectrum.real**2 + far_spectrum.imag**2
-        if self.estimator.update(far_spectrum, spectra[1]) and self.estimator.lag is not None:
+        # Once the refined filter removes 10 dB the estimator learns every other block.
+        settled = self._refined_error < CONVERGED_ERROR * self._near_level
+        adapt = not settled or self._blocks % 2 == 0
+        if (
+            self.estimator.update(far_spectrum, spectra[1], adapt)
+            and self.estimator.lag is not None
+        ):
             self._consider_lag(self.estimator.lag)
         return self._filter(near, mono, row)
 
@@ -275,7 +288,7 @@ class EchoCanceller:
         predicted = np.einsum("pk,pk->k", misalignment, power)
         residual = MISALIGNMENT_SHARE * predicted
         total = power.sum(axis=0)
-        mean_total = float(total.mean())
+        mean_total = float(total.sum()) / self.band
         gradients = self._gradients
         adapt_refined = mean_total > ACTIVE_POWER
         if adapt_refined:
@@ -302,7 +315,7 @@ class EchoCanceller:
             shadow_total, shadow_mean = total, mean_total
         else:
             shadow_total = self._history(self._powers, row, self.shadow_offset).sum(axis=0)
-            shadow_mean = float(shadow_total.mean())
+            shadow_mean = float(shadow_total.sum()) / self.band
         adapt_shadow = shadow_mean > ACTIVE_POWER
         if adapt_shadow:
             # Proportionate steps (IPNLMS over partitions): half shared evenly, half by each
@@ -315,7 +328,8 @@ class EchoCanceller:
             shadow_power = self._history(self._powers, row, self.shadow_offset)
             weighted = shares @ shadow_power
             scaled = shadow_error * (
-                SHADOW_STEP / (weighted + RELATIVE_REGULARIZATION * float(weighted.mean()) + 1e-30)
+                SHADOW_STEP
+                / (weighted + RELATIVE_REGULARIZATION / self.band * float(weighted.sum()) + 1e-30)
             )
             conjugates = self._history(self._conjugates, row, self.shadow_offset)
             np.multiply(conjugates, scaled, out=gradients[1])

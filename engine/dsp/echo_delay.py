@@ -11,8 +11,11 @@ job in the frequency domain, on spectra the canceller computes anyway:
   second bin from 300 Hz to 4 kHz: 37 bins) predicts the near end's window spectrum of the
   same block; where the echo comes in, its taps grow at the lag of the echo;
 - the lag score is the taps' energy summed over bins; its peak is the delay, in blocks,
-  when it stands `MIN_PEAK_RATIO` times above the median lag for `PERSIST` checks in a row
-  (one check every 5 blocks).
+  when it stands 2.5 times above the median lag for two checks in a row (one check every
+  5 updates). The last 3 lags never count (they also absorb echo from beyond the span),
+  so delays up to 460 ms are found;
+- the canceller lets it learn every block until its refined filter removes 10 dB, then
+  every second block (the history takes every block).
 
 The estimator is unconstrained and sparse in frequency, so it converges faster than a
 full echo canceller over the same span and costs about a quarter of one; it is only a
@@ -62,9 +65,12 @@ class LagEstimator:
         self._seen = 0
         self.lag: int | None = None  # the last confirmed lag, in blocks
 
-    def update(self, far_spectrum: np.ndarray, near_spectrum: np.ndarray) -> bool:
-        """One block: full spectra (any length past the estimator's bins). Returns True
-        when this block confirmed a lag (then `lag` holds it)."""
+    def update(
+        self, far_spectrum: np.ndarray, near_spectrum: np.ndarray, adapt: bool = True
+    ) -> bool:
+        """One block: full spectra (any length past the estimator's bins); the history
+        always takes it, the taps learn from it when `adapt`. Returns True when this block
+        confirmed a lag (then `lag` holds it)."""
         far = far_spectrum[self.bins]
         lags = self.lags
         self._newest = row = (self._newest - 1) % lags
@@ -77,8 +83,10 @@ class LagEstimator:
         self._blocks += 1
         if self._blocks % RESUM_BLOCKS == 0:
             self._total = self._power[row : row + lags].sum(axis=0)  # no drift
+        if not adapt:
+            return False
         total = np.maximum(self._total, 0.0, out=self._total)
-        mean = float(total.mean())
+        mean = float(total.sum()) / len(total)
         if mean <= SILENT_POWER:
             return False
         prediction = np.einsum("lk,lk->k", self._taps, self._history[row : row + lags])

@@ -1,23 +1,29 @@
-"""Residual echo suppression: what the adaptive filter left, removed by a spectral gain.
+"""Residual echo suppression: what the adaptive filters left, removed by a spectral gain.
 
-WebRTC's AEC3 always follows its linear filter with a suppressor, and most of its echo
-removal on real signals comes from there (measured on livekit 1.2.1: 40-75 dB at the
-output where its filter alone gives far less). lkemu does the same, tuned for the
-near-end talker: during double talk the talker loses at most a few dB (the matrix in
-tests/test_aec_matrix.py holds it within 6 dB where native loses 2-56 dB).
+WebRTC's AEC3 always follows its linear filter with a suppressor, and on these signals
+most of its echo removal comes from there (native livekit 1.2.1 on the matrix of
+tests/test_aec_matrix.py: 27-75 dB of ERLE), with the suppression kept up through double
+talk: the near-end talker loses 7-24 dB of level in those cells. lkemu's suppressor
+stands back when a talker is there: the talker stays within 6 dB on the whole matrix.
 
 Per 10 ms block (hop H, frames of 2H with a periodic Hann analysis window, overlap-add
 at 50 %, so unit gains give the input back exactly, H later: the canceller's latency of
-10 ms; native's measured 4-8 ms at 16 kHz):
+10 ms; native measured 4-8 ms at 16 kHz):
 
 - the frame's spectrum comes from the canceller's own zero-padded error spectra of this
   block and the last one (a shift by H is a sign flip per bin, the Hann window a
   three-tap convolution): no FFT of its own;
-- the error power per bin is smoothed over two frames; the residual echo per bin is the
-  canceller's estimate (the larger of its filter's own misalignment estimate and a fixed
-  share of the echo it predicts, echo.py), averaged over the two blocks the frame spans;
+- the error power per bin is smoothed over two frames;
+- the residual echo per bin is the larger of the refined filter's predicted misalignment
+  and a share of the echo the filters predict (both averaged over the two blocks the
+  frame spans): 0.4 of it, or 0.1 while a near-end talker dominates. That is decided as
+  AEC3's dominant near-end detector does, from the error against the predicted echo:
+  their ratio (dB, smoothed over ~50 ms, while the far end plays) is tracked from below
+  (down at once, up 3 dB a second); standing 6 dB above that baseline for 80 ms, longer
+  than what a far-end onset leaves before the filters learn it, means a talker, held
+  100 ms more;
 - gain = sqrt(max(1 - residual / error, floor^2)) (power subtraction, floor -30 dB);
-- above 8 kHz (48 kHz streams; the filter works on 0-8 kHz as AEC3 does) the gain is the
+- above 8 kHz (48 kHz streams; the filters work on 0-8 kHz as AEC3's do) the gain is the
   lowest of the 4-8 kHz gains.
 """
 
@@ -105,7 +111,8 @@ class ResidualEchoSuppressor:
         padded[:, 0] = np.conj(frame[:, 1])
         padded[:, -1] = np.conj(frame[:, -2])
         windowed = 0.5 * frame - 0.25 * (padded[:, :-2] + padded[:, 2:])
-        power = (windowed.real**2 + windowed.imag**2).mean(axis=0)
+        power = windowed.real**2 + windowed.imag**2
+        power = power[0] if len(power) == 1 else power.mean(axis=0)
         self._error_power = ERROR_SMOOTHING * self._error_power + (1 - ERROR_SMOOTHING) * power
         band = self.band_bins
         error_band = self._error_power[:band]
