@@ -26,8 +26,6 @@ from tests.sdk.sdk_support import HAS_ENCODED_VIDEO, requires
 pytestmark = requires(HAS_ENCODED_VIDEO, "EncodedVideoSource")
 
 URL = "ws://localhost:7880"
-KEY = rtc.EncodedFrameType.ENCODED_FRAME_KEY
-DELTA = rtc.EncodedFrameType.ENCODED_FRAME_DELTA
 
 
 def _unit(payload: bytes, key: bool, width: int = 640, height: int = 360, **more: Any) -> Any:
@@ -36,7 +34,9 @@ def _unit(payload: bytes, key: bool, width: int = 640, height: int = 360, **more
         width=width,
         height=height,
         codec=rtc.VideoCodec.H264,
-        frame_type=KEY if key else DELTA,
+        frame_type=rtc.EncodedFrameType.ENCODED_FRAME_KEY
+        if key
+        else rtc.EncodedFrameType.ENCODED_FRAME_DELTA,
         timestamp_us=more.pop("timestamp_us", 1),
         **more,
     )
