@@ -214,9 +214,17 @@ def appropriate_encoding(
     return bitrate, chosen.max_framerate
 
 
+def _as_u64(value: float) -> int:
+    """Rust's `as u64`: saturating, NaN 0 (int() raised on a framerate of infinity: INTERNAL
+    OverflowError in publish_track, found by the fuzzer)."""
+    if math.isnan(value) or value <= 0:
+        return 0
+    return min(int(value), 2**64 - 1) if math.isfinite(value) else 2**64 - 1
+
+
 def _screenshare_simulcast_preset(initial: Preset) -> Preset:
     """screenshare::compute_default_simulcast_preset: half size at 3 fps."""
-    per_fps = int(initial.max_framerate / 3.0)
+    per_fps = _as_u64(initial.max_framerate / 3.0)
     # Below 3 fps the SDK divides by zero (a panic); lkemu keeps the 150 kbps floor.
     bitrate = max(150_000, initial.max_bitrate // (4 * per_fps)) if per_fps else 150_000
     return Preset(initial.width // 2, initial.height // 2, bitrate, 3.0)

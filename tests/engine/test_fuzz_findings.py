@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 
 import numpy as np
 import pytest
@@ -406,3 +407,14 @@ async def test_the_engine_gives_memory_back_once_sessions_close(
     finally:
         trimmer.cancel()
         await runtime.shutdown()
+
+
+@pytest.mark.parametrize("framerate", [math.inf, math.nan, -1.0])
+def test_a_screenshare_preset_takes_any_framerate_as_rust_casts_it(framerate: float) -> None:
+    """publish_track of a screen share with max_framerate infinity: int() raised (INTERNAL
+    OverflowError, found by the 15-minute fuzz); Rust's `as u64` saturates (NaN is 0), and
+    the preset keeps its 150 kbps floor."""
+    from lkemu.engine.video.layers import Preset, _screenshare_simulcast_preset
+
+    preset = _screenshare_simulcast_preset(Preset(1920, 1080, 2_000_000, framerate))
+    assert preset == Preset(960, 540, 150_000, 3.0)
