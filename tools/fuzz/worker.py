@@ -14,6 +14,7 @@ its session early and wants to be started again (the drop-in has one session a p
 from __future__ import annotations
 
 import argparse
+import contextlib
 import faulthandler
 import os
 import random
@@ -162,6 +163,11 @@ class Worker:
             self.transport.close()
             self.transport = None
         self.close_victim()
+        if self.world is not None and self.world.remote and self.control is not None:
+            # The participant the engine plays for this world stays in its room until told:
+            # what the engine holds at the end is then only what clients left behind.
+            with contextlib.suppress(Exception):
+                self.control.close_room(self.world.room)
 
     # --- the loop -------------------------------------------------------------------------
 
