@@ -461,6 +461,7 @@ class EchoCanceller:
 
 
 def _energies(weights: np.ndarray) -> np.ndarray:
-    """|w|^2 of a complex (partitions, bins) array in one pass."""
-    pairs = weights.view(np.float64).reshape(*weights.shape, 2)
-    return np.einsum("pkj,pkj->pk", pairs, pairs)
+    """|w|^2 of a complex array (numpy's fastest spelling of it)."""
+    energies: np.ndarray = weights.real**2
+    energies += weights.imag**2
+    return energies
