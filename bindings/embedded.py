@@ -30,7 +30,7 @@ from .connection import EngineUnavailable
 
 ADDRESS_ENV = credentials.ADDRESS_ENV
 CLOCK_ENV = "LKEMU_CLOCK"
-START_TIMEOUT_S = 30.0
+START_TIMEOUT_S = 60.0  # a cold start (first .pyc compiles) on a busy 2-core machine took over 30 s
 _READY = re.compile(r"serving on (\S+)")
 _SECRET_FILE = re.compile(r"secret in (.+)$")
 
