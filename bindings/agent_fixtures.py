@@ -65,7 +65,7 @@ LATENCIES_PROPERTY = "lkemu_turn_latencies"
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     """Every agent_room test's per-turn latencies, in one table: response, transcript, LLM
     time to first token, TTS time to first audio (seconds; simulated time makes them exact)."""
-    rows = []
+    rows: list[tuple[Any, ...]] = []
     for reports in terminalreporter.stats.values():
         for report in reports:
             for key, turns in getattr(report, "user_properties", ()):
