@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -332,7 +333,7 @@ async def test_a_push_that_would_give_millions_of_samples_is_refused(
             num_channels=channels))  # fmt: skip
         return int(made.resampler.handle.id)
 
-    def push(handle: int, frames: int, channels: int) -> object:
+    def push(handle: int, frames: int, channels: int) -> Any:
         request = request_of("push_sox_resampler", resampler_handle=handle,
                              data_ptr=INPUT_ADDRESS, size=frames * channels * 2)  # fmt: skip
         memory = int16_memory(np.zeros(frames * channels))
