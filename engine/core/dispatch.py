@@ -92,9 +92,12 @@ def _has_strings(descriptor: Any, seen: frozenset[str] = frozenset()) -> bool:
         if field.type == field.TYPE_STRING:
             return True
         inner = field.message_type
-        if inner is not None and inner.full_name not in seen:
-            if _has_strings(inner, seen | {descriptor.full_name}):
-                return True
+        if (
+            inner is not None
+            and inner.full_name not in seen
+            and _has_strings(inner, seen | {descriptor.full_name})
+        ):
+            return True
     return False
 
 
