@@ -91,9 +91,7 @@ class Session:
     ) -> None:
         if self.closed or (self.disposed and not force):
             return
-        self.events.put_nowait(
-            engine_pb2.EngineEvent(event=encode(event), outputs=outputs)
-        )
+        self.events.put_nowait(engine_pb2.EngineEvent(event=encode(event), outputs=outputs))
 
     def log(self, level: int, message: str, target: str = "lkemu") -> None:
         """A log record as the native core sends it when logs are captured (LogBatch)."""

@@ -97,9 +97,7 @@ class ParticipantFeed:
         self.current = None  # that track is over: wait for the participant's next one
 
 
-def _follow(
-    call: Call, participant_handle: int, source: int, kind: int
-) -> ParticipantFeed | None:
+def _follow(call: Call, participant_handle: int, source: int, kind: int) -> ParticipantFeed | None:
     """A feed following the participant's track of `source` (of this kind), or None
     (logged) if the handle names no participant."""
     participant: LocalParticipant | RemoteParticipant
