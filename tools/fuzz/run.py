@@ -463,9 +463,12 @@ def run(
                 spawn(index, modes[worker_id])
             elif status not in (0, 2, 3):
                 crash = Path(folder, f"stderr-{worker_id}.txt").read_text(errors="replace")
+                # faulthandler's report: where it crashed, before the list of modules
+                if "Fatal Python error" in crash:
+                    crash = crash[crash.find("Fatal Python error") :]
                 how = f"signal {-status}" if status < 0 else f"exit status {status}"
                 client_crashes.append(
-                    f"worker {worker_id} ({modes[worker_id]}): {how}: {crash.strip()[-1500:]}"
+                    f"worker {worker_id} ({modes[worker_id]}): {how}: {crash.strip()[:1500]}"
                 )
                 _crash_record(folder, worker_id, how)
                 if time.monotonic() < deadline - 1 and not engine_crashed:
