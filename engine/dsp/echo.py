@@ -81,6 +81,7 @@ EXPLORE_BLOCKS = 100
 GIVE_UP_BLOCKS = 20  # an exploration this much worse after 200 ms stops
 SHARE_BAND_BINS = 16
 SHARE_EVERY_BLOCKS = 5
+SETTLED_EVERY_BLOCKS = 2
 MISALIGNMENT_FLOOR = 0.01
 MISALIGNMENT_CAP = 4.0
 CONVERGED_ERROR = 0.1  # the cap applies once the refined filter removes 10 dB
@@ -219,9 +220,9 @@ class EchoCanceller:
         self._spectra[row] = self._spectra[row + rows] = far_spectrum
         self._conjugates[row] = self._conjugates[row + rows] = np.conj(far_spectrum)
         self._powers[row] = self._powers[row + rows] = far_spectrum.real**2 + far_spectrum.imag**2
-        # Once the refined filter removes 10 dB the estimator learns every other block.
+        # Once the refined filter removes 10 dB the estimator learns every second block.
         settled = self._refined_error < CONVERGED_ERROR * self._near_level
-        adapt = not settled or self._blocks % 2 == 0
+        adapt = not settled or self._blocks % SETTLED_EVERY_BLOCKS == 0
         if (
             self.estimator.update(far_spectrum, spectra[1], adapt)
             and self.estimator.lag is not None
@@ -268,13 +269,9 @@ class EchoCanceller:
         np.minimum(residual, predicted, out=residual)
         if self.channels == 1:
             channel_errors = errors[chosen][None, :]
-            channel_spectra = half_spectra[chosen][None, :]
         else:
             channel_errors = (near - estimates[chosen][:, None]).T
-            zero_padded = np.zeros((self.channels, 2 * hop))
-            zero_padded[:, hop:] = channel_errors
-            channel_spectra = np.fft.rfft(zero_padded, axis=-1)
-        return self.suppressor.process(channel_errors, channel_spectra, residual, predicted).T
+        return self.suppressor.process(channel_errors, residual, predicted).T
 
     def _adapt(
         self, row: int, power: np.ndarray, error_spectra: np.ndarray, aligned: bool

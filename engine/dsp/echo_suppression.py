@@ -10,18 +10,15 @@ Per 10 ms block (hop H, frames of 2H with a periodic Hann analysis window, overl
 at 50 %, so unit gains give the input back exactly, H later: the canceller's latency of
 10 ms; native measured 4-8 ms at 16 kHz):
 
-- the frame's spectrum comes from the canceller's own zero-padded error spectra of this
-  block and the last one (a shift by H is a sign flip per bin, the Hann window a
-  three-tap convolution): no FFT of its own;
 - the error power per bin is smoothed over two frames;
 - the residual echo per bin is the larger of the refined filter's predicted misalignment
-  and a share of the echo the filters predict (both averaged over the two blocks the
-  frame spans): 0.4 of it, or 0.1 while a near-end talker dominates. That is decided as
-  AEC3's dominant near-end detector does, from the error against the predicted echo:
-  their ratio (dB, smoothed over ~50 ms, while the far end plays) is tracked from below
-  (down at once, up 3 dB a second); standing 6 dB above that baseline for 80 ms, longer
-  than what a far-end onset leaves before the filters learn it, means a talker, held
-  100 ms more;
+  (the larger of the two blocks the frame spans) and a share of the echo the filters
+  predict (averaged over the two): 0.4 of it, or 0.1 while a near-end talker dominates.
+  That is decided as AEC3's dominant near-end detector does, from the error against the
+  predicted echo: their ratio (dB, smoothed over ~50 ms, while the far end plays) is
+  tracked from below (down at once, up 3 dB a second); standing 6 dB above that baseline
+  for 80 ms, longer than what a far-end onset leaves before the filters learn it, means a
+  talker, held 100 ms more;
 - gain = sqrt(max(1 - residual / error, floor^2)) (power subtraction, floor -30 dB);
 - above 8 kHz (48 kHz streams; the filters work on 0-8 kHz as AEC3's do) the gain is the
   lowest of the 4-8 kHz gains.
@@ -48,16 +45,18 @@ BASELINE_RISE_DB = 0.03  # 3 dB a second
 
 
 class ResidualEchoSuppressor:
-    """Overlap-add spectral suppressor over (channels, bins) error spectra."""
+    """Overlap-add spectral suppressor over (channels, hop) error blocks."""
 
     def __init__(self, hop: int, channels: int, band_bins: int) -> None:
         self.hop = hop
         self.bins = hop + 1
         self.band_bins = band_bins
-        self._previous = np.zeros((channels, self.bins), dtype=np.complex128)
-        self._alternating = np.where(np.arange(self.bins) % 2, -1.0, 1.0)
-        self._padded = np.zeros((channels, self.bins + 2), dtype=np.complex128)
-        self._error_power = np.zeros(self.bins)
+        self._window = 0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop) / hop)
+        self._frame = np.zeros((channels, 2 * hop))
+        self._previous = np.zeros((channels, hop))
+        self._tail = np.zeros((channels, hop))
+        self._error_power = np.zeros(band_bins)
+        self._gain = np.ones(self.bins)
         self._misalignment = np.zeros(band_bins)
         self._echo = np.zeros(band_bins)
         self._baseline_db = np.inf
@@ -65,72 +64,61 @@ class ResidualEchoSuppressor:
         self._echo_peak = 0.0
         self._near_end_hold = 0
         self._above_blocks = 0
-        self._tail = np.zeros((channels, hop))
-        window = 0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop) / hop)
-        self._window_head = window[:hop]
-        self._window_tail = window[hop:]
-        self._samples_previous = np.zeros((channels, hop))
-        self._previous_known = True  # False after a pass-through block: recompute it
 
     def pass_through(self, error: np.ndarray) -> np.ndarray:
         """A block with nothing to suppress (no far end within reach): unit gain, done in
         the time domain with the same result as the spectral path (up to rounding).
         `error` is (channels, hop); returns (channels, hop)."""
-        out = self._tail + self._samples_previous * self._window_head
-        self._tail = error * self._window_tail
-        self._samples_previous = error.copy()
-        self._previous_known = False
+        hop = self.hop
+        out = self._tail + self._previous * self._window[:hop]
+        self._tail = error * self._window[hop:]
+        self._previous = error.copy()
         self._misalignment[:] = 0.0
         self._echo[:] = 0.0
         self._error_power *= ERROR_SMOOTHING
         return out
 
-    def process(
-        self,
-        error: np.ndarray,
-        half_spectra: np.ndarray,
-        misalignment: np.ndarray,
-        echo: np.ndarray,
-    ) -> np.ndarray:
-        """`error` (channels, hop) samples, `half_spectra` (channels, bins) the rfft of
-        [zeros(hop), error]; `misalignment` and `echo` (band_bins,) this block's residual
-        echo predicted by the refined filter's misalignment and the whole echo the filters
-        predict, in the same units. Returns (channels, hop) samples, one block late."""
-        hop = self.hop
-        if not self._previous_known:
-            padded_block = np.zeros((len(error), 2 * hop))
-            padded_block[:, hop:] = self._samples_previous
-            self._previous = np.fft.rfft(padded_block, axis=-1)
-            self._previous_known = True
-        frame = half_spectra + self._previous * self._alternating
-        self._previous = half_spectra
-        # Hann window as a convolution: 0.5 X[k] - 0.25 (X[k-1] + X[k+1]), with the
-        # spectrum's conjugate symmetry for the neighbours of DC and Nyquist.
-        padded = self._padded
-        padded[:, 1:-1] = frame
-        padded[:, 0] = np.conj(frame[:, 1])
-        padded[:, -1] = np.conj(frame[:, -2])
-        windowed = 0.5 * frame - 0.25 * (padded[:, :-2] + padded[:, 2:])
-        power = windowed.real**2 + windowed.imag**2
-        power = power[0] if len(power) == 1 else power.mean(axis=0)
-        self._error_power = ERROR_SMOOTHING * self._error_power + (1 - ERROR_SMOOTHING) * power
-        band = self.band_bins
-        error_band = self._error_power[:band]
-        spanned_echo = 0.5 * (echo + self._echo)
+    def process(self, error: np.ndarray, misalignment: np.ndarray, echo: np.ndarray) -> np.ndarray:
+        """`error` (channels, hop) samples; `misalignment` and `echo` (band_bins,) this
+        block's residual echo predicted by the refined filter's misalignment and the whole
+        echo the filters predict, in the power of a zero-padded hop block's spectrum.
+        Returns (channels, hop) samples, one block late."""
+        hop, band = self.hop, self.band_bins
+        frame = self._frame
+        frame[:, :hop] = self._previous
+        frame[:, hop:] = error
+        self._previous = error.copy()
+        frame *= self._window
+        spectrum = np.fft.rfft(frame, axis=-1)
+        low = spectrum[:, :band]  # the gains above the band follow it: no power needed there
+        power = low.real**2
+        power += low.imag**2
+        error_band = self._error_power
+        error_band *= ERROR_SMOOTHING
+        error_band += (1 - ERROR_SMOOTHING) * (power[0] if len(power) == 1 else power.mean(axis=0))
+        # The frame spans this block and the last: the echo averaged over both, the
+        # misalignment the larger of the two.
+        spanned_echo = echo + self._echo
+        spanned_echo *= 0.5
         self._echo = echo
         residual = np.maximum(misalignment, self._misalignment)
         self._misalignment = misalignment
         share = self._echo_share(float(error_band.sum()), float(spanned_echo.sum()) * HANN_POWER)
-        np.maximum(residual, share * spanned_echo, out=residual)
-        ratio = residual * HANN_POWER / (error_band + 1e-30)
-        gain = np.empty(self.bins)
-        gain[:band] = np.sqrt(np.maximum(1.0 - ratio, FLOOR**2))
+        spanned_echo *= share
+        np.maximum(residual, spanned_echo, out=residual)
+        # gain = sqrt(max(1 - residual / error, floor^2)), in place
+        residual *= -HANN_POWER
+        residual /= error_band + 1e-30
+        residual += 1.0
+        np.maximum(residual, FLOOR**2, out=residual)
+        gain = self._gain
+        np.sqrt(residual, out=gain[:band])
         if band < self.bins:
             gain[band:] = gain[band // 2 : band].min()
-        frames = np.fft.irfft(windowed * gain, 2 * hop, axis=-1)
+        spectrum *= gain
+        frames = np.fft.irfft(spectrum, 2 * hop, axis=-1)
         out = self._tail + frames[:, :hop]
         self._tail = frames[:, hop:]
-        self._samples_previous = error.copy()
         return out
 
     def _echo_share(self, error: float, echo: float) -> float:
