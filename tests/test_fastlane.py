@@ -248,10 +248,24 @@ def test_the_engine_answers_an_old_style_call_and_drop(engine_client: FfiClient)
     assert kind == 3 and engine_pb2.DropHandleResponse.FromString(answer).existed
 
 
-def test_a_second_event_reader_is_refused(engine_client: FfiClient) -> None:
+def test_a_second_event_reader_is_refused(
+    engine: EmbeddedEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """One reader per session's events, on the fast lane as on gRPC (the client's own reads
     them already): a second would split them, and its end would close the session."""
+    monkeypatch.setenv("LKEMU_FAST_EVENTS", "1")
+    engine_client = FfiClient(address=engine.address, local_lane=False)
+    try:
+        _second_reader_refused(engine_client)
+    finally:
+        engine_client.close()
+
+
+def _second_reader_refused(engine_client: FfiClient) -> None:
     connection = engine_client.connection
+    deadline = time.monotonic() + 10
+    while connection._events_lane is None and time.monotonic() < deadline:
+        time.sleep(0.01)  # the client's own reader opens its lane first
     lane, frames = open_lane(
         connection._fast_address, connection.session_id, connection.session_token,
         connection.secret.value, 10,
