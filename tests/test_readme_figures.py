@@ -1,0 +1,87 @@
+"""The README's "Measured" table and `make bench` cannot drift apart.
+
+`make bench` prints one table (bench/report.py) and writes it to bench/results.md; the
+README's table is that file's content. Each benchmark module declares the rows it reports
+(README_ROWS; its `bench_report` fixture refuses any other), and bench/conftest.py those
+it reads off other benchmarks' results. Here: every row of the README's table is declared
+by some benchmark, under the same name, and the table is bench/results.md's.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "bench"
+
+
+def _import(path: Path, name: str) -> ModuleType:
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # (dataclasses look their module up there)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def declared_rows() -> dict[str, str]:
+    """Every row a benchmark reports: its name -> the file that declares it."""
+    sys.path.insert(0, str(BENCH))  # the benchmarks import their helpers (report, ...)
+    try:
+        found: dict[str, str] = {}
+        modules = [(p, f"readme_figures_{p.stem}") for p in sorted(BENCH.glob("bench_*.py"))]
+        for path, name in [*modules, (BENCH / "conftest.py", "readme_figures_conftest")]:
+            for row in getattr(_import(path, name), "README_ROWS", []):
+                assert row not in found, f"{row!r} declared by {found[row]} and {path.name}"
+                found[row] = path.name
+        return found
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def _table(lines: list[str], header: str) -> list[str]:
+    """The rows of the Markdown table that starts with `header` (header and rule left out)."""
+    start = lines.index(header)
+    rows = []
+    for line in lines[start + 2 :]:
+        if not line.startswith("|"):
+            break
+        rows.append(line)
+    return rows
+
+
+def _measured_section() -> list[str]:
+    text = (ROOT / "README.md").read_text().splitlines()
+    start = text.index("## Measured")
+    end = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    return text[start:end]
+
+
+def _report_header() -> str:
+    sys.path.insert(0, str(BENCH))
+    try:
+        return str(_import(BENCH / "report.py", "readme_figures_report").HEADER)
+    finally:
+        sys.path.remove(str(BENCH))
+
+
+def test_every_readme_row_is_reported_by_a_benchmark(declared_rows: dict[str, str]) -> None:
+    rows = _table(_measured_section(), _report_header())
+    assert rows, "the README's Measured section has no table in make bench's format"
+    names = [row.split(" | ")[0].removeprefix("| ") for row in rows]
+    unknown = [name for name in names if name not in declared_rows]
+    assert not unknown, f"README rows no benchmark reports: {unknown}"
+
+
+def test_the_readme_table_is_bench_results() -> None:
+    results = BENCH / "results.md"
+    if not results.exists():
+        pytest.skip("no bench/results.md (make bench writes it)")
+    header = _report_header()
+    assert _table(_measured_section(), header) == _table(results.read_text().splitlines(), header)
