@@ -71,9 +71,9 @@ MAX_EVENTS_PER_BATCH = 256
 # What an event stream may hold unsent before it waits for its reader. A client whose Python
 # is starved (a busy machine, the GIL) reads late; gRPC's stream, whose C threads read
 # eagerly, hid that, and a session's backlog past a stream's limit makes a real-clock stream
-# drop frames (100 streams on a loaded machine: 8-37% of frames in time with asyncio's
-# 64 KiB, 59-60% with this, 34-95% on gRPC in runs as noisy).
-EVENT_BUFFER_BYTES = 16 * 1024 * 1024
+# drop frames. A megabyte is some 1,500 audio frame events; more per session grew the
+# engine by hundreds of MB under the fuzzer's many sessions.
+EVENT_BUFFER_BYTES = 1024 * 1024
 
 
 class HelloRefused(Exception):
@@ -354,7 +354,12 @@ class LaneConnection(asyncio.BufferedProtocol):
                 if transport is None or transport.is_closing():
                     return
                 transport.write(frame(EVENTS, batch.SerializeToString()))
-                await self._writable.wait()
+                if self._writable.is_set():
+                    # One burst per step of the loop, as gRPC's stream yields: a session whose
+                    # events never run dry held the loop for 0.4-0.7 s under the fuzzer.
+                    await asyncio.sleep(0)
+                else:
+                    await self._writable.wait()
                 session.drained()
             if self._transport is not None and not self._transport.is_closing():
                 self._transport.write(frame(EVENTS_END, b""))
