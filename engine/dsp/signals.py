@@ -225,3 +225,39 @@ def segment_energies_db(samples: np.ndarray, spans: list[tuple[int, int]]) -> np
 
 def to_int16(samples: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(samples * 32768.0), -32768, 32767).astype(np.int16)
+
+
+SIGNAL_KINDS = ("sine", "speech", "white_noise", "silence")
+
+
+def generate(
+    kind: str,
+    seconds: float,
+    sample_rate: int,
+    *,
+    frequency_hz: float = 0.0,
+    level_dbfs: float = 0.0,
+    seed: int = 0,
+    max_seconds: float,
+) -> np.ndarray:
+    """A generated signal as mono int16 (what engine.proto's GeneratedSignal describes: 0
+    for frequency or level picks 440 Hz and -20 dBFS); ValueError names a bad field."""
+    if sample_rate % 100 or not 8000 <= sample_rate <= 192000:
+        raise ValueError(
+            f"sample_rate must be a multiple of 100 in 8000..192000, got {sample_rate}"
+        )
+    if not 0 < seconds <= max_seconds:
+        raise ValueError(f"seconds must be in (0, {max_seconds:g}], got {seconds}")
+    count = round(seconds * sample_rate)
+    level = level_dbfs or -20.0
+    if kind == "sine":
+        mono = sine(count, sample_rate, frequency_hz or 440.0, level)
+    elif kind == "speech":
+        mono = speech(seconds, sample_rate, seed=seed, level_dbfs=level).samples
+    elif kind == "white_noise":
+        mono = white_noise(count, seed=seed, level_dbfs=level)
+    elif kind == "silence":
+        mono = np.zeros(count)
+    else:
+        raise ValueError(f"unknown signal kind {kind!r}: sine, speech, white_noise or silence")
+    return to_int16(mono[:count])

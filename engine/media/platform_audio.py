@@ -199,29 +199,14 @@ def _decode_wav(data: bytes) -> tuple[np.ndarray, int]:
 
 def _generate(signal: engine_pb2.GeneratedSignal) -> tuple[np.ndarray, int]:
     rate = signal.sample_rate or SOURCE_RATE
-    if rate % 100 or not 8000 <= rate <= 192000:
-        raise DeviceConfigError(
-            f"sample_rate must be a multiple of 100 in 8000..192000, got {rate}"
-        )
-    if not 0 < signal.seconds <= MAX_DEVICE_SECONDS:
-        raise DeviceConfigError(
-            f"seconds must be in (0, {MAX_DEVICE_SECONDS}], got {signal.seconds}"
-        )
-    count = round(signal.seconds * rate)
-    level = signal.level_dbfs or -20.0
-    if signal.kind == "sine":
-        mono = signals.sine(count, rate, signal.frequency_hz or 440.0, level)
-    elif signal.kind == "speech":
-        mono = signals.speech(signal.seconds, rate, seed=signal.seed, level_dbfs=level).samples
-    elif signal.kind == "white_noise":
-        mono = signals.white_noise(count, seed=signal.seed, level_dbfs=level)
-    elif signal.kind == "silence":
-        mono = np.zeros(count)
-    else:
-        raise DeviceConfigError(
-            f"unknown signal kind {signal.kind!r}: sine, speech, white_noise or silence"
-        )
-    return signals.to_int16(mono[:count])[:, None], rate
+    try:
+        mono = signals.generate(
+            signal.kind, signal.seconds, rate, frequency_hz=signal.frequency_hz,
+            level_dbfs=signal.level_dbfs, seed=signal.seed, max_seconds=MAX_DEVICE_SECONDS,
+        )  # fmt: skip
+    except ValueError as error:
+        raise DeviceConfigError(str(error)) from None
+    return mono[:, None], rate
 
 
 def _to_source_format(samples: np.ndarray, rate: int) -> np.ndarray:

@@ -175,25 +175,13 @@ def _decode_wav(data: bytes) -> tuple[np.ndarray, int, int]:
 def _generate(signal: engine_pb2.GeneratedSignal) -> tuple[np.ndarray, int, int]:
     rate = signal.sample_rate or 48000
     channels = signal.num_channels or 1
-    if rate % 100 or not 8000 <= rate <= 192000:
-        raise ControlError(f"sample_rate must be a multiple of 100 in 8000..192000, got {rate}")
-    if not 0 < signal.seconds <= 3600:
-        raise ControlError(f"seconds must be in (0, 3600], got {signal.seconds}")
-    count = round(signal.seconds * rate)
-    level = signal.level_dbfs or -20.0
-    if signal.kind == "sine":
-        mono = signals.sine(count, rate, signal.frequency_hz or 440.0, level)
-    elif signal.kind == "speech":
-        mono = signals.speech(signal.seconds, rate, seed=signal.seed, level_dbfs=level).samples
-    elif signal.kind == "white_noise":
-        mono = signals.white_noise(count, seed=signal.seed, level_dbfs=level)
-    elif signal.kind == "silence":
-        mono = np.zeros(count)
-    else:
-        raise ControlError(
-            f"unknown signal kind {signal.kind!r}: sine, speech, white_noise or silence"
-        )
-    samples = signals.to_int16(mono[:count])
+    try:
+        samples = signals.generate(
+            signal.kind, signal.seconds, rate, frequency_hz=signal.frequency_hz,
+            level_dbfs=signal.level_dbfs, seed=signal.seed, max_seconds=3600,
+        )  # fmt: skip
+    except ValueError as error:
+        raise ControlError(str(error)) from None
     return np.repeat(samples[:, None], channels, axis=1), rate, channels
 
 
