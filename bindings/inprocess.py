@@ -48,6 +48,14 @@ _CROSS_THREAD_TIMEOUT_S = 30.0
 EventSink = Callable[[engine_pb2.EngineEvent], None]
 
 
+def _execute(
+    runtime: EngineRuntime, session: Session, data: bytes, inputs: Iterable[engine_pb2.Blob]
+) -> engine_pb2.FfiReply:
+    """One request, as the served engine runs it: the same dispatch, blobs in and out."""
+    call = engine_pb2.FfiCall(session_id=session.id, request=data, inputs=inputs)
+    return dispatch.execute(runtime, session, call)
+
+
 def _process_wide(store: object) -> bool:
     return bool(getattr(type(store), "PROCESS_WIDE", False))
 
@@ -100,8 +108,7 @@ class _LoopEngine:
             logger.exception("lkemu: an in-process engine event could not be delivered")
 
     def execute(self, data: bytes, inputs: Iterable[engine_pb2.Blob]) -> engine_pb2.FfiReply:
-        call = engine_pb2.FfiCall(session_id=self.session.id, request=data, inputs=inputs)
-        return dispatch.execute(self.runtime, self.session, call)
+        return _execute(self.runtime, self.session, data, inputs)
 
     def drop(self, handle: int) -> bool:
         return self.runtime.drop_handle(self.session.id, handle)
@@ -226,9 +233,8 @@ class InProcessEngine:
         session = self._standing_session
         if session is None:
             raise EngineUnavailable("the in-process engine has no session yet")
-        call = engine_pb2.FfiCall(session_id=session.id, request=data, inputs=inputs)
         with self._lock:
-            return dispatch.execute(self._standing, session, call)
+            return _execute(self._standing, session, data, inputs)
 
     def _engine_for_caller(self) -> tuple[_LoopEngine | None, bool]:
         """The engine of the caller's running loop (made on its first request), and whether
@@ -263,13 +269,6 @@ class InProcessEngine:
             route_clocks()  # livekit modules imported since the loop was made
         self._engine = engine
         return engine
-
-    def runtime(self) -> EngineRuntime | None:
-        """The engine of the running loop, if one was made (for tests and the control API)."""
-        engine = self._engine
-        if engine is None or engine.retired or engine.loop is not _running_loop():
-            return None
-        return engine.runtime
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
