@@ -88,13 +88,37 @@ def wav_bytes(samples: np.ndarray, rate: int, channels: int = 1) -> bytes:
     return out.getvalue()
 
 
-def level_dbfs(samples: np.ndarray | bytes | memoryview) -> float:
-    """RMS level of int16 samples in dB relative to full scale (-120 for digital silence)."""
+def mean_square(samples: np.ndarray | bytes | memoryview) -> float:
+    """The mean square of int16 samples, full scale 1.0 (0.0 when there are none)."""
     values = samples if isinstance(samples, np.ndarray) else np.frombuffer(samples, np.int16)
     if not values.size:
-        return SILENCE_DBFS
-    rms = math.sqrt(float(np.mean(values.astype(np.float64) ** 2))) / 32768.0
-    return max(SILENCE_DBFS, 20.0 * math.log10(rms)) if rms > 0 else SILENCE_DBFS
+        return 0.0
+    # One dot product in float64 (2 us for 10 ms at 48 kHz, where np.mean(x**2) took 5 us
+    # through numpy's Python-level reduction): it runs on every frame a session hears.
+    values = values.astype(np.float64)
+    return float(np.vdot(values, values)) / values.size / (32768.0 * 32768.0)
+
+
+def voiced_blocks(samples: np.ndarray, rate: int, threshold_dbfs: float = -45.0) -> int:
+    """How many whole 10 ms blocks of mono int16 `samples` are louder than `threshold_dbfs`
+    (a count of speech that survives gain changes: digital silence stays silence)."""
+    block = rate // 100
+    count = len(samples) // block
+    if not count:
+        return 0
+    blocks = samples[: count * block].reshape(count, block).astype(np.float64)
+    power = np.einsum("ij,ij->i", blocks, blocks) / block / (32768.0 * 32768.0)
+    return int(np.count_nonzero(power > 10 ** (threshold_dbfs / 10)))
+
+
+def dbfs(power: float) -> float:
+    """A mean square (full scale 1.0) in dB relative to full scale, -120 at the least."""
+    return max(SILENCE_DBFS, 10.0 * math.log10(power)) if power > 0 else SILENCE_DBFS
+
+
+def level_dbfs(samples: np.ndarray | bytes | memoryview) -> float:
+    """RMS level of int16 samples in dB relative to full scale (-120 for digital silence)."""
+    return dbfs(mean_square(samples))
 
 
 def dominant_frequency(samples: np.ndarray, rate: int) -> float:

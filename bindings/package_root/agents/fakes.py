@@ -41,7 +41,7 @@ from livekit.agents import (
     vad,
 )
 
-from .audio import level_dbfs, tone
+from .audio import dbfs, level_dbfs, mean_square, tone, voiced_blocks
 from .clock import now
 
 PROVIDER = "lkemu"
@@ -73,11 +73,13 @@ class _Segmenter:
     silent_run: float = 0.0  # consecutive silent audio
     position: float = 0.0  # audio seen
     current: Utterance | None = None
+    power: float = 0.0  # the last frame's mean square (full scale 1.0)
 
     def push(self, frame: rtc.AudioFrame) -> tuple[bool, Literal["start", "end"] | None]:
         """Whether the frame is voiced, and the transition it causes."""
         duration = frame.samples_per_channel / frame.sample_rate
-        voiced = frame_level_dbfs(frame) > self.threshold_dbfs
+        self.power = mean_square(np.frombuffer(frame.data, dtype=np.int16))
+        voiced = dbfs(self.power) > self.threshold_dbfs
         self.position += duration
         if voiced:
             self.voiced_run += duration
@@ -252,6 +254,10 @@ class FakeSTT(stt.STT):
         self.language = LanguageCode(language)
         self.heard: list[Heard] = []
         self.audio_seconds = 0.0  # over all its streams
+        self.frames = 0  # audio frames received, over all its streams
+        # 10 ms blocks of what it received above threshold_dbfs: against the blocks the
+        # user said, how much of the speech arrived (whatever gain the input applied).
+        self.voiced_blocks = 0
         self.sample_rates: set[int] = set()
         self.streams = 0
         self.flushes = 0
@@ -346,9 +352,15 @@ class _FakeRecognizeStream(stt.RecognizeStream):
                     self._event_ch.send_nowait(stt.SpeechEvent(type=kind, alternatives=[empty]))
                 owner.flushes += 1
                 continue
-            owner.audio_seconds += item.samples_per_channel / item.sample_rate
+            seconds = item.samples_per_channel / item.sample_rate
+            owner.audio_seconds += seconds
+            owner.frames += 1
             owner.sample_rates.add(item.sample_rate)
             _, change = state.push(item)
+            if state.power > 0:  # (digital silence has no voiced block)
+                samples = np.frombuffer(item.data, dtype=np.int16)
+                mono = samples[:: item.num_channels]
+                owner.voiced_blocks += voiced_blocks(mono, item.sample_rate, owner.threshold_dbfs)
             heard = state.current
             if change == "start" and heard is not None:
                 next_words = owner.next_transcript().split()[:1]
@@ -533,6 +545,7 @@ class Synthesis:
     text: str
     seconds: float
     samples: int = 0  # pushed to the emitter
+    energy: float = 0.0  # of its audio: mean square (full scale 1.0) times seconds
     finished: bool = False
     started_at: float = 0.0  # when synthesize() ran (lkemu.agents.clock)
     first_audio_at: float = 0.0  # when its first audio went out
@@ -609,8 +622,11 @@ class _FakeChunkedStream(tts.ChunkedStream):
     async def _run(self, output_emitter: tts.AudioEmitter) -> None:
         owner = self._owner
         text = self._input_text.strip()
-        pcm = owner.render(text).tobytes()
-        synthesis = Synthesis(text, len(pcm) / 2 / owner.sample_rate, started_at=now())
+        rendered = owner.render(text)
+        pcm = rendered.tobytes()
+        seconds = len(rendered) / owner.sample_rate
+        synthesis = Synthesis(text, seconds, started_at=now())
+        synthesis.energy = mean_square(rendered) * seconds
         owner.syntheses.append(synthesis)
         await asyncio.sleep(owner.first_byte_delay(text))
         synthesis.first_audio_at = now()

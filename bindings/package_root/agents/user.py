@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 from livekit import rtc
 
-from .audio import dominant_frequency, level_dbfs, read_wav, resample, speech_like, to_mono
+from .audio import (
+    dominant_frequency,
+    level_dbfs,
+    read_wav,
+    resample,
+    speech_like,
+    to_mono,
+    voiced_blocks,
+)
 from .clock import now
 from .tokens import access_token
 
@@ -58,6 +66,7 @@ class Spoken:
     seconds: float
     started_at: float = 0.0
     ended_at: float = 0.0
+    voiced_blocks: int = 0  # 10 ms blocks above -45 dBFS (the fakes' speech threshold)
 
 
 @dataclass
@@ -258,6 +267,7 @@ class UserParticipant:
         self._mark_turn()
         first = microphone.queued
         spoken = Spoken(len(samples) / self.sample_rate)
+        spoken.voiced_blocks = voiced_blocks(samples, self.sample_rate)
         self.spoken.append(spoken)
         await microphone.wait_played(microphone.queue(samples))
         spoken.started_at = microphone.first_sample_at.pop(first, microphone.last_sample_at)

@@ -50,12 +50,15 @@ PAUSE_S = 1.0  # after the agent's answer, before the user speaks again
 
 @dataclasses.dataclass
 class Conversation:
-    """One conversation: per-turn latencies, its length on the loop's clock, and each check
-    of what was heard and said (name -> (passed, what was measured))."""
+    """One conversation: per-turn latencies, its length on the loop's clock, each check of
+    what was heard and said (name -> (passed, what was measured)), and per audio path the
+    10 ms frames of speech that arrived of those sent (name -> (arrived, sent, energy
+    ratio)), counted by energy: what arrived over what was sent, in sent frames."""
 
     latencies: list[TurnLatency]
     duration: float
     checks: dict[str, tuple[bool, object]]
+    frames: dict[str, tuple[int, int, float]] = dataclasses.field(default_factory=dict)
 
     def failed(self) -> dict[str, object]:
         return {name: measured for name, (passed, measured) in self.checks.items() if not passed}
@@ -116,7 +119,25 @@ async def converse(script: Script) -> Conversation:
         said = user.transcripts()
         checks["transcripts"] = (said == [turn.agent for turn in SCRIPT.turns], said)
         checks["nothing refused"] = (room.refused == [], room.refused)
-        return Conversation(room.latencies(), duration, checks)
+        # Every frame of speech, both ways, in 10 ms frames: the user's into the agent's STT
+        # stream (16 kHz; the agent's input gain changes its level, not which blocks are
+        # speech: a lost frame is 2-5 blocks fewer, where alignment adds at most one per
+        # utterance), and the agent's TTS audio at the user (48 kHz), counted by energy
+        # (a lost frame takes its share; the resampler kept it to 1e-5, measured).
+        said = sum(s.voiced_blocks for s in user.spoken)
+        synthesized = sum(s.energy for s in syntheses)
+        energy_frames = round(spoken * 100 * heard_energy / synthesized) if synthesized else 0
+        counted = {
+            "user speech into the STT": (
+                min(room.stt.voiced_blocks, said), said,
+                round(room.stt.voiced_blocks / said, 5) if said else 0.0,
+            ),
+            "agent speech at the user": (
+                min(energy_frames, round(spoken * 100)), round(spoken * 100),
+                round(heard_energy / synthesized, 5) if synthesized else 0.0,
+            ),
+        }  # fmt: skip
+        return Conversation(room.latencies(), duration, checks, counted)
 
 
 @pytest.mark.asyncio
