@@ -24,7 +24,7 @@ from google.protobuf.message import Message
 
 from lkemu.engine.core.errors import MemoryFault
 from lkemu.engine.video.layout import plane_shapes
-from lkemu.engine.wire import shared_blobs
+from lkemu.engine.wire import shared_blobs, shared_slots
 from lkemu.proto import ffi_pb2, video_frame_pb2
 from lkemu.proto.engine_pb2 import Blob
 from lkemu.proto.video_frame_pb2 import VideoBufferType
@@ -259,11 +259,34 @@ def _spans(regions: list[Region]) -> list[list[Region]]:
     return groups
 
 
+# The slots this process writes its large inputs into (captured frames), by session tag
+# (lkemu.engine.wire.shared_slots); given up when the session's ClientMemory is cleared.
+_INPUT_SLOTS: dict[str, shared_slots.SlotWriter] = {}
+_INPUT_SLOTS_LOCK = threading.Lock()
+
+
+def _input_slots(blob_tag: str) -> shared_slots.SlotWriter | None:
+    if not shared_slots.enabled():
+        return None
+    with _INPUT_SLOTS_LOCK:
+        writer = _INPUT_SLOTS.get(blob_tag)
+        if writer is None:
+            writer = _INPUT_SLOTS[blob_tag] = shared_slots.SlotWriter(blob_tag)
+        return writer
+
+
 def _read(address: int, size: int, blob_tag: str | None) -> Blob:
     """The span's bytes as an INPUT blob; BadAddress where reading it would crash."""
     if blob_tag is None or size < shared_blobs.MIN_SHARED_BYTES:
         return Blob(address=address, data=safe_memory.read_bytes(address, size))
     safe_memory.check_readable(address, size)
+    slots = _input_slots(blob_tag)
+    if slots is not None:
+        # Copied into pages both sides keep mapped (checked readable above, as the local
+        # lane reads the caller's memory where it is).
+        name = slots.write_from(address, size)
+        if name is not None:
+            return Blob(address=address, shared_name=name)
     view = (ctypes.c_char * size).from_address(address)
     try:
         name = shared_blobs.write(view, blob_tag)
@@ -339,6 +362,10 @@ class ClientMemory:
         self._owned: dict[int, list[ctypes.Array[ctypes.c_char]]] = {}
         self._lent: dict[int, ctypes.Array[ctypes.c_char]] = {}
         self._detached: set[int] = set()
+        # Shared slots the engine wrote buffers into, handed back when their owner goes.
+        self._owned_slots: dict[int, list[Any]] = {}
+        self._lent_slots: dict[int, Any] = {}
+        self._slots: shared_slots.SlotReader | None = None
         self.blob_tag = ""  # the session's: shared blobs the engine hands out carry it
 
     def keep(
@@ -348,26 +375,46 @@ class ClientMemory:
         *,
         lent: bool,
         detached: bool,
+        slot: Any = None,
     ) -> int:
         """Hold `data` for `owner` (as an OWNED or LENT buffer); returns its address here.
 
-        A bytearray or a map is held as it is, without a copy; bytes and a memoryview (of
-        bytes, such as the local lane's read-only view of the caller's memory) are copied
-        into a writable buffer.
+        A bytearray, a map or a shared slot's payload (`slot`, handed back to its writer when
+        the owner goes) is held as it is, without a copy; bytes and other memoryviews (such
+        as the local lane's read-only view of the caller's memory) are copied into a
+        writable buffer.
         """
         buffer: Any
-        if isinstance(data, bytearray | mmap.mmap) and len(data):
+        if (isinstance(data, bytearray | mmap.mmap) or slot is not None) and len(data):
             buffer = (ctypes.c_char * len(data)).from_buffer(data)
         else:
             buffer = ctypes.create_string_buffer(bytes(data), len(data))
         with self._lock:
             if lent:
                 self._lent[owner] = buffer
+                replaced = self._lent_slots.pop(owner, None)
+                if replaced is not None:
+                    shared_slots.SlotReader.release(replaced)
+                if slot is not None:
+                    self._lent_slots[owner] = slot
             else:
                 self._owned.setdefault(owner, []).append(buffer)
+                if slot is not None:
+                    self._owned_slots.setdefault(owner, []).append(slot)
             if detached:
                 self._detached.add(owner)
         return ctypes.addressof(buffer)
+
+    def _take(self, blob: Blob) -> tuple[bytearray | mmap.mmap | memoryview, Any]:
+        """A shared blob's bytes (a map of its pages) and, for a slot, the slot."""
+        if not shared_slots.is_slot(blob.shared_name):
+            return shared_blobs.take(blob.shared_name, self.blob_tag), None
+        with self._lock:
+            if self._slots is None:
+                self._slots = shared_slots.SlotReader(self.blob_tag)
+            slots = self._slots
+        payload, slot = slots.take(blob.shared_name)
+        return payload.data, slot
 
     def apply(self, message: Message, outputs: list[Blob], request: Message | None = None) -> None:
         """Write in-place results back and give pointer fields addresses in this process.
@@ -386,11 +433,16 @@ class ClientMemory:
         for blob in outputs:
             if blob.kind == Blob.IN_PLACE:
                 continue
-            data: bytes | bytearray | mmap.mmap = blob.data
+            data: bytes | bytearray | mmap.mmap | memoryview = blob.data
+            slot = None
             if blob.shared_name:
-                data = shared_blobs.take(blob.shared_name, self.blob_tag)
+                data, slot = self._take(blob)
             client = self.keep(
-                data, blob.owner_handle, lent=blob.kind == Blob.LENT, detached=blob.detached
+                data,
+                blob.owner_handle,
+                lent=blob.kind == Blob.LENT,
+                detached=blob.detached,
+                slot=slot,
             )
             ranges.append((blob.address, blob.address + len(data), client))
         if not ranges:
@@ -413,6 +465,10 @@ class ClientMemory:
         with self._lock:
             self._owned.pop(handle, None)
             self._lent.pop(handle, None)
+            slots = self._owned_slots.pop(handle, [])
+            lent = self._lent_slots.pop(handle, None)
+            for slot in [*slots, lent] if lent is not None else slots:
+                shared_slots.SlotReader.release(slot)  # the engine may write it again
             if handle in self._detached:
                 self._detached.discard(handle)
                 return True
@@ -432,3 +488,12 @@ class ClientMemory:
             self._owned.clear()
             self._lent.clear()
             self._detached.clear()
+            self._owned_slots.clear()
+            self._lent_slots.clear()
+            if self._slots is not None:
+                self._slots.close()
+                self._slots = None
+        with _INPUT_SLOTS_LOCK:
+            writer = _INPUT_SLOTS.pop(self.blob_tag, None)
+        if writer is not None:
+            writer.close()

@@ -14,13 +14,14 @@ fields to its own copies.
 from __future__ import annotations
 
 import mmap
+import weakref
 from collections.abc import Callable, Iterable
 
 import numpy as np
 
 from lkemu.proto import engine_pb2
 
-from ..wire import shared_blobs
+from ..wire import shared_blobs, shared_slots
 from .errors import FfiError, MemoryFault
 
 
@@ -39,9 +40,50 @@ def _client_file(blob: engine_pb2.Blob, blob_tag: str) -> Buffer | ClientFileErr
         return ClientFileError(f"I/O error: the file's shared memory was lost ({error})")
 
 
-# What a read gives: the shipped bytes, a map of a shared blob's pages, or (in the client's
-# own process) a read-only view of the caller's memory.
+# What a read gives: the shipped bytes, a map of a shared blob's pages, a view of a shared
+# slot's, or (in the client's own process) a read-only view of the caller's memory.
 Buffer = bytes | bytearray | mmap.mmap | memoryview
+
+# Each session's shared slots on the engine's side (lkemu.engine.wire.shared_slots): those
+# it writes (large outputs: frames of video streams) and those its client writes (large
+# inputs: captured frames), by the session's blob tag; dropped with the session.
+_WRITERS: dict[str, shared_slots.SlotWriter] = {}
+_READERS: dict[str, shared_slots.SlotReader] = {}
+
+
+def write_shared(data: Buffer, blob_tag: str, reusable: bool = False) -> str:
+    """A session's large output in shared memory; returns its name. `reusable`: a buffer
+    handed out (the client maps it and hands it back when its owner is dropped), in a slot
+    when one is free; else (and for files the client writes) a one-shot blob."""
+    if reusable and shared_slots.enabled():
+        writer = _WRITERS.get(blob_tag)
+        if writer is None:
+            writer = _WRITERS[blob_tag] = shared_slots.SlotWriter(blob_tag)
+        name = writer.write(data)
+        if name is not None:
+            return name
+    return shared_blobs.write(data, blob_tag)
+
+
+def forget_session(blob_tag: str) -> None:
+    """The session ended: give its slots up (files never mapped are removed)."""
+    writer, reader = _WRITERS.pop(blob_tag, None), _READERS.pop(blob_tag, None)
+    if writer is not None:
+        writer.close()
+    if reader is not None:
+        reader.close()
+
+
+def _take_slot(name: str, blob_tag: str) -> memoryview:
+    """A slot's payload, handed back to its writer when the last view of it is gone (the
+    handler and anything it kept: a captured frame until it is converted)."""
+    reader = _READERS.get(blob_tag)
+    if reader is None:
+        reader = _READERS[blob_tag] = shared_slots.SlotReader(blob_tag)
+    payload, slot = reader.take(name)
+    weakref.finalize(payload, shared_slots.SlotReader.release, slot)
+    return payload.data  # a view whose holders keep `payload` alive
+
 
 # Engine addresses live in their own range so they never look like a small integer, and
 # are aligned like real allocations.
@@ -68,7 +110,7 @@ class Memory:
     def __init__(
         self,
         inputs: Iterable[engine_pb2.Blob] = (),
-        share: Callable[[Buffer], str] | None = None,
+        share: Callable[..., str] | None = None,
         blob_tag: str | None = None,
     ) -> None:
         """`blob_tag`: the session's tag; a shared input blob must carry it."""
@@ -90,7 +132,10 @@ class Memory:
                 self._inputs.append((blob.address, blob.data))
                 continue
             try:
-                taken = shared_blobs.take(blob.shared_name, blob_tag or "")
+                if shared_slots.is_slot(blob.shared_name):
+                    taken: Buffer = _take_slot(blob.shared_name, blob_tag or "")
+                else:
+                    taken = shared_blobs.take(blob.shared_name, blob_tag or "")
                 self._inputs.append((blob.address, taken))
             except (OSError, ValueError) as error:
                 self._lost.append(f"{blob.shared_name} ({error})")
@@ -167,7 +212,7 @@ class Memory:
             address=address, kind=kind, owner_handle=owner_handle, detached=detached
         )
         if self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
-            blob.shared_name = self._share(data)
+            blob.shared_name = self._share(data, True)
         else:
             # a protobuf bytes field takes nothing but bytes
             blob.data = data if isinstance(data, bytes) else bytes(data)

@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection, Iterable
 from lkemu.proto import engine_pb2, ffi_pb2
 
 from ..wire import shared_blobs
-from .memory import Buffer
+from .memory import Buffer, forget_session, write_shared
 from .protocol import encode
 
 _SHARED_NAMES_CHECK = 64
@@ -57,12 +57,12 @@ class Session:
         return hmac.compare_digest(self.token, token)
 
     @property
-    def share(self) -> Callable[[Buffer], str] | None:
+    def share(self) -> Callable[..., str] | None:
         """How Memory puts a large output in shared memory for this client, if it can."""
         return self._write_shared if self.shared_memory else None
 
-    def _write_shared(self, data: Buffer) -> str:
-        name = shared_blobs.write(data, self.blob_tag)
+    def _write_shared(self, data: Buffer, reusable: bool = False) -> str:
+        name = write_shared(data, self.blob_tag, reusable)
         self._shared_names.add(name)
         if len(self._shared_names) > _SHARED_NAMES_CHECK:
             # The client removes what it reads; forget those, keep what may still be unread.
@@ -107,5 +107,6 @@ class Session:
             for name in self._shared_names:  # written for this client, never read
                 shared_blobs.discard(name)
             self._shared_names.clear()
+            forget_session(self.blob_tag)
             self.events.put_nowait(None)
             self.drained()
