@@ -2,13 +2,19 @@
 timed: run by bench_agents.py in .venv-agents (livekit-agents pins livekit 1.1.21).
 
     python bench/agents_conversation.py CLOCK [SESSIONS]
+    python bench/agents_conversation.py job SESSIONS   (a job process: bench/agents_fleet.py)
 
 CLOCK is real, virtual or simulated. SESSIONS conversations run at once in this process, on
 one engine (an embedded engine process on the real and virtual clocks; on simulated time the
 engine is in this process). Prints one JSON line: wall and CPU seconds (this process, and the
 engine process where there is one), the conversation's length on its own clock, the
-per-turn latencies of the first session, and whether every session heard and said all it
-should (the test's own checks).
+per-turn latencies of the first session, whether every session heard and said all it
+should (the test's own checks), and the 10 ms frames of speech delivered of those due on
+each audio path, over all sessions.
+
+As a job process, it runs on the engine LKEMU_ADDRESS names (real clock): it prints a
+`ready` line once livekit-agents is imported, and starts its conversations when a line
+arrives on its standard input, as a worker's prewarmed job process starts its job.
 """
 
 from __future__ import annotations
@@ -49,12 +55,21 @@ async def _sessions(scenario: Any, count: int) -> dict[str, Any]:
     # real-time client captures or plays late, though nothing is lost).
     timing = {"utterance lengths", "heard every second"}
     delivered = sum(1 for c in done if not set(c.failed()) - timing)
+    frames: dict[str, list[float]] = {}  # path -> [delivered, due, lowest energy ratio]
+    for conversation in done:
+        for path, (got, due, ratio) in conversation.frames.items():
+            total = frames.setdefault(path, [0, 0, ratio])
+            total[0] += got
+            total[1] += due
+            total[2] = min(total[2], ratio)
     first = done[0] if done else None
     loop = asyncio.get_running_loop()
     return {
         "sessions": count,
         "complete": sum(1 for c in done if not c.failed()),
         "delivered": delivered,
+        "finished": len(done),
+        "frames": frames,
         "errors": errors[:3],
         "failed_checks": failed_checks,
         "first_failures": {k: repr(v) for k, v in (first.failed() if first else {}).items()},
@@ -68,7 +83,26 @@ async def _sessions(scenario: Any, count: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
+def job(sessions: int) -> int:
+    """One job process of bench/agents_fleet.py: ready, then its conversations on `go`."""
+    import lkemu
+
+    lkemu.install()
+    scenario = _scenario()
+    print(json.dumps({"ready": True, "startup_cpu_s": round(time.process_time(), 3)}), flush=True)
+    sys.stdin.readline()
+    wall, cpu = time.perf_counter(), time.process_time()
+    result = asyncio.run(_sessions(scenario, sessions))
+    result["wall_s"] = round(time.perf_counter() - wall, 3)
+    result["client_cpu_s"] = round(time.process_time() - cpu, 3)
+    result["clock"] = "real"
+    print(json.dumps(result), flush=True)
+    return 0
+
+
 def main() -> int:
+    if sys.argv[1] == "job":
+        return job(int(sys.argv[2]))
     clock = sys.argv[1]
     sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 1
     os.environ["LKEMU_CLOCK"] = clock

@@ -1,15 +1,24 @@
 """A livekit-agents voice conversation on lkemu: the 30-second, three-turn conversation of
 tests/agents/user_suite/test_conversation.py (the user speaks, the agent answers through
 fake STT, LLM and TTS), timed on the engine's real clock, its virtual clock and simulated
-time; and N such conversations at once on one engine, real clock (N = 1, 5, 10, 20).
+time; and N such conversations at once on one engine, real clock (N = 1, 5, 10, 20), each
+in a job process of its own as a livekit-agents worker runs jobs, with every frame of
+speech counted both ways, and the largest N whose every frame arrived.
 
 Each run is a process of .venv-agents (livekit-agents pins livekit 1.1.21; `make test`
 builds it): bench/agents_conversation.py prints wall and CPU seconds, the conversation's
 length on its own clock, per-turn latencies, and how many conversations completed with
 every check of the test (the user heard every second the agent synthesized, the STT heard
-every utterance at 16 kHz, every transcript arrived). Skips where .venv-agents is missing.
-There is no native column: native rooms need a LiveKit server, and a native agent runs on
-the real clock only (its figure is the conversation's own length).
+every utterance at 16 kHz, every transcript arrived); bench/agents_fleet.py runs N of them
+in job processes against one engine. Skips where .venv-agents is missing. There is no
+native column: native rooms need a LiveKit server, and a native agent runs on the real
+clock only (its figure is the conversation's own length).
+
+Frames counted (bench/agents_fleet.py): the user's speech into the agent's STT stream, in
+10 ms blocks above the fakes' speech threshold, against those the user said (750 a
+conversation), and the agent's TTS audio at the user, in 10 ms frames by energy, against
+those synthesized (about 1,270). One engine serves all: it runs on one thread, so its own
+ceiling is one core, whatever the machine has.
 """
 
 from __future__ import annotations
@@ -24,23 +33,60 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 AGENTS_PYTHON = ROOT / ".venv-agents" / "bin" / "python"
 SCRIPT = ROOT / "bench" / "agents_conversation.py"
+FLEET = ROOT / "bench" / "agents_fleet.py"
+SIZES = (1, 5, 10, 20)
+MORE_SIZES = 3  # runs between the sizes above to find the largest N that delivers all
+
+SIZES_TEXT = " / ".join(str(n) for n in SIZES)
+# 10 ms frames of speech a conversation: the user's 7.5 s into the STT, the agent's 12.72 s
+# of TTS audio at the user (the scenario's fixed texts); a run that counts others says so.
+DUE_A_CONVERSATION = 750 + 1272
+DUE_TEXT = f"{DUE_A_CONVERSATION:,}"
+FRAMES_ROW = (
+    f"livekit-agents: N conversations at once on one engine, a job process each, real clock, "
+    f"N = {SIZES_TEXT}: frames of speech not delivered, of the {DUE_TEXT} due a conversation"
+)
+WALL_ROW = "same N conversations: wall time"
+JOB_CPU_ROW = "same N conversations: CPU seconds per job process (mean)"
+ENGINE_CPU_ROW = "same N conversations: engine CPU seconds (one thread: one core at most)"
+CORES_ROW = "same N conversations: cores kept busy (CPU of all processes over wall time)"
+LARGEST_ROW = "livekit-agents: the largest N whose every frame of speech arrived, real clock"
+README_ROWS = [FRAMES_ROW, WALL_ROW, JOB_CPU_ROW, ENGINE_CPU_ROW, CORES_ROW, LARGEST_ROW]
+NO_SERVER = "needs a LiveKit server"
+
+_FLEET_RUNS: dict[int, dict[str, Any]] = {}  # N -> agents_fleet.py's result, this session
 
 
-def _run(clock: str, sessions: int) -> dict[str, Any]:
+def _agents_python() -> str:
     if not (AGENTS_PYTHON.exists() and (ROOT / ".venv-agents" / ".lkemu-installed").exists()):
         pytest.skip(".venv-agents is not built (make test builds it)")
+    return str(AGENTS_PYTHON)
+
+
+def _json_result(script: Path, *args: str, timeout: float = 600) -> dict[str, Any]:
     done = subprocess.run(
-        [str(AGENTS_PYTHON), str(SCRIPT), clock, str(sessions)],
+        [_agents_python(), str(script), *args],
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=timeout,
         cwd=ROOT,
     )
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if not lines:
-        raise AssertionError(f"no result from {SCRIPT.name}:\n{done.stdout}\n{done.stderr[-3000:]}")
+        raise AssertionError(f"no result from {script.name}:\n{done.stdout}\n{done.stderr[-3000:]}")
     result: dict[str, Any] = json.loads(lines[-1])
     return result
+
+
+def _run(clock: str, sessions: int) -> dict[str, Any]:
+    return _json_result(SCRIPT, clock, str(sessions))
+
+
+def _fleet(sessions: int) -> dict[str, Any]:
+    if sessions not in _FLEET_RUNS:
+        # 20 job processes import livekit-agents before they start (~1 min on 2 cores)
+        _FLEET_RUNS[sessions] = _json_result(FLEET, str(sessions), timeout=900)
+    return _FLEET_RUNS[sessions]
 
 
 def _report(title: str, result: dict[str, Any]) -> str:
@@ -77,17 +123,66 @@ def test_conversation(benchmark, clock: str) -> None:  # type: ignore[no-untyped
               f"{result['failed_checks']}; first: {result['first_failures']}")  # fmt: skip
 
 
-@pytest.mark.parametrize("sessions", [1, 5, 10, 20])
-def test_concurrent_conversations_real_clock(benchmark, sessions: int) -> None:  # type: ignore[no-untyped-def]
+def _fleet_report(result: dict[str, Any]) -> str:
+    paths = "; ".join(f"{path} {got} of {due}" for path, (got, due) in result["frames"].items())
+    return (
+        f"{result['sessions']} conversations in {result['processes']} job processes: frames "
+        f"{result['frames_delivered']} of {result['frames_due']} ({paths}); complete "
+        f"{result['complete']}; wall {result['wall_s']:.1f} s; CPU per job process "
+        f"{result['job_cpu_mean_s']:.2f} s (max {max(result['job_cpu_s'], default=0):.2f}; "
+        f"import {result['startup_cpu_mean_s']:.2f} s before), engine "
+        f"{result['engine_cpu_s']:.2f} s ({result['engine_core_share']:.2f} of its one core); "
+        f"{result['cores_used']:.2f} of "
+        f"{result['cores']} cores busy; load {result['load_average']}"
+    )
+
+
+@pytest.mark.parametrize("sessions", SIZES)
+def test_conversations_in_job_processes_real_clock(benchmark, bench_report, sessions: int) -> None:  # type: ignore[no-untyped-def]
     result: dict[str, Any] = {}
 
     def once() -> None:
-        result.update(_run("real", sessions))
+        result.update(_fleet(sessions))
 
-    benchmark.group = "agents: N conversations at once on one engine, real clock"
+    benchmark.group = "agents: N conversations at once on one engine, a job process each"
     benchmark.pedantic(once, rounds=1)
     benchmark.extra_info.update(result)
-    print(f"\n{_report(f'{sessions} at once', result)}")
+    print(f"\n{_fleet_report(result)}")
     if result["errors"] or result["failed_checks"]:
         print(f"  errors: {result['errors']}; failed checks (sessions): "
-              f"{result['failed_checks']}; first: {result['first_failures']}")  # fmt: skip
+              f"{result['failed_checks']}; job logs in {result['logs']}")  # fmt: skip
+    part = SIZES.index(sessions)
+    due = result["frames_due"]
+    if due != DUE_A_CONVERSATION * sessions:
+        print(f"  (the row says {DUE_TEXT} due a conversation: this run counted {due} in all)")
+    bench_report(FRAMES_ROW, "lkemu", due - result["frames_delivered"], part=part)
+    bench_report(WALL_ROW, "lkemu", result["wall_s"], unit="s", part=part)
+    bench_report(JOB_CPU_ROW, "lkemu", result["job_cpu_mean_s"], unit="s", part=part)
+    bench_report(ENGINE_CPU_ROW, "lkemu", result["engine_cpu_s"], unit="s", part=part)
+    bench_report(CORES_ROW, "lkemu", result["cores_used"], unit=f"of {result['cores']}",
+                 part=part)  # fmt: skip
+    for row in (FRAMES_ROW, WALL_ROW, JOB_CPU_ROW, ENGINE_CPU_ROW, CORES_ROW):
+        bench_report.note(row, "native", NO_SERVER)
+
+
+def test_largest_n_with_every_frame_real_clock(bench_report) -> None:  # type: ignore[no-untyped-def]
+    """Between the largest size that delivered every frame and the smallest that did not,
+    halves the gap (at most MORE_SIZES more runs)."""
+    for sessions in SIZES:
+        _fleet(sessions)  # (run here if this test runs alone)
+    good = [n for n, r in _FLEET_RUNS.items() if r["every_frame"]]
+    bad = [n for n, r in _FLEET_RUNS.items() if not r["every_frame"]]
+    low, high = max(good, default=0), min((n for n in bad if n > max(good, default=0)), default=0)
+    for _ in range(MORE_SIZES):
+        if not high or high - low <= 1:
+            break
+        middle = (low + high) // 2
+        result = _fleet(middle)
+        print(f"\n{_fleet_report(result)}")
+        low, high = (middle, high) if result["every_frame"] else (low, middle)
+    exact = not high or high - low <= 1
+    print(f"\nlargest N with every frame delivered: {low}" + ("" if exact else f" (below {high})"))
+    bench_report(LARGEST_ROW, "lkemu", low, better="higher")
+    if not exact:
+        bench_report.note(LARGEST_ROW, "lkemu", f"{high} did not")
+    bench_report.note(LARGEST_ROW, "native", NO_SERVER)

@@ -132,12 +132,7 @@ AGENTS_ROW = (
     "livekit-agents 1.8.9: the 30-s three-turn conversation, wall time on simulated time / "
     "the virtual clock / the real clock"
 )
-AGENTS_AT_ONCE_ROW = (
-    "livekit-agents: N such conversations at once on one engine, real clock, N = 1 / 5 / 10 / "
-    "20: wall time"
-)
 WALL = _extra("wall_s")
-AT_ONCE = "test_concurrent_conversations_real_clock"
 DERIVED = [
     Derived(APM_ROW, "lkemu", "test_apm_frame_lkemu"),
     Derived(APM_ROW, "lkemu", "test_apm_frame_dsp_lkemu", part=1),
@@ -157,15 +152,10 @@ DERIVED = [
         Derived(AGENTS_ROW, "lkemu", "test_conversation", {"clock": clock}, part, "s", WALL)
         for part, clock in enumerate(("simulated", "virtual", "real"))
     ),
-    *(
-        Derived(AGENTS_AT_ONCE_ROW, "lkemu", AT_ONCE, {"sessions": sessions}, part, "s", WALL)
-        for part, sessions in enumerate((1, 5, 10, 20))
-    ),
 ]
 README_ROWS = list(dict.fromkeys(derived.row for derived in DERIVED))
 DERIVED_NOTES = {
     (AGENTS_ROW, "native"): "a native agent runs on the real clock only, against a server",
-    (AGENTS_AT_ONCE_ROW, "native"): "needs a LiveKit server",
     **{(FAMILY_ROW.format(f), "native"): "needs LiveKit Cloud" for f in FAMILIES},
 }
 
