@@ -53,6 +53,24 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+SETTLE_S = 20.0
+
+
+def _settled_rss(pid: int) -> float:
+    """The engine's RSS once it has let go of what the closed sessions held: their timers
+    and owed callbacks run out (an RPC waits up to its response timeout, 15 s by default),
+    and the engine gives freed memory back every 5 s after sessions close (server.py). It
+    is read each second until it has not fallen for 6 s, for SETTLE_S at the most."""
+    lowest, since = rss_mb(pid), time.monotonic()
+    end = since + SETTLE_S
+    while time.monotonic() < end and time.monotonic() - since < 6.0:
+        time.sleep(1.0)
+        now = rss_mb(pid)
+        if now < lowest - 1.0:
+            lowest, since = now, time.monotonic()
+    return min(lowest, rss_mb(pid))
+
+
 def rss_mb(pid: int) -> float:
     try:
         with open(f"/proc/{pid}/status") as status:
@@ -86,9 +104,13 @@ class Engine:
             "--parent-pid",
             str(os.getpid()),
         ]
+        # LKEMU_FUZZ_TRACEMALLOC=N traces the engine's allocations (N frames): the heap
+        # report then says where the memory still held at the end was allocated.
+        frames = os.environ.get("LKEMU_FUZZ_TRACEMALLOC", "")
+        engine_env = _client_env(**({"PYTHONTRACEMALLOC": frames} if frames else {}))
         with open(log_path, "w") as log:
             process = subprocess.Popen(
-                command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=_client_env()
+                command, stdout=subprocess.PIPE, stderr=log, text=True, cwd=ROOT, env=engine_env
             )
         assert process.stdout is not None
         line = process.stdout.readline()
@@ -476,8 +498,7 @@ def run(
     probe.stop()
     elapsed = time.monotonic() - started
     engine_cpu = cpu_seconds(engine.pid) - cpu_start
-    time.sleep(1.0)  # the engine releases what the closed sessions held
-    rss_end = rss_mb(engine.pid)
+    rss_end = _settled_rss(engine.pid)
     heap = engine.heap_report()
     if not engine.alive() and not engine_crashed:
         engine_crashed = f"exit status {engine.process.returncode}"
