@@ -13,6 +13,9 @@ from lkemu import __version__
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from lkemu.engine.core.allocator import use_one_malloc_arena
+
+    use_one_malloc_arena()  # before the server's threads start (allocator.py says why)
     from lkemu.engine.core.server import AddressError, check_local_address, serve
 
     try:
