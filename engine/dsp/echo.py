@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import transforms
 from .echo_delay import LagEstimator, estimator_bins
 from .echo_suppression import ResidualEchoSuppressor
 
@@ -62,6 +63,7 @@ ESTIMATOR_LAGS = 50  # blocks: 0..490 ms
 BAND_BINS = 161  # 0..8 kHz at 50 Hz per bin
 STATED_HEADROOM_BLOCKS = 1
 ESTIMATED_HEADROOM_BLOCKS = 2
+HISTORY_SPANS = 4  # the history buffers hold this many spans; moved back when full
 
 PRIOR_DECAY_MS = 60.0
 STATE_RETENTION = 0.9995  # per block: the share of the misalignment kept (process noise)
@@ -71,7 +73,8 @@ MAX_STEP = 1.0  # NLMS-normalized ceiling of the refined step
 SHADOW_STEP = 0.5
 MAX_SHARE = 4.0  # a partition's step at most 4 times the even share
 RELATIVE_REGULARIZATION = 0.01
-CONSTRAINED_PER_BLOCK = 3
+CONSTRAIN_EVERY_BLOCKS = 5
+CONSTRAIN_PHASE = 2  # (the band energies update at phase 0)
 COPY_RATIO = 0.5
 COPY_HOLD_BLOCKS = 5
 RESET_RATIO = 4.0
@@ -82,6 +85,7 @@ GIVE_UP_BLOCKS = 20  # an exploration this much worse after 200 ms stops
 SHARE_BAND_BINS = 16
 SHARE_EVERY_BLOCKS = 5
 SETTLED_EVERY_BLOCKS = 2
+CHECK_EVERY_BLOCKS = 5  # the estimator scores its lags
 MISALIGNMENT_FLOOR = 0.01
 MISALIGNMENT_CAP = 4.0
 CONVERGED_ERROR = 0.1  # the cap applies once the refined filter removes 10 dB
@@ -112,27 +116,50 @@ class EchoCanceller:
         self.band = band = min(hop + 1, BAND_BINS)
         self._constraint_size = 2 * (band - 1)
         self._rows = rows = ESTIMATOR_LAGS + partitions
-        # Far spectra, newest first, each stored twice (rows i and i + rows) so that any
-        # filter's partitions are one view; with their conjugates and powers alike.
-        self._spectra = np.zeros((2 * rows, band), dtype=np.complex128)
-        self._conjugates = np.zeros((2 * rows, band), dtype=np.complex128)
-        self._powers = np.zeros((2 * rows, band))
-        self._newest = 0
+        # Far spectra, their conjugates and powers, newest first from row `_top`: any
+        # filter's partitions (and the estimator's lags) are one view. New rows go on top;
+        # when the buffer's start is reached the last span is moved to its end.
+        capacity = HISTORY_SPANS * rows
+        self._spectra = np.zeros((capacity, band), dtype=np.complex128)
+        self._conjugates = np.zeros((capacity, band), dtype=np.complex128)
+        self._powers = np.zeros((capacity, band))
+        self._top = capacity - rows
         self._silent_blocks = rows  # nothing pushed yet: pass through
-        self._far = np.zeros(0)
-        self._far_base = 0
+        # Far samples by absolute index: _far_data[_far_start : _far_start + _far_length]
+        # holds samples _far_base.. of the stream.
+        self._far_ahead = MAX_DELAY_MS * 2 * sample_rate // 1000
+        self._far_data = np.zeros(2 * (self._far_ahead + 4 * hop))
+        self._far_start = self._far_length = self._far_base = 0
         self._near_position = 0
+        # Far and near 2H windows, transformed together.
         self._windows = np.zeros((2, 2 * hop))
-        self._padded = np.zeros((2, 2 * hop))
+        self._window_spectra = np.empty((2, hop + 1), dtype=np.complex128)
+        self._echo_estimates = np.empty((2, 2 * hop))
+        # Both filters' zero-padded errors, then the suppressor's frames: one transform.
+        self._batch = np.zeros((2 + (channels if suppress else 0), 2 * hop))
+        self._batch_spectra = np.empty((len(self._batch), hop + 1), dtype=np.complex128)
         self.estimator = LagEstimator(ESTIMATOR_LAGS, estimator_bins(band))
         self._weights = np.zeros((2, partitions, band), dtype=np.complex128)
+        self._learned = False  # whether any update reached the weights
         decay = np.exp(-np.arange(partitions) * 10.0 / PRIOR_DECAY_MS)
         self._prior = np.repeat(decay[:, None], band, axis=1)
         # Where the echo starts is unknown until a stated delay or an estimate: every
         # partition equally uncertain.
         self._misalignment = np.ones_like(self._prior)
         self._error_power = np.zeros(band)
+        self._error_band = np.empty(band)
         self._share = np.zeros((partitions, band))
+        # The share's whole 800 Hz bands as (partitions, bands, bins) view, to spread each
+        # band's mean over its bins in one assignment.
+        whole = band // SHARE_BAND_BINS
+        self._share_bands = (
+            self._share[:, : whole * SHARE_BAND_BINS].reshape(partitions, whole, SHARE_BAND_BINS)
+            if whole
+            else None
+        )
+        assert self._share_bands is None or np.shares_memory(self._share_bands, self._share)
+        self._magnitudes = np.empty((2, partitions, band))
+        self._taps = np.empty((2, partitions, self._constraint_size))
         self._gradients = np.empty((2, partitions, band), dtype=np.complex128)
         self._scratch = np.empty((partitions, band))
         self._blocks = 0
@@ -141,7 +168,6 @@ class EchoCanceller:
         self._explore_left = 0
         self._better_blocks = 0
         self._refined_error = self._shadow_error = self._near_level = 0.0
-        self._next_constrained = 0
         self.suppressor = ResidualEchoSuppressor(hop, channels, band) if suppress else None
         # Reports for tests and tools.
         self.copies = 0
@@ -167,135 +193,191 @@ class EchoCanceller:
 
     def push_far(self, mono: np.ndarray) -> None:
         """Far-end (reverse stream) mono float samples, any count."""
-        self._far = np.concatenate([self._far, np.asarray(mono, dtype=np.float64)])
+        samples = np.asarray(mono, dtype=np.float64)
+        count = len(samples)
+        base, length = self._far_base, self._far_length
+        end = base + length + count
         # Keep what the next near block still needs, and at most a second ahead of it.
-        oldest_needed = self._near_position - 2 * self.hop
-        limit = self._near_position + MAX_DELAY_MS * 2 * self.sample_rate // 1000
-        drop = max(oldest_needed - self._far_base, self._far_base + len(self._far) - limit, 0)
-        if drop:
-            self._far = self._far[drop:]
-            self._far_base += drop
+        new_base = max(
+            base,
+            self._near_position - 2 * self.hop,
+            base + end - self._near_position - self._far_ahead,
+        )
+        data = self._far_data
+        dropped = new_base - base
+        if dropped >= length:
+            # Nothing old is kept: the buffer starts again with (the tail of) the new.
+            kept = max(end - new_base, 0)
+            data[:kept] = samples[count - kept :]
+            self._far_start = 0
+        else:
+            start = self._far_start + dropped
+            old = length - dropped
+            if start + old + count > len(data):
+                data[:old] = data[start : start + old]
+                start = 0
+            data[start + old : start + old + count] = samples
+            self._far_start = start
+            kept = old + count
+        self._far_base, self._far_length = new_base, kept
 
-    def _far_window(self, start: int, stop: int) -> np.ndarray:
-        """Far samples [start, stop) by absolute index; zeros where none were pushed."""
-        out = self._windows[0]
+    def _fill_far(self, start: int, stop: int, out: np.ndarray) -> None:
+        """Far samples [start, stop) by absolute index into `out`; zeros where none were
+        pushed."""
+        base = self._far_base
+        lo, hi = max(start, base), min(stop, base + self._far_length)
+        first = self._far_start - base
+        if lo == start and hi == stop:
+            out[:] = self._far_data[first + start : first + stop]
+            return
         out[:] = 0.0
-        lo, hi = max(start, self._far_base), min(stop, self._far_base + len(self._far))
         if hi > lo:
-            out[lo - start : hi - start] = self._far[lo - self._far_base : hi - self._far_base]
-        return out
+            out[lo - start : hi - start] = self._far_data[first + lo : first + hi]
 
     def process(self, near: np.ndarray) -> np.ndarray:
         """Near-end float samples (a multiple of 10 ms) in, echo removed out (same shape)."""
         samples = np.asarray(near, dtype=np.float64)
         frames = samples[:, None] if samples.ndim == 1 else samples
-        if len(frames) % self.hop:
+        hop = self.hop
+        if len(frames) % hop:
             raise ValueError(f"{len(frames)} samples is not a whole number of 10 ms blocks")
         if frames.shape[1] != self.channels:
             raise ValueError(f"expected {self.channels} channels, got {frames.shape[1]}")
-        out = np.empty_like(frames)
-        for start in range(0, len(frames), self.hop):
-            out[start : start + self.hop] = self._block(frames[start : start + self.hop])
+        if len(frames) == hop:
+            out = self._block(frames)
+        else:
+            out = np.empty_like(frames)
+            for start in range(0, len(frames), hop):
+                out[start : start + hop] = self._block(frames[start : start + hop])
         return out[:, 0] if samples.ndim == 1 else out
 
     def _block(self, near: np.ndarray) -> np.ndarray:
-        hop, band = self.hop, self.band
+        hop = self.hop
         mono = near[:, 0] if self.channels == 1 else near.mean(axis=1)
-        self._near_position += hop
-        end = self._near_position
-        far = self._far_window(end - 2 * hop, end)
-        self._silent_blocks = 0 if far.any() else self._silent_blocks + 1
-        self._windows[1, :hop] = self._windows[1, hop:]
-        self._windows[1, hop:] = mono
+        self._near_position = end = self._near_position + hop
+        windows = self._windows
+        self._fill_far(end - 2 * hop, end, windows[0])
+        windows[1, :hop] = windows[1, hop:]
+        windows[1, hop:] = mono
+        self._silent_blocks = 0 if windows[0].any() else self._silent_blocks + 1
         if self._silent_blocks >= self._rows:
             # Every spectrum in reach is zero: no echo to estimate or remove.
             if self.suppressor is None:
                 return near
             return self.suppressor.pass_through(near.T).T
-        spectra = np.fft.rfft(self._windows, axis=-1)
-        far_spectrum = spectra[0, :band]
-        self._newest = row = (self._newest - 1) % self._rows
+        spectra = transforms.rfft(windows, self._window_spectra)
+        top = self._push_history(spectra[0, : self.band])
         self._blocks += 1
-        rows = self._rows
-        self._spectra[row] = self._spectra[row + rows] = far_spectrum
-        self._conjugates[row] = self._conjugates[row + rows] = np.conj(far_spectrum)
-        self._powers[row] = self._powers[row + rows] = far_spectrum.real**2 + far_spectrum.imag**2
         # Once the refined filter removes 10 dB the estimator learns every second block.
         settled = self._refined_error < CONVERGED_ERROR * self._near_level
-        adapt = not settled or self._blocks % SETTLED_EVERY_BLOCKS == 0
-        if (
-            self.estimator.update(far_spectrum, spectra[1], adapt)
-            and self.estimator.lag is not None
-        ):
-            self._consider_lag(self.estimator.lag)
-        return self._filter(near, mono, row)
+        if not settled or self._blocks % SETTLED_EVERY_BLOCKS == 0:
+            estimator = self.estimator
+            lags = slice(top, top + ESTIMATOR_LAGS)
+            bins = estimator.bins
+            if (
+                estimator.update(
+                    self._spectra[lags, bins],
+                    self._conjugates[lags, bins],
+                    self._powers[lags, bins],
+                    spectra[1],
+                    self._blocks % CHECK_EVERY_BLOCKS == 0,
+                )
+                and estimator.lag is not None
+            ):
+                self._consider_lag(estimator.lag)
+        return self._filter(near, mono, top)
 
-    def _history(self, ring: np.ndarray, row: int, offset: int) -> np.ndarray:
-        return ring[row + offset : row + offset + self.partitions]
+    def _push_history(self, far_spectrum: np.ndarray) -> int:
+        """The block's far spectrum on top of the history; returns the top row."""
+        top = self._top - 1
+        if top < 0:
+            keep = self._rows - 1
+            for ring in (self._spectra, self._conjugates, self._powers):
+                ring[len(ring) - keep :] = ring[:keep]
+            top = len(self._spectra) - keep - 1
+        self._top = top
+        self._spectra[top] = far_spectrum
+        np.conjugate(far_spectrum, out=self._conjugates[top])
+        power = np.abs(far_spectrum, out=self._powers[top])
+        power *= power
+        return top
 
-    def _filter(self, near: np.ndarray, mono: np.ndarray, row: int) -> np.ndarray:
-        hop, band = self.hop, self.band
+    def _filter(self, near: np.ndarray, mono: np.ndarray, top: int) -> np.ndarray:
+        hop, band, partitions = self.hop, self.band, self.partitions
         weights = self._weights
-        refined_far = self._history(self._spectra, row, self.offset)
+        start = top + self.offset
+        refined_far = self._spectra[start : start + partitions]
         aligned = self.shadow_offset == self.offset
         if aligned:
             echo_spectra = np.einsum("fpk,pk->fk", weights, refined_far)
         else:
-            shadow_far = self._history(self._spectra, row, self.shadow_offset)
+            shadow_start = top + self.shadow_offset
+            shadow_far = self._spectra[shadow_start : shadow_start + partitions]
             echo_spectra = np.stack([
                 np.einsum("pk,pk->k", weights[0], refined_far),
                 np.einsum("pk,pk->k", weights[1], shadow_far),
             ])  # fmt: skip
-        estimates = np.fft.irfft(echo_spectra, 2 * hop, axis=-1)[:, hop:]
-        padded = self._padded
-        np.subtract(mono, estimates, out=padded[:, hop:])
-        half_spectra = np.fft.rfft(padded, axis=-1)
-        errors = padded[:, hop:]
-        refined_energy, shadow_energy = np.einsum("fn,fn->f", errors, errors)
-        near_energy = float(mono @ mono)
-        power = self._history(self._powers, row, self.offset)
-        if self._blocks % SHARE_EVERY_BLOCKS == 0 and self._weights.any():
+        estimates = transforms.irfft(echo_spectra, self._echo_estimates)[:, hop:]
+        batch = self._batch
+        errors = batch[:2, hop:]
+        np.subtract(mono, estimates, out=errors)
+        refined_energy, shadow_energy = np.vecdot(errors, errors)
+        near_energy = float(np.dot(mono, mono))
+        chosen = 0 if refined_energy <= shadow_energy else 1
+        suppressor = self.suppressor
+        if suppressor is not None:
+            if self.channels == 1:
+                channel_errors = errors[chosen : chosen + 1]
+            else:
+                channel_errors = (near - estimates[chosen][:, None]).T
+            suppressor.frame(channel_errors, batch[2:])
+        spectra = transforms.rfft(batch, self._batch_spectra)
+        power = self._powers[start : start + partitions]
+        if self._blocks % SHARE_EVERY_BLOCKS == 0 and self._learned:
             self._update_band_energy(aligned)
-        residual = self._adapt(row, power, half_spectra[:, :band], aligned)
-        chosen = self._two_path(float(refined_energy), float(shadow_energy), near_energy)
-        if self.suppressor is None:
+        residual = self._adapt(top, power, spectra[:2, :band], aligned)
+        self._two_path(float(refined_energy), float(shadow_energy), near_energy)
+        if suppressor is None:
             if self.channels == 1:
                 return errors[chosen][:, None].copy()
             return near - estimates[chosen][:, None]
         # The echo the filters predict, and the refined filter's predicted misalignment
-        # (at most that echo): the suppressor's two residual estimates.
+        # (at most that echo): the suppressor's two residual estimates (new arrays each
+        # block: it keeps them for the next).
         predicted = np.einsum("pk,pk->k", self._share, power)
         predicted *= MISALIGNMENT_SHARE
         np.minimum(residual, predicted, out=residual)
-        if self.channels == 1:
-            channel_errors = errors[chosen][None, :]
-        else:
-            channel_errors = (near - estimates[chosen][:, None]).T
-        return self.suppressor.process(channel_errors, residual, predicted).T
+        return suppressor.suppress(spectra[2:], residual, predicted).T
 
     def _adapt(
-        self, row: int, power: np.ndarray, error_spectra: np.ndarray, aligned: bool
+        self, top: int, power: np.ndarray, error_spectra: np.ndarray, aligned: bool
     ) -> np.ndarray:
         """One update of both filters; returns the refined filter's predicted residual
-        echo power per bin (its misalignment times the far power, before this update)."""
+        echo power per bin (its misalignment times the far power, before this update), a
+        new array."""
         refined_error, shadow_error = error_spectra
-        self._error_power *= ERROR_SMOOTHING
-        self._error_power += (1 - ERROR_SMOOTHING) * (refined_error.real**2 + refined_error.imag**2)
+        error_power = self._error_power
+        error_band = np.abs(refined_error, out=self._error_band)
+        error_band *= error_band
+        error_power += error_band
+        error_power *= ERROR_SMOOTHING
         misalignment = self._misalignment
-        predicted = np.einsum("pk,pk->k", misalignment, power)
-        residual = MISALIGNMENT_SHARE * predicted
-        total = power.sum(axis=0)
+        residual = np.einsum("pk,pk->k", misalignment, power)
+        residual *= MISALIGNMENT_SHARE
+        total = np.add.reduce(power, axis=0)
         mean_total = float(total.sum()) / self.band
         gradients = self._gradients
+        start = top + self.offset
+        conjugates = self._conjugates[start : start + self.partitions]
         adapt_refined = mean_total > ACTIVE_POWER
         if adapt_refined:
-            denominator = residual + self._error_power
+            denominator = residual + error_power
             denominator += 1e-6 * mean_total + 1e-30
             step = np.divide(misalignment, denominator, out=self._scratch)
-            np.minimum(step, MAX_STEP / (total + RELATIVE_REGULARIZATION * mean_total), out=step)
-            conjugates = self._history(self._conjugates, row, self.offset)
+            total += RELATIVE_REGULARIZATION * mean_total
+            np.divide(MAX_STEP, total, out=total)
+            np.minimum(step, total, out=step)
             np.multiply(step, refined_error, out=gradients[0])
-            gradients[0] *= conjugates
             # The diagonal Kalman filter's state update: each update removes its share of
             # the misalignment; process noise (a share of |W|^2, applied every few blocks)
             # keeps it from collapsing.
@@ -308,48 +390,52 @@ class EchoCanceller:
                 misalignment += noise * _energies(self._weights[0])
         else:
             gradients[0] = 0.0
-        if aligned:
-            shadow_total, shadow_mean = total, mean_total
-        else:
-            shadow_total = self._history(self._powers, row, self.shadow_offset).sum(axis=0)
-            shadow_mean = float(shadow_total.sum()) / self.band
+        shadow_start = top + self.shadow_offset
+        shadow_power = self._powers[shadow_start : shadow_start + self.partitions]
+        shadow_mean = mean_total if aligned else float(shadow_power.sum()) / self.band
         adapt_shadow = shadow_mean > ACTIVE_POWER
         if adapt_shadow:
             # Proportionate steps (IPNLMS over partitions): half shared evenly, half by each
             # partition's share of the filter, so the partitions holding the echo learn
             # faster; normalized by the far power they weight.
-            pairs = self._weights[1].view(np.float64)
-            norms = np.sqrt(np.einsum("pj,pj->p", pairs, pairs))
-            shares = 0.5 + 0.5 * self.partitions * norms / (norms.sum() + 1e-30)
-            np.minimum(shares, MAX_SHARE, out=shares)
-            shadow_power = self._history(self._powers, row, self.shadow_offset)
+            norms = np.sqrt(np.vecdot(self._weights[1], self._weights[1]).real)
+            norms *= 0.5 * self.partitions / (float(norms.sum()) + 1e-30)
+            norms += 0.5
+            shares = np.minimum(norms, MAX_SHARE, out=norms)
             weighted = shares @ shadow_power
-            scaled = shadow_error * (
-                SHADOW_STEP
-                / (weighted + RELATIVE_REGULARIZATION / self.band * float(weighted.sum()) + 1e-30)
-            )
-            conjugates = self._history(self._conjugates, row, self.shadow_offset)
-            np.multiply(conjugates, scaled, out=gradients[1])
-            gradients[1] *= shares[:, None]
+            weighted += RELATIVE_REGULARIZATION / self.band * float(weighted.sum()) + 1e-30
+            scaled = np.divide(SHADOW_STEP, weighted, out=weighted)
+            scaled = shadow_error * scaled
+            # (conjugate x error x share): the conjugates multiply in last, for both
+            # filters at once when they are aligned.
+            np.multiply(shares[:, None], scaled, out=gradients[1])
+            if not aligned:
+                gradients[1] *= self._conjugates[shadow_start : shadow_start + self.partitions]
         else:
             gradients[1] = 0.0
+        if adapt_refined and adapt_shadow and aligned:
+            gradients *= conjugates
+        else:
+            if adapt_refined:
+                gradients[0] *= conjugates
+            if adapt_shadow and aligned:
+                gradients[1] *= conjugates
         if adapt_refined or adapt_shadow:
             self._weights += gradients
-            self._constrain()
+            self._learned = True
+            if self._blocks % CONSTRAIN_EVERY_BLOCKS == CONSTRAIN_PHASE:
+                self._constrain()
         return residual
 
     def _constrain(self) -> None:
-        """Project a few partitions of both filters (in rotation) onto H causal taps, so
-        each filter stays a linear convolution: unconstrained updates leave circular
-        wrap-around in the weights, which this removes before it builds up (Speex's
-        alternately constrained MDF does the same one partition at a time)."""
-        start = self._next_constrained
-        stop = min(start + CONSTRAINED_PER_BLOCK, self.partitions)
-        self._next_constrained = stop % self.partitions
-        size = self._constraint_size
-        taps = np.fft.irfft(self._weights[:, start:stop], size, axis=-1)
-        taps[..., size // 2 :] = 0.0
-        self._weights[:, start:stop] = np.fft.rfft(taps, axis=-1)
+        """Project both filters onto H causal taps, so each stays a linear convolution:
+        unconstrained updates leave circular wrap-around in the weights, which this
+        removes before it builds up (Speex's alternately constrained MDF constrains one
+        partition a block; here all every 5 blocks, the same period for each partition
+        in two transforms instead of ten)."""
+        taps = transforms.irfft(self._weights, self._taps)
+        taps[..., self._constraint_size // 2 :] = 0.0
+        transforms.rfft(taps, self._weights)
 
     def _two_path(self, refined_energy: float, shadow_energy: float, near_energy: float) -> int:
         """Copy the shadow filter into the refined one when it does clearly better, reset
@@ -419,19 +505,21 @@ class EchoCanceller:
         cannot be off by more than the echo path it models, plus a floor for partitions
         not learned yet), and times the far power it is the echo the suppressor expects."""
         weights = self._weights
-        energy = _energies(weights[0])
+        energy = np.abs(weights[0] if not aligned else weights, out=self._magnitudes[: 1 + aligned])
         if aligned:
-            np.maximum(energy, _energies(weights[1]), out=energy)
-        width = SHARE_BAND_BINS
-        whole = self.band // width * width
+            np.maximum(energy[0], energy[1], out=energy[0])
+        energy = energy[0]
+        energy *= energy
         band_energy = self._share
-        if whole:
+        if self._share_bands is not None:
+            width = SHARE_BAND_BINS
+            whole = self._share_bands.shape[1] * width
             means = energy[:, :whole].reshape(self.partitions, -1, width).mean(axis=2)
-            band_energy[:, :whole] = np.repeat(means, width, axis=1)
+            self._share_bands[:] = means[:, :, None]
             band_energy[:, whole:] = means[:, -1:]
         else:
             band_energy[:] = energy.mean(axis=1, keepdims=True)
-        total = float(band_energy.mean(axis=1).sum())
+        total = float(band_energy.sum()) / self.band
         converged = self._refined_error < CONVERGED_ERROR * self._near_level
         if aligned and converged and total > 0.0:
             cap = np.maximum(

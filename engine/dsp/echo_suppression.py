@@ -26,7 +26,11 @@ at 50 %, so unit gains give the input back exactly, H later: the canceller's lat
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+from . import transforms
 
 FLOOR = 10 ** (-30 / 20)
 ERROR_SMOOTHING = 0.5
@@ -45,21 +49,30 @@ BASELINE_RISE_DB = 0.03  # 3 dB a second
 
 
 class ResidualEchoSuppressor:
-    """Overlap-add spectral suppressor over (channels, hop) error blocks."""
+    """Overlap-add spectral suppressor over (channels, hop) error blocks.
+
+    Per block the canceller calls `frame` (the windowed frame to transform, which it
+    batches with its own transforms) and then `suppress` with that frame's spectrum;
+    `process` does both with its own transform."""
 
     def __init__(self, hop: int, channels: int, band_bins: int) -> None:
         self.hop = hop
         self.bins = hop + 1
         self.band_bins = band_bins
-        self._window = 0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop) / hop)
-        self._frame = np.zeros((channels, 2 * hop))
-        self._previous = np.zeros((channels, hop))
+        window = 0.5 - 0.5 * np.cos(np.pi * np.arange(2 * hop) / hop)
+        self._window = window
+        self._rising, self._falling = window[:hop].copy(), window[hop:].copy()
+        self._previous = np.zeros((channels, hop))  # the last block, windowed for the next
         self._tail = np.zeros((channels, hop))
+        # Output frames, two in turn: the tail of one is added to the next.
+        self._frames = np.zeros((2, channels, 2 * hop))
+        self._turn = 0
         self._error_power = np.zeros(band_bins)
+        self._power = np.empty(band_bins)
         self._gain = np.ones(self.bins)
         self._misalignment = np.zeros(band_bins)
         self._echo = np.zeros(band_bins)
-        self._baseline_db = np.inf
+        self._baseline_db = math.inf
         self._ratio_db = 0.0
         self._echo_peak = 0.0
         self._near_end_hold = 0
@@ -69,42 +82,59 @@ class ResidualEchoSuppressor:
         """A block with nothing to suppress (no far end within reach): unit gain, done in
         the time domain with the same result as the spectral path (up to rounding).
         `error` is (channels, hop); returns (channels, hop)."""
-        hop = self.hop
-        out = self._tail + self._previous * self._window[:hop]
-        self._tail = error * self._window[hop:]
-        self._previous = error.copy()
-        self._misalignment[:] = 0.0
-        self._echo[:] = 0.0
+        out = self._tail + self._previous
+        self._tail = error * self._falling
+        np.multiply(error, self._rising, out=self._previous)
+        self._misalignment = np.zeros(self.band_bins)
+        self._echo = np.zeros(self.band_bins)
         self._error_power *= ERROR_SMOOTHING
         return out
 
+    def frame(self, error: np.ndarray, out: np.ndarray) -> None:
+        """Writes the windowed frame (the last block and `error`, (channels, hop)) into
+        `out` (channels, 2 * hop), for the caller to transform."""
+        hop = self.hop
+        out[:, :hop] = self._previous
+        np.multiply(error, self._falling, out=out[:, hop:])
+        np.multiply(error, self._rising, out=self._previous)
+
     def process(self, error: np.ndarray, misalignment: np.ndarray, echo: np.ndarray) -> np.ndarray:
-        """`error` (channels, hop) samples; `misalignment` and `echo` (band_bins,) this
-        block's residual echo predicted by the refined filter's misalignment and the whole
-        echo the filters predict, in the power of a zero-padded hop block's spectrum.
-        Returns (channels, hop) samples, one block late."""
+        """`frame` and `suppress` in one, with its own transform."""
+        frame = np.empty((len(error), 2 * self.hop))
+        self.frame(error, frame)
+        spectrum = transforms.rfft(frame, np.empty((len(error), self.bins), dtype=np.complex128))
+        return self.suppress(spectrum, misalignment, echo)
+
+    def suppress(
+        self, spectrum: np.ndarray, misalignment: np.ndarray, echo: np.ndarray
+    ) -> np.ndarray:
+        """`spectrum` (channels, hop + 1): the transform of this block's `frame`, changed
+        in place; `misalignment` and `echo` (band_bins,) this block's residual echo
+        predicted by the refined filter's misalignment and the whole echo the filters
+        predict, in the power of a zero-padded hop block's spectrum (kept until the next
+        block: the caller passes new arrays each block). Returns (channels, hop)
+        samples, one block late."""
         hop, band = self.hop, self.band_bins
-        frame = self._frame
-        frame[:, :hop] = self._previous
-        frame[:, hop:] = error
-        self._previous = error.copy()
-        frame *= self._window
-        spectrum = np.fft.rfft(frame, axis=-1)
         low = spectrum[:, :band]  # the gains above the band follow it: no power needed there
-        power = low.real**2
-        power += low.imag**2
+        power = self._power
+        if len(low) == 1:
+            np.abs(low[0], out=power)
+            power *= power
+        else:
+            np.mean(np.abs(low) ** 2, axis=0, out=power)
         error_band = self._error_power
+        error_band += power
         error_band *= ERROR_SMOOTHING
-        error_band += (1 - ERROR_SMOOTHING) * (power[0] if len(power) == 1 else power.mean(axis=0))
         # The frame spans this block and the last: the echo averaged over both, the
         # misalignment the larger of the two.
         spanned_echo = echo + self._echo
-        spanned_echo *= 0.5
         self._echo = echo
         residual = np.maximum(misalignment, self._misalignment)
         self._misalignment = misalignment
-        share = self._echo_share(float(error_band.sum()), float(spanned_echo.sum()) * HANN_POWER)
-        spanned_echo *= share
+        share = self._echo_share(
+            float(error_band.sum()), float(spanned_echo.sum()) * (0.5 * HANN_POWER)
+        )
+        spanned_echo *= 0.5 * share
         np.maximum(residual, spanned_echo, out=residual)
         # gain = sqrt(max(1 - residual / error, floor^2)), in place
         residual *= -HANN_POWER
@@ -116,7 +146,8 @@ class ResidualEchoSuppressor:
         if band < self.bins:
             gain[band:] = gain[band // 2 : band].min()
         spectrum *= gain
-        frames = np.fft.irfft(spectrum, 2 * hop, axis=-1)
+        self._turn ^= 1
+        frames = transforms.irfft(spectrum, self._frames[self._turn])
         out = self._tail + frames[:, :hop]
         self._tail = frames[:, hop:]
         return out
@@ -130,7 +161,7 @@ class ResidualEchoSuppressor:
         80 ms means something other than echo is in the error."""
         self._echo_peak = max(echo, self._echo_peak * PEAK_DECAY)
         if echo > ACTIVE_ECHO * self._echo_peak and error > 0.0:
-            ratio_db = 10.0 * np.log10(error / echo)
+            ratio_db = 10.0 * math.log10(error / echo)
             self._ratio_db += RATIO_SMOOTHING * (ratio_db - self._ratio_db)
             self._baseline_db = min(self._ratio_db, self._baseline_db + BASELINE_RISE_DB)
             if self._ratio_db > self._baseline_db + NEAR_END_RISE_DB:
