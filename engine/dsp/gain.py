@@ -23,6 +23,8 @@ Latency: none (the gain lags the level by one block, the audio is not delayed).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 TARGET_DBFS = -18.0
@@ -35,12 +37,15 @@ KNEE = 10 ** (-3.0 / 20)
 CEILING = 10 ** (-0.5 / 20)
 
 
-def soft_limit(samples: np.ndarray) -> np.ndarray:
-    """Identity below the knee (-3 dBFS), tanh-compressed above, never beyond CEILING."""
-    magnitude = np.abs(samples)
-    over = magnitude > KNEE
-    if not over.any():
+def soft_limit(samples: np.ndarray, magnitude: np.ndarray | None = None) -> np.ndarray:
+    """Identity below the knee (-3 dBFS), tanh-compressed above, never beyond CEILING.
+    `magnitude`: np.abs(samples) where the caller has it already."""
+    if magnitude is None:
+        magnitude = np.abs(samples)
+    # one reduction decides (a comparison array and any() cost two more calls)
+    if not len(magnitude) or np.maximum.reduce(magnitude, axis=None) <= KNEE:
         return samples
+    over = magnitude > KNEE
     room = CEILING - KNEE
     limited = KNEE + room * np.tanh((magnitude[over] - KNEE) / room)
     out = samples.copy()
@@ -75,40 +80,58 @@ class GainController:
         self._position = 0  # samples of the current block seen so far
         self._energy = 0.0
         self._peak = 0.0
+        self._ramp = np.arange(self.block, dtype=np.float64) / self.block
+        self._scratch = np.empty((0, 0))
 
     def process(self, frames: np.ndarray) -> np.ndarray:
         """Float frames (n, channels) in, gain-controlled frames out (same shape)."""
         out = np.empty_like(frames)
+        if len(frames) > len(self._scratch) or frames.shape[1:] != self._scratch.shape[1:]:
+            self._scratch = np.empty((max(len(frames), self.block), *frames.shape[1:]))
+        scratch = self._scratch
+        gains = np.empty(self.block)
         done = 0
-        ramp = np.arange(self.block, dtype=np.float64) / self.block
+        reach = 0.0  # bounds |out| of this call: the parts' peaks times their ramps' ends
+        # Whole ufuncs with out= (np.sum, np.max and np.clip wrap the same reductions in
+        # Python that costs more than 480 samples' arithmetic).
         while done < len(frames):
             take = min(self.block - self._position, len(frames) - done)
             part = frames[done : done + take]
-            steps = ramp[self._position : self._position + take]
-            gains = self._start + (self._end - self._start) * steps
-            out[done : done + take] = part * gains[:, None]
-            self._energy += float(np.sum(np.square(part)))
-            self._peak = max(self._peak, float(np.max(np.abs(part), initial=0.0)))
+            steps = self._ramp[self._position : self._position + take]
+            np.multiply(steps, self._end - self._start, out=gains[:take])
+            np.add(gains[:take], self._start, out=gains[:take])
+            np.multiply(part, gains[:take, None] if part.ndim > 1 else gains[:take],
+                        out=out[done : done + take])  # fmt: skip
+            work = scratch[:take]
+            np.square(part, out=work)
+            self._energy += float(np.add.reduce(work, axis=None))
+            np.absolute(part, out=work)
+            peak = float(np.maximum.reduce(work, axis=None, initial=0.0))
+            self._peak = max(self._peak, peak)
+            reach = max(reach, peak * max(self._start, self._end))
             self._position += take
             done += take
             if self._position == self.block:
                 self._decide(frames.shape[1] if frames.ndim > 1 else 1)
+        if reach * (1.0 + 1e-9) < KNEE:  # no sample can reach the knee: nothing to limit
+            return out
         return soft_limit(out)
 
     process_all = process  # causal and split-independent
 
     def _decide(self, channels: int) -> None:
-        level = 10 * np.log10(self._energy / (self.block * channels) + 1e-20)
+        # Scalars in math, not NumPy: each NumPy call on a scalar costs a microsecond.
+        level = 10 * math.log10(self._energy / (self.block * channels) + 1e-20)
         if level > self.gate:
             if self._level_db is None:
                 self._level_db = level
             else:
                 rate = ATTACK if level > self._level_db else RELEASE
                 self._level_db += rate * (level - self._level_db)
-            wanted = float(np.clip(self.target - self._level_db, MIN_GAIN_DB, self.max_gain_db))
-            peak_room = PEAK_DBFS - 20 * np.log10(self._peak + 1e-20)
-            step = float(np.clip(wanted - self.gain_db, -STEP_DOWN_DB, STEP_UP_DB))
-            self.gain_db = min(self.gain_db + step, float(peak_room))
+            wanted = min(max(self.target - self._level_db, MIN_GAIN_DB), self.max_gain_db)
+            peak_room = PEAK_DBFS - 20 * math.log10(self._peak + 1e-20)
+            step = min(max(wanted - self.gain_db, -STEP_DOWN_DB), STEP_UP_DB)
+            self.gain_db = min(self.gain_db + step, peak_room)
         self._start, self._end = self._end, 10 ** (self.gain_db / 20)
         self._position = 0
         self._energy = 0.0

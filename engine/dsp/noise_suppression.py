@@ -5,7 +5,7 @@ frame N = 3 H (30 ms) with a periodic sqrt-Hann window for analysis and synthesi
 product (a Hann window) overlap-adds to a constant 1.5 at hop N/3, so unit gains give the
 input back exactly (scaled by 1/1.5), delayed by the fixed latency N - H = 20 ms. Calls
 may carry any whole number of hops; the output does not depend on how a signal is split
-into calls (FFTs are batched within a call, the recursions run frame by frame).
+into calls (every call runs hop by hop).
 
 Per frame, on the power spectrum averaged over channels (one gain for all channels keeps a
 stereo image):
@@ -24,11 +24,31 @@ stereo image):
    30 dB by default): noise is lowered, never gated to silence;
 4. bins below 60 Hz (under any voice's pitch) get the floor: rumble and the slow swings
    of pink or wind noise are removed without estimating them.
+
+Cost: hop by hop on preallocated buffers, the transforms in SciPy's pocketfft kernels
+with `out=` (the same bits as numpy.fft, without its wrappers). The per-bin recursions are
+as few whole-array ufunc calls (~38) as the algebra allows, since each costs ~0.5 us at
+721 bins, more than its arithmetic: the two speech-presence probabilities share one exp
+over a stacked (2, bins) array, the posterior SNR and the prior's decision-directed part
+one division, the ~500 Hz average is a reduction over a strided view, constant factors
+are folded into the stored states and the floor into the synthesis window, constants are
+0-d arrays (a Python float costs a conversion a call). Against the straightforward form
+(one NumPy expression per step) the output agrees to ~5e-16 of full scale, and int16
+results are the same. 10 ms at 48 kHz, mono: 132 us of CPU before, 64 us after, measured
+side by side on a machine at load 20 (2 cores).
 """
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+try:  # SciPy's pocketfft binding, called directly: numpy.fft's and scipy.fft's wrappers
+    # cost more than a 1440-point transform; its kernels gave numpy.fft's results to the bit
+    from scipy.fft._pocketfft import pypocketfft as _pocketfft
+except ImportError:  # pragma: no cover - a SciPy that moved it: the public functions
+    _pocketfft = None
 
 HOP_MS = 10
 FRAME_HOPS = 3
@@ -44,41 +64,97 @@ OVER_SUBTRACTION = 1.6
 VOICE_LOW_HZ = 60.0
 MAX_ATTENUATION_DB = 30.0
 SILENCE_POWER = 1e-12  # per sample, about -120 dBFS: below one int16 step
+MIN_PRIOR = 10 ** (-25 / 10)
+# The SPP formula 1 / (1 + (1 + snr) exp(-x snr / (1 + snr))), with (1 + snr) moved into
+# the exponent: 1 / (1 + exp(ln(1 + snr) - x snr / (1 + snr))).
+_SPP_SLOPE = SPP_PRIOR_SNR / (1 + SPP_PRIOR_SNR)
+_SPP_OFFSET = math.log(1.0 + SPP_PRIOR_SNR)
+# The weights of the new values in the recursive averages
+_NOISE_NEW = 1 - NOISE_SMOOTHING
+_SPP_NEW = 1 - SPP_SMOOTHING
+_PRIOR_NEW = 1 - DECISION_DIRECTED
+
+
+def _constant(value: float) -> np.ndarray:
+    """A 0-d array: a ufunc takes it ~0.3 us faster than a Python float (no conversion),
+    with the same value."""
+    return np.array(value, dtype=np.float64)
+
+
+_ZERO, _ONE = _constant(0.0), _constant(1.0)
+_TINY = _constant(1e-20)
+_INVERSE_OVER = _constant(1.0 / OVER_SUBTRACTION)
+_POSTERIOR_CAP = _constant(1e6)
+_MEMORY = _constant(PRESENCE_MEMORY)
+_MIN_PRIOR = _constant(MIN_PRIOR / _PRIOR_NEW)
+_PRIOR_ONE = _constant(1.0 / _PRIOR_NEW)
+_CLEAN_SCALE = _constant(DECISION_DIRECTED / (OVER_SUBTRACTION * _PRIOR_NEW))
+_SPP_SMOOTHING = _constant(SPP_SMOOTHING)
+_NOISE_CAP = _constant(-SPP_CAP * _NOISE_NEW)
+_NOISE_NEW_0D = _constant(_NOISE_NEW)
+
+
+def _rfft(frames: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Real FFT along the last axis into `out` (its length: size // 2 + 1)."""
+    if _pocketfft is None:  # pragma: no cover
+        out[...] = np.fft.rfft(frames, axis=-1)
+        return out
+    return _pocketfft.r2c(frames, (-1,), True, 0, out, 1)
+
+
+def _irfft(spectra: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """Inverse real FFT along the last axis into `out` (whose length is the size), scaled
+    by 1 / size as np.fft.irfft is."""
+    size = out.shape[-1]
+    if _pocketfft is None:  # pragma: no cover
+        out[...] = np.fft.irfft(spectra, n=size, axis=-1)
+        return out
+    return _pocketfft.c2r(spectra, (-1,), size, False, 2, out, 1)
 
 
 class _Stft:
-    """Streaming analysis and overlap-add synthesis of (n, channels) frames, hop by hop."""
+    """Streaming analysis and overlap-add synthesis, one hop at a time, channel-major
+    buffers (channels, size) so each transform runs on contiguous rows. `gain` scales the
+    synthesis (the suppressor's floor, so that its gains are relative to the floor)."""
 
-    def __init__(self, hop: int, hops_per_frame: int, channels: int) -> None:
+    def __init__(self, hop: int, hops_per_frame: int, channels: int, gain: float = 1.0) -> None:
         self.hop, self.parts = hop, hops_per_frame
         self.size = hop * hops_per_frame
-        window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(self.size) / self.size))
-        self.window = window[:, None]
+        self.bins = self.size // 2 + 1
+        self.window = np.sqrt(0.5 - 0.5 * np.cos(2 * np.pi * np.arange(self.size) / self.size))
         # analysis x synthesis = Hann; shifted by hops it sums to size / (2 hop)
         self.scale = 2.0 * hop / self.size
-        self._history = np.zeros((self.size - hop, channels))
-        self._carry = np.zeros((hops_per_frame - 1, hop, channels))
+        self._synthesis = self.window * (self.scale * gain)
+        self._frame = np.zeros((channels, self.size))  # the newest `size` input samples
+        self._windowed = np.empty((channels, self.size))
+        self._time = np.empty((channels, self.size))
+        self._overlap = np.zeros((channels, self.size))  # overlap-add, oldest hop first
+        self.spectrum = np.empty((channels, self.bins), dtype=np.complex128)
 
-    def analyse(self, frames: np.ndarray) -> np.ndarray:
-        """(count * hop, ch) samples in, (count, bins, ch) spectra out."""
-        count = len(frames) // self.hop
-        buffer = np.concatenate([self._history, frames])
-        self._history = buffer[len(buffer) - (self.size - self.hop) :]
-        starts = np.arange(count) * self.hop
-        windows = buffer[starts[:, None] + np.arange(self.size)[None, :]]  # (count, size, ch)
-        return np.fft.rfft(windows * self.window, axis=1)
+    def analyse(self, hop_frames: np.ndarray) -> np.ndarray:
+        """(hop, ch) samples in; the newest frame's spectra (ch, bins), in `spectrum`."""
+        hop = self.hop
+        self._frame[:, :-hop] = self._frame[:, hop:]
+        self._frame[:, -hop:] = hop_frames.T
+        np.multiply(self._frame, self.window, out=self._windowed)
+        return _rfft(self._windowed, self.spectrum)
 
-    def synthesise(self, spectra: np.ndarray) -> np.ndarray:
-        """(count, bins, ch) spectra in, (count * hop, ch) finished samples out."""
-        count = len(spectra)
-        time = np.fft.irfft(spectra, n=self.size, axis=1) * (self.window * self.scale)
-        pieces = time.reshape(count, self.parts, self.hop, -1)
-        total = np.zeros((count + self.parts - 1, self.hop, time.shape[-1]))
-        total[: self.parts - 1] += self._carry
-        for part in range(self.parts):
-            total[part : part + count] += pieces[:, part]
-        self._carry = total[count:]
-        return total[:count].reshape(count * self.hop, -1)
+    def apply_gains(self, gains: np.ndarray | None) -> None:
+        """Multiplies `spectrum` by real gains (bins) (None: by one). (NumPy's complex
+        product by (gain + 0j) measured 1.6 us at 721 bins, a real product on the float
+        view 2.8 us: its innermost axis is the pair.)"""
+        if gains is not None:
+            np.multiply(self.spectrum, gains, out=self.spectrum)
+
+    def synthesise(self, out: np.ndarray) -> None:
+        """Overlap-adds the frame of `spectrum`; writes the finished hop into `out` (hop, ch)."""
+        hop = self.hop
+        _irfft(self.spectrum, self._time)
+        np.multiply(self._time, self._synthesis, out=self._time)
+        np.add(self._overlap, self._time, out=self._overlap)
+        out[...] = self._overlap[:, :hop].T
+        self._overlap[:, :-hop] = self._overlap[:, hop:]
+        self._overlap[:, -hop:] = 0.0
 
 
 class NoiseSuppressor:
@@ -100,19 +176,57 @@ class NoiseSuppressor:
         self.hop = sample_rate * HOP_MS // 1000
         self.size = self.hop * hops_per_frame
         self._hops_per_frame = hops_per_frame
-        self._stft = _Stft(self.hop, hops_per_frame, channels)
         self.floor = 10.0 ** (-max_attenuation_db / 20.0)
+        # The gains are computed relative to the floor (at least 1), the floor is in the
+        # synthesis: frames that get the floor everywhere cost no product at all.
+        self._stft = _Stft(self.hop, hops_per_frame, channels, self.floor)
+        self._log_floor = math.log(self.floor)
         bins = self.size // 2 + 1
-        self._noise = np.zeros(bins)
-        self._spp_smoothed = np.zeros(bins)
-        self._previous_clean = np.zeros(bins)
         self._frames = 0
-        self._local = np.ones(bins)
-        # Bins entirely below the lowest voice pitch carry no speech: always the floor.
-        # bins are 100 / hops_per_frame Hz apart whatever the rate: the kernel spans ~500 Hz
+        # The recursive states, each scaled so that its constant factors cost no call
+        # (the straightforward form's values in the comments):
+        self._noise = np.zeros(bins)  # the noise power estimate
+        # the smoothed speech presence x -NOISE_NEW / SPP_NEW
+        self._spp_smoothed = np.zeros(bins)
+        # Row 0: this frame's power; row 1: the previous frame's clean power estimate
+        # x DECISION_DIRECTED / (OVER_SUBTRACTION PRIOR_NEW), so that one division by the
+        # noise gives the posterior SNR and the decision-directed part of the prior SNR.
+        self._power_clean = np.zeros((2, bins))
+        # Row 0: the posterior SNR averaged over ~500 Hz and recursively over frames
+        # (x width / (1 - PRESENCE_MEMORY)); row 1: this frame's own posterior SNR against
+        # the noise estimate; row 2: the a priori SNR / PRIOR_NEW. Rows 0-1 give both
+        # speech-presence probabilities from one exp.
         width = 2 * int(PRESENCE_BAND_HZ * self.size / sample_rate / 2) + 1
-        self._presence_kernel = np.full(width, 1.0 / width)
+        self._snr = np.zeros((3, bins))
+        self._snr[0] = width / (1 - PRESENCE_MEMORY)  # the average starts at 1
+        # SPP exponents: -slope x (the average, the bin's own); the bin's own probability
+        # comes out as -NOISE_NEW x P (what the noise update uses), the gain's as P.
+        # (full rows, not (2, 1) columns: broadcasting a column costs twice the product)
+        rows = np.ones((2, bins))
+        self._spp_scale = rows * [[-_SPP_SLOPE * (1 - PRESENCE_MEMORY) / width], [-_SPP_SLOPE]]
+        self._spp_offset = rows * [[_SPP_OFFSET], [_SPP_OFFSET - math.log(_NOISE_NEW)]]
+        self._spp_one = rows * [[1.0], [1.0 / _NOISE_NEW]]
+        self._spp_sign = rows * [[1.0], [-1.0]]
+        self._spp_cap = _constant(-SPP_CAP * _NOISE_NEW / _SPP_NEW)  # on the smoothed scale
+        self._log_floor_0d = _constant(self._log_floor)
+        # bins are 100 / hops_per_frame Hz apart whatever the rate: the kernel spans ~500 Hz.
+        # The posterior SNR sits between `width // 2` zeros each side: the average over
+        # ~500 Hz (np.convolve(..., "same") with a box) is a sum over `width` shifted views.
+        self._padded = np.zeros(bins + width - 1)
+        self._posterior = self._padded[width // 2 : width // 2 + bins]
+        self._shifted = np.lib.stride_tricks.as_strided(
+            self._padded, shape=(width, bins), strides=(self._padded.strides[0],) * 2,
+            writeable=False,
+        )  # fmt: skip
+        # Bins entirely below the lowest voice pitch carry no speech: always the floor.
         self._below_voice = int(np.ceil(VOICE_LOW_HZ * self.size / sample_rate))
+        self._noise_floor = np.empty(bins)
+        self._magnitude = np.empty((channels, bins))
+        self._presence = np.empty((2, bins))
+        self._work = np.empty(bins)
+        self._wiener = np.empty(bins)
+        self._gain = np.empty(bins)
+        self._capped = np.empty(bins, dtype=bool)
 
     @property
     def latency_frames(self) -> int:
@@ -123,9 +237,14 @@ class NoiseSuppressor:
         """Float frames (n, channels), n a multiple of the hop; output delayed by the latency."""
         if len(frames) % self.hop:
             raise ValueError(f"{len(frames)} frames is not a whole number of {self.hop} hops")
-        spectra = self._stft.analyse(frames)
-        gains = self._gains(np.mean(np.abs(spectra) ** 2, axis=2))
-        return self._stft.synthesise(spectra * gains[:, :, None])
+        frames = frames.reshape(len(frames), -1)
+        out = np.empty((len(frames), frames.shape[1]))
+        stft, hop = self._stft, self.hop
+        for start in range(0, len(frames), hop):
+            stft.analyse(frames[start : start + hop])
+            stft.apply_gains(self._frame_gain())
+            stft.synthesise(out[start : start + hop])
+        return out
 
     process_all = process
 
@@ -138,61 +257,110 @@ class NoiseSuppressor:
         apart. Meant for one call over a whole signal."""
         if len(frames) % self.hop:
             raise ValueError(f"{len(frames)} frames is not a whole number of {self.hop} hops")
-        spectra = self._stft.analyse(frames)
-        gains = self._gains(np.mean(np.abs(spectra) ** 2, axis=2))[:, :, None]
-        outputs = [self._stft.synthesise(spectra * gains)]
-        for shadow in shadows:
-            stft = _Stft(self.hop, self._hops_per_frame, shadow.shape[1])
-            outputs.append(stft.synthesise(stft.analyse(shadow) * gains))
+        signals = [frames, *shadows]
+        stfts = [self._stft] + [
+            _Stft(self.hop, self._hops_per_frame, s.shape[1], self.floor) for s in shadows
+        ]
+        outputs = [np.empty((len(frames), s.shape[1])) for s in signals]
+        hop = self.hop
+        for start in range(0, len(frames), hop):
+            self._stft.analyse(frames[start : start + hop])
+            gain = self._frame_gain()
+            for index, (stft, samples) in enumerate(zip(stfts, signals, strict=True)):
+                if index:
+                    stft.analyse(samples[start : start + hop])
+                stft.apply_gains(gain)
+                stft.synthesise(outputs[index][start : start + hop])
         return tuple(outputs)
 
-    def _gains(self, powers: np.ndarray) -> np.ndarray:
-        """(count, bins) power spectra in, (count, bins) gains out; one frame at a time."""
-        gains = np.empty_like(powers)
-        for index, power in enumerate(powers):
-            gains[index] = self._frame_gain(power)
-        return gains
-
-    def _frame_gain(self, power: np.ndarray) -> np.ndarray:
-        if np.mean(power) < SILENCE_POWER * self.size:
+    def _frame_gain(self) -> np.ndarray | None:
+        """The gains over the floor (bins) for the frame just analysed (None: the floor
+        everywhere); updates the state."""
+        power_clean, spectrum = self._power_clean, self._stft.spectrum
+        power = power_clean[0]
+        if self.channels == 1:
+            np.absolute(spectrum[0], out=power)
+            np.square(power, out=power)
+        else:  # np.mean's sum and division: the power averaged over channels
+            magnitude = self._magnitude
+            np.absolute(spectrum, out=magnitude)
+            np.square(magnitude, out=magnitude)
+            np.add.reduce(magnitude, axis=0, out=power)
+            np.divide(power, self.channels, out=power)
+        if np.add.reduce(power) / len(power) < SILENCE_POWER * self.size:
             # Digital silence (a stream often opens with it) says nothing of the noise: left
             # out of every estimate, or the noise floor would be learnt as zero.
-            return np.full_like(power, self.floor)
-        noise = np.maximum(self._noise, 1e-20)
-        if self._frames < 5:
+            return None
+        learning = self._frames < 5
+        if learning:
             # Start from the first frames' mean: assume the stream opens on noise.
-            self._noise = (self._noise * self._frames + power) / (self._frames + 1)
-            noise = np.maximum(self._noise, 1e-20)
-            presence = np.zeros_like(power)
-        else:
-            exponent = np.minimum(power / noise * (SPP_PRIOR_SNR / (1 + SPP_PRIOR_SNR)), 500.0)
-            presence = 1.0 / (1.0 + (1.0 + SPP_PRIOR_SNR) * np.exp(-exponent))
-            self._spp_smoothed = SPP_SMOOTHING * self._spp_smoothed + (1 - SPP_SMOOTHING) * (
-                presence
-            )
-            capped = np.where(self._spp_smoothed > SPP_CAP, np.minimum(presence, SPP_CAP), presence)
-            expected = (1.0 - capped) * power + capped * noise
-            self._noise = NOISE_SMOOTHING * noise + (1 - NOISE_SMOOTHING) * expected
-        self._frames += 1
-        # The SPP-MMSE estimate reads low at 10 ms hops (about 0.65 of the true floor on white
-        # noise): the gain works against a raised floor, so noise alone rarely passes.
-        noise = noise * OVER_SUBTRACTION
-        posterior = np.minimum(power / noise, 1e6)
-        prior = DECISION_DIRECTED * self._previous_clean / noise + (1 - DECISION_DIRECTED) * (
-            np.maximum(posterior - 1.0, 0.0)
-        )
-        prior = np.maximum(prior, 10 ** (-25 / 10))
-        wiener = prior / (1.0 + prior)
-        self._previous_clean = (wiener**2) * power
+            self._noise *= self._frames
+            self._noise += power
+            self._noise /= self._frames + 1
+        noise, snr, work = self._noise_floor, self._snr, self._work
+        np.maximum(self._noise, _TINY, out=noise)
+        # rows 1 and 2: the posterior SNR, the prior SNR's decision-directed part
+        np.divide(power_clean, noise, out=snr[1:])
+        # The gain's posterior SNR: against the noise estimate raised 1.6 times (the
+        # SPP-MMSE estimate reads low at 10 ms hops, about 0.65 of the true floor on white
+        # noise, so noise alone rarely passes).
+        posterior = self._posterior
+        np.multiply(snr[1], _INVERSE_OVER, out=posterior)
+        np.minimum(posterior, _POSTERIOR_CAP, out=posterior)
         # Speech presence for the gain: the posterior SNR averaged over ~500 Hz and
         # recursively over frames (far less variance than one bin's, so noise alone rarely
         # looks like speech while a voice's harmonics still do), then the SPP formula.
-        local = np.convolve(posterior, self._presence_kernel, mode="same")
-        self._local = PRESENCE_MEMORY * self._local + (1 - PRESENCE_MEMORY) * local
-        exponent = np.minimum(self._local * (SPP_PRIOR_SNR / (1 + SPP_PRIOR_SNR)), 500.0)
-        presence = 1.0 / (1.0 + (1.0 + SPP_PRIOR_SNR) * np.exp(-exponent))
-        if self._frames <= 5:
-            presence[:] = 0.0  # still learning the noise
-        gain = wiener**presence * self.floor ** (1.0 - presence)
-        gain[: self._below_voice] = self.floor
-        return np.maximum(gain, self.floor)
+        np.add.reduce(self._shifted, axis=0, out=work)
+        np.multiply(snr[0], _MEMORY, out=snr[0])
+        np.add(snr[0], work, out=snr[0])
+        if not learning:
+            # Both presence probabilities at once: row 0 the averaged one (the gain's),
+            # row 1 the bin's own x -NOISE_NEW (the noise tracking's).
+            presence = self._presence
+            np.multiply(snr[:2], self._spp_scale, out=presence)
+            np.add(presence, self._spp_offset, out=presence)
+            np.exp(presence, out=presence)
+            np.add(presence, self._spp_one, out=presence)
+            np.divide(self._spp_sign, presence, out=presence)
+            self._track_noise(power, noise, presence[1])
+        # The a priori SNR (/ PRIOR_NEW), decision-directed with the previous frame's clean
+        # estimate, and the Wiener gain.
+        prior = snr[2]
+        np.subtract(posterior, _ONE, out=work)
+        np.maximum(work, _ZERO, out=work)
+        np.add(prior, work, out=prior)
+        np.maximum(prior, _MIN_PRIOR, out=prior)
+        wiener = self._wiener
+        np.add(prior, _PRIOR_ONE, out=work)
+        np.divide(prior, work, out=wiener)
+        clean = power_clean[1]
+        np.square(wiener, out=clean)
+        np.multiply(clean, power, out=clean)
+        np.multiply(clean, _CLEAN_SCALE, out=clean)
+        self._frames += 1
+        if learning:
+            return None  # no presence yet: still learning the noise, the floor everywhere
+        # G = G_wiener^p G_min^(1 - p) = G_min exp(p ln(G_wiener / G_min)), at least G_min
+        gain = self._gain
+        np.log(wiener, out=gain)
+        np.subtract(gain, self._log_floor_0d, out=gain)
+        np.multiply(gain, self._presence[0], out=gain)
+        np.maximum(gain, _ZERO, out=gain)
+        np.exp(gain, out=gain)
+        gain[: self._below_voice] = 1.0
+        return gain
+
+    def _track_noise(self, power: np.ndarray, noise: np.ndarray, presence: np.ndarray) -> None:
+        """The SPP-MMSE noise update: the noise periodogram's expectation
+        (1 - P)|Y|^2 + P sigma^2 (P capped where it stayed near 1), smoothed:
+        sigma^2 <- sigma^2 - NOISE_NEW (1 - P) (sigma^2 - |Y|^2). `presence` is
+        -NOISE_NEW x P, the smoothed presence kept on the same scale / SPP_NEW."""
+        smoothed, capped, work = self._spp_smoothed, self._capped, self._work
+        np.multiply(smoothed, _SPP_SMOOTHING, out=smoothed)
+        np.add(smoothed, presence, out=smoothed)
+        np.less(smoothed, self._spp_cap, out=capped)
+        np.maximum(presence, _NOISE_CAP, out=presence, where=capped)
+        np.add(presence, _NOISE_NEW_0D, out=presence)
+        np.subtract(noise, power, out=work)
+        np.multiply(work, presence, out=work)
+        np.subtract(noise, work, out=self._noise)
