@@ -99,7 +99,7 @@ typecheck: $(STAMP) $(AGENTS_STAMP)
 # its end (and writes to bench/results.md): every figure with native's beside it, from one run.
 # bench_agents.py (livekit-agents conversations, several minutes of real-clock time) joins with
 # BENCH_AGENTS=1; its rows are then in the table too.
-BENCH_FILES := roundtrip resampler sdk_resampler audio_pipeline rooms sdk_frames apm \
+BENCH_FILES := roundtrip resampler sdk_resampler audio_pipeline rooms sdk_frames apm dsp_quality \
 	video_convert sdk_video sdk_messaging $(if $(filter 1,$(BENCH_AGENTS)),agents) client_memory
 bench: $(STAMP)
 	$(BIN)/python -m pytest $(BENCH_FILES:%=bench/bench_%.py) -o python_files='bench_*.py' \

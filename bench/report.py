@@ -31,7 +31,9 @@ RULE = "| --- | --- | --- | --- |"
 class Row:
     name: str
     unit: str = ""
-    better: str = "lower"  # or "higher": which way a figure is good, for the ratio
+    # "lower" or "higher": which way a figure is good, for the ratio; "difference": a
+    # measure rather than a cost, shown as lkemu's figure minus native's
+    better: str = "lower"
     figures: dict[str, dict[int, float]] = field(default_factory=lambda: {s: {} for s in SIDES})
     notes: dict[str, str] = field(default_factory=dict)
 
@@ -104,6 +106,8 @@ class BenchReport:
         shared = sorted(set(lkemu) & set(native))
         if not shared:
             return "-"
+        if row.better == "difference":  # a measure (dB), not a cost: lkemu's minus native's
+            return " / ".join(f"{lkemu[p] - native[p]:+.1f}" for p in shared) + f" {row.unit}"
         return " / ".join(ratio_text(lkemu[p], native[p], row.better) for p in shared)
 
     def for_module(self, name: str, declared: list[str]) -> RowReporter:

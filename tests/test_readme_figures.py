@@ -91,3 +91,29 @@ def test_the_readme_table_has_the_rows_of_bench_results() -> None:
     header = _report_header()
     readme = _table(_measured_section(), header)
     assert _names(readme) == _names(_table(results.read_text().splitlines(), header))
+
+
+def test_the_readme_has_every_cell_of_the_echo_matrix() -> None:
+    """The per-cell table between the README's markers has bench/aec_matrix.md's cells (the
+    figures are the named run's, as above), and every cell of the matrix."""
+    sys.path.insert(0, str(ROOT))
+    try:
+        from tools.readme_figures import MATRIX, MATRIX_CLOSE, MATRIX_OPEN
+    finally:
+        sys.path.remove(str(ROOT))
+    from lkemu.engine.dsp import echo_scenes
+
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index(MATRIX_OPEN) : readme.index(MATRIX_CLOSE)]
+    scenes = [line.split(" | ")[:4] for line in block.splitlines() if line.startswith("| ")][2:]
+    expected = [
+        ["| " + c.far_end, c.room, f"{c.gain:g}", f"{c.delay_ms} ms"]
+        for c in echo_scenes.matrix()
+        if not c.stated
+    ]
+    assert scenes == expected, (
+        "README's per-cell echo table lacks cells (python -m tools.readme_figures)"
+    )
+    if MATRIX.exists():
+        made = [line.split(" | ")[:4] for line in MATRIX.read_text().splitlines()[2:]]
+        assert made == expected
