@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blocks import float_to_int16, int16_to_float
 from .echo import EchoCanceller
 from .gain import GainController
 from .highpass import HighPassFilter
@@ -56,12 +57,11 @@ def _to_float(samples: np.ndarray, sample_rate: int, channels: int, error: str) 
         raise ValueError(TEN_MS_ERROR)
     if not MIN_RATE <= sample_rate <= MAX_RATE:
         raise ValueError(error)
-    return samples.reshape(-1, channels).astype(np.float64) * (1.0 / 32768.0)
+    return int16_to_float(samples.reshape(-1, channels))
 
 
 def _to_int16(frames: np.ndarray, like: np.ndarray) -> np.ndarray:
-    out = np.clip(np.rint(frames * 32768.0), -32768, 32767).astype(np.int16)
-    return out.reshape(like.shape)
+    return float_to_int16(frames).reshape(like.shape)
 
 
 class AudioProcessor:

@@ -18,15 +18,16 @@ BVC() -> background_voice, BVCTelephony() -> telephony. The model is never read.
 
 from __future__ import annotations
 
+import math
 import os
 from typing import Any
 
 import numpy as np
 from scipy import signal
 
-from .blocks import blocks, ten_ms
+from .blocks import float_to_int16, int16_to_float, ten_ms
 from .gain import GainController
-from .highpass import HighPassFilter
+from .highpass import HighPassFilter, SosFilter
 from .noise_suppression import NoiseSuppressor
 
 # Model files of livekit-plugins-noise-cancellation 0.3.x, by the prefix of their names.
@@ -76,11 +77,11 @@ class AudioFilter:
         self.family = family
         self.block = ten_ms(sample_rate)
         self._stages: list[Any] = []
-        self._band: tuple[np.ndarray, np.ndarray] | None = None
+        self._band: SosFilter | None = None
         if family == "telephony":
             high = min(3400.0, sample_rate / 2 * 0.95)
             sos = signal.butter(4, [300.0, high], "bandpass", fs=sample_rate, output="sos")
-            self._band = (sos, np.zeros((sos.shape[0], 2, channels)))
+            self._band = SosFilter(sos, channels)
         if family == "high_pass":
             self._stages.append(HighPassFilter(sample_rate, channels, options["cutoff_hz"]))
         elif family == "gain":
@@ -94,23 +95,27 @@ class AudioFilter:
         self._peak_db = -120.0
 
     def process(self, frames: np.ndarray) -> np.ndarray:
-        data = frames.astype(np.float64) / 32768.0
+        data = int16_to_float(frames)
         if self._band is not None:
-            sos, state = self._band
-            data, state = signal.sosfilt(sos, data, axis=0, zi=state)
-            self._band = (sos, state)
+            data = self._band.process(data)
         for stage in self._stages:
             data = stage.process(data)
         if self._gate_db is not None:
-            data = self._gate(data)
-        return np.clip(np.rint(data * 32768.0), -32768, 32767).astype(np.int16)
+            self._gate(data)
+        return float_to_int16(data)
 
-    def _gate(self, data: np.ndarray) -> np.ndarray:
-        """Keep the dominant talker: blocks far below its recent peak level are lowered."""
-        out = data.copy()
-        for index, block in enumerate(blocks(data, self.block)):
-            level = 10 * np.log10(np.mean(block**2) + 1e-12)
+    def _gate(self, data: np.ndarray) -> None:
+        """Keep the dominant talker: blocks far below its recent peak level are lowered
+        (in place: `data` is the stages' own output)."""
+        if len(data) % self.block:
+            raise ValueError(f"{len(data)} frames is not a whole number of {self.block}")
+        squares = np.empty((self.block, *data.shape[1:]))
+        gate = float(self._gate_db or 0)
+        for start in range(0, len(data), self.block):
+            block = data[start : start + self.block]
+            # np.mean(block**2) as its sum and division; the scalars in math
+            np.square(block, out=squares)
+            level = 10 * math.log10(float(np.add.reduce(squares, axis=None)) / block.size + 1e-12)
             self._peak_db = max(level, self._peak_db - 0.05)  # the peak decays 5 dB/s
-            if level < self._peak_db - float(self._gate_db or 0):
-                out[index * self.block : (index + 1) * self.block] *= self._floor
-        return out
+            if level < self._peak_db - gate:
+                np.multiply(block, self._floor, out=block)
