@@ -15,10 +15,12 @@ Per block:
    history rows d..d+P-1 (P = 15 partitions of 10 ms: 150 ms of room response).
 2. Delay. `set_stream_delay_ms` places the filters one block before the stated delay
    (native AEC3 uses the stated delay too: measured on livekit 1.2.1, a stated 0 ms took
-   a loud zero-delay echo from 4 to 58 dB). Either way the lag estimator (echo_delay.py)
-   keeps looking, up to 460 ms.
-3. Refined filter (the output's): overlap-save; every block three of its partitions (in
-   rotation) are projected onto H causal taps, which keeps it a linear convolution. Its
+   a loud zero-delay echo from 4 to 58 dB). Without one, the lag estimator's
+   (echo_delay.py) first confirmed lag places them the same way (what they learned
+   moves with them; little, 0.2-0.4 s in), as AEC3 aligns its filter on its delay
+   estimate. Either way the estimator keeps looking, up to 460 ms.
+3. Refined filter (the output's): overlap-save; every 5 blocks all its partitions are
+   projected onto H causal taps, which keeps it a linear convolution. Its
    step is a diagonal Kalman gain per bin and partition, M / (0.5 sum_p M |X_p|^2 + Psi):
    M is the filter's own estimate of its misalignment and Psi the smoothed error power.
    Double talk raises Psi and so lowers the step by itself, at any echo level: there is
@@ -34,10 +36,11 @@ Per block:
    the filter), adapting always. When its smoothed error stays under half the refined
    filter's for 50 ms (and under the near level: it explains echo, not a talker) it is
    copied into the refined filter; when it diverges (double talk) it is reset from it.
-   When the estimator finds a delay the refined filter does not cover well, the shadow
-   filter moves there and tries it for up to a second (giving up after 200 ms if it is
-   far worse); the refined filter follows only if the shadow filter proves better, so a
-   wrong estimate costs nothing.
+   When the estimator later finds a delay the refined filter does not cover well, the
+   shadow filter moves there and tries it for a second, and for another while it stays
+   ahead (giving up after 200 ms if it is far worse, or when the estimate comes back to
+   the refined filter's and it is not ahead); the refined filter follows only if the
+   shadow filter proves better, so a wrong estimate (a periodic far end) costs little.
 5. The block's output is the lower of the two errors, through the residual echo
    suppressor (echo_suppression.py), which is told the refined filter's predicted
    misalignment (0.5 sum_p M |X_p|^2) and the echo the filters predict from their
@@ -141,6 +144,7 @@ class EchoCanceller:
         self.estimator = LagEstimator(ESTIMATOR_LAGS, estimator_bins(band))
         self._weights = np.zeros((2, partitions, band), dtype=np.complex128)
         self._learned = False  # whether any update reached the weights
+        self._placed = False  # whether a stated delay or an estimate placed the filter
         decay = np.exp(-np.arange(partitions) * 10.0 / PRIOR_DECAY_MS)
         self._prior = np.repeat(decay[:, None], band, axis=1)
         # Where the echo starts is unknown until a stated delay or an estimate: every
@@ -188,6 +192,7 @@ class EchoCanceller:
         if not self._weights.any():
             self.offset = self.shadow_offset = offset
             self._misalignment[:] = self._prior
+            self._placed = True
         elif offset != self.offset:
             self._explore(offset)
 
@@ -465,19 +470,33 @@ class EchoCanceller:
             self._explore_left -= 1
             explored = EXPLORE_BLOCKS - self._explore_left
             worse = self._shadow_error > RESET_RATIO * self._refined_error
-            if self._explore_left <= 0 or (explored >= GIVE_UP_BLOCKS and worse):
-                self.shadow_offset = self.offset
-                self._weights[1] = self._weights[0]
-                self._shadow_error = self._refined_error
+            if self._explore_left <= 0 and self._shadow_error < self._refined_error:
+                # Still ahead, if not yet by enough to be copied (a dense tail takes
+                # both filters long to learn): keep what it learned and go on.
+                self._explore_left = EXPLORE_BLOCKS
+            elif self._explore_left <= 0 or (explored >= GIVE_UP_BLOCKS and worse):
+                self._end_exploration()
         return 0 if refined_energy <= shadow_energy else 1
+
+    def _end_exploration(self) -> None:
+        self.shadow_offset = self.offset
+        self._weights[1] = self._weights[0]
+        self._shadow_error = self._refined_error
+        self._explore_left = 0
 
     def _copy_shadow(self) -> None:
         if self.shadow_offset != self.offset:
             # A new alignment: what the refined filter knew does not apply; start from
-            # the prior again.
-            self._misalignment = np.maximum(
-                self._shifted(self._misalignment, self.shadow_offset - self.offset), self._prior
-            )
+            # the prior again (the first placement: only the prior, the estimate's
+            # headroom before the echo).
+            if self._placed:
+                self._misalignment = np.maximum(
+                    self._shifted(self._misalignment, self.shadow_offset - self.offset),
+                    self._prior,
+                )
+            else:
+                self._misalignment = self._placed_prior(ESTIMATED_HEADROOM_BLOCKS - 1)
+                self._placed = True
             self.offset = self.shadow_offset
         self._weights[0] = self._weights[1]
         weights = self._weights[0]
@@ -486,6 +505,14 @@ class EchoCanceller:
         self._refined_error = self._shadow_error
         self._explore_left = 0
         self.copies += 1
+
+    def _placed_prior(self, start: int) -> np.ndarray:
+        """The prior misalignment of a filter whose echo starts at partition `start`:
+        decaying by PRIOR_DECAY_MS after it (the room) and before it (the placement's
+        own uncertainty)."""
+        distance = np.abs(np.arange(self.partitions) - start)
+        decay = np.exp(-distance * 10.0 / PRIOR_DECAY_MS)
+        return np.repeat(decay[:, None], self.band, axis=1)
 
     def _shifted(self, array: np.ndarray, shift: int) -> np.ndarray:
         """`array`'s partitions moved `shift` blocks earlier (zeros where none)."""
@@ -528,10 +555,24 @@ class EchoCanceller:
             np.minimum(self._misalignment, cap, out=self._misalignment)
 
     def _consider_lag(self, lag: int) -> None:
-        """A lag the estimator confirmed: if the refined filter does not cover it well,
-        let the shadow filter try it."""
+        """A lag the estimator confirmed. The first one places the filters, as a stated
+        delay would (what they learned moves with them; little, this early). Later, if
+        the refined filter does not cover a lag well, the shadow filter tries it."""
+        if not self._placed and self.shadow_offset == self.offset:
+            self._placed = True
+            offset = min(max(lag - STATED_HEADROOM_BLOCKS, 0), ESTIMATOR_LAGS - 1)
+            shift = offset - self.offset
+            for weights in self._weights:
+                weights[:] = self._shifted(weights, shift)
+            self._misalignment = self._prior.copy()
+            self.offset = self.shadow_offset = offset
+            return
         relative = lag - self.offset
         if 1 <= relative <= self.partitions // 2:
+            if self.shadow_offset != self.offset and self._shadow_error >= self._refined_error:
+                # The estimate is back where the refined filter is, and the shadow filter
+                # is not ahead where it went: stop exploring there.
+                self._end_exploration()
             return
         self._explore(min(max(lag - ESTIMATED_HEADROOM_BLOCKS, 0), ESTIMATOR_LAGS - 1))
 
