@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from lkemu.engine.core.errors import MemoryFault
 from lkemu.proto import engine_pb2, ffi_pb2
@@ -35,6 +36,32 @@ STREAM_EVENTS = {
     "video_stream_from_participant": "video_stream_event",
     "subscribe_data_track": "data_track_stream_event",
 }
+
+
+def _names_memory(descriptor: Any, seen: frozenset[str] = frozenset()) -> bool:
+    """Whether a request message type may name client memory (a `*_ptr` field anywhere)."""
+    for field in descriptor.fields:
+        if field.name.endswith("_ptr"):
+            return True
+        inner = field.message_type
+        if (
+            inner is not None
+            and inner.full_name not in seen
+            and _names_memory(inner, seen | {descriptor.full_name})
+        ):
+            return True
+    return False
+
+
+# The request kinds that name no client memory and read no client file: nothing to collect
+# and ship with them, so their bytes go to the engine as they are (a RAW_CALL on the lane).
+PLAIN_KINDS = frozenset(
+    field.name
+    for field in ffi_pb2.FfiRequest.DESCRIPTOR.oneofs_by_name["message"].fields
+    if field.message_type is not None
+    and field.name != "send_file"
+    and not _names_memory(field.message_type)
+)
 
 
 @dataclass(slots=True)
@@ -119,12 +146,22 @@ class EngineBackend:
             if local.response is None:
                 return Reply(local.name, INVALID_HANDLE, local.error, local.error_kind)
             return Reply(local.name, local.handle, _message=local.response)
-        try:
-            tag = self.connection.blob_tag if self.connection.shared_memory else None
-            inputs = collect_inputs(request, tag) if request else []
-        except Exception:
-            inputs = []  # memory that cannot be read: the engine says which is missing
-        reply = self.connection.request(data, inputs)
+        name = request.WhichOneof("message") if request is not None else None
+        if name in PLAIN_KINDS and isinstance(self.connection, EngineConnection):
+            plain = self.connection.request_plain(data)
+            if isinstance(plain, tuple):  # the common case: nothing more to look at
+                answered = Reply(name, plain[0], _payload=plain[1])
+                if name in STREAM_EVENTS:
+                    self._stream_opened(name, answered)
+                return answered
+            reply = plain
+        else:
+            try:
+                tag = self.connection.blob_tag if self.connection.shared_memory else None
+                inputs = collect_inputs(request, tag) if request else []
+            except Exception:
+                inputs = []  # memory that cannot be read: the engine says which is missing
+            reply = self.connection.request(data, inputs)
         if reply.handle == INVALID_HANDLE:
             return Reply(
                 reply.request_name, INVALID_HANDLE, reply.error, reply.error_kind, logged=True
@@ -139,11 +176,13 @@ class EngineBackend:
                 failed = f"failed to handle request {reply.request_name}: {fault}"
                 return Reply(reply.request_name, INVALID_HANDLE, failed, fault.kind)
             answer = Reply(reply.request_name, reply.handle, _message=response)
-        event_kind = STREAM_EVENTS.get(reply.request_name)
-        if event_kind is not None:
-            stream = getattr(answer.message(), reply.request_name).stream.handle.id
-            self._open_streams[stream] = event_kind
+        if reply.request_name in STREAM_EVENTS:
+            self._stream_opened(reply.request_name, answer)
         return answer
+
+    def _stream_opened(self, name: str, answer: Reply) -> None:
+        stream = getattr(answer.message(), name).stream.handle.id
+        self._open_streams[stream] = STREAM_EVENTS[name]
 
     def drop(self, handle: int) -> bool:
         """Drop a handle wherever it lives: the local lane, a buffer held here, the engine."""

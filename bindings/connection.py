@@ -27,6 +27,10 @@ from lkemu.engine.wire.framing import (
     EVENTS_END,
     HANDLE,
     HELLO,
+    RAW_ANSWER,
+    RAW_ANSWERED,
+    RAW_CALL,
+    REQUESTS_HELLO,
     TRACKED_CALL,
     TRACKED_DROP,
     UNANSWERED_DROP,
@@ -130,7 +134,9 @@ class FastLane:
         self, address: str, session_id: int, session_token: bytes, secret: str, timeout: float
     ) -> None:
         # A frozen engine must not freeze its clients: no answer by then is an error.
-        self._socket, self._frames = open_lane(address, session_id, session_token, secret, timeout)
+        self._socket, self._frames = open_lane(
+            address, session_id, session_token, secret, timeout, REQUESTS_HELLO
+        )
         self._lock = threading.Lock()
         # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
         # before the lock is taken and cleared after it is released, so a finalizer that
@@ -150,29 +156,36 @@ class FastLane:
     def defer_drop(self, handle: int) -> None:
         self._deferred.append(handle)
 
-    def call(self, payload: bytes) -> memoryview:
-        """A serialized FfiCall's FfiReply."""
-        self._inside.active = True
+    def call(self, payload: bytes, kind: int = TRACKED_CALL) -> memoryview:
+        """A serialized FfiCall's FfiReply; with RAW_CALL, an encoded FfiRequest's answer
+        (engine/wire/framing.py)."""
+        inside = self._inside
+        inside.active = True
         try:
             with self._lock:
-                self._before()
-                answer = self._tracked(TRACKED_CALL, payload)
-                self._after()
+                if self._broken is not None or self._deferred:
+                    self._before()
+                answer = self._tracked(kind, payload)
+                if self._deferred:
+                    self._after()
                 return answer
         finally:
-            self._inside.active = False
+            inside.active = False
 
     def drop(self, handle: int) -> bool:
         """Whether the engine held `handle` for this session (it no longer does)."""
-        self._inside.active = True
+        inside = self._inside
+        inside.active = True
         try:
             with self._lock:
-                self._before()
+                if self._broken is not None or self._deferred:
+                    self._before()
                 existed = self._drop(handle)
-                self._after()
+                if self._deferred:
+                    self._after()
                 return existed
         finally:
-            self._inside.active = False
+            inside.active = False
 
     def _before(self) -> None:
         if self._broken is not None:
@@ -220,9 +233,15 @@ class LaneRefused(Exception):
 
 
 def open_lane(
-    address: str, session_id: int, session_token: bytes, secret: str, timeout: float | None
+    address: str,
+    session_id: int,
+    session_token: bytes,
+    secret: str,
+    timeout: float | None,
+    kind: int = HELLO,
 ) -> tuple[socket.socket, SocketFrames]:
-    """A fast-lane connection past its hello (LaneRefused with the engine's reason)."""
+    """A fast-lane connection past its hello (LaneRefused with the engine's reason); a
+    REQUESTS_HELLO for one that will carry requests and drops only."""
     if address.startswith("unix:"):
         lane = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         lane.settimeout(timeout)
@@ -233,7 +252,7 @@ def open_lane(
         lane.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
     frames = SocketFrames(lane)
     try:
-        lane.sendall(hello(session_id, session_token, secret))
+        lane.sendall(hello(session_id, session_token, secret, kind))
         kind, answer = read_frame_blocking(frames)
     except BaseException:
         lane.close()
@@ -350,6 +369,25 @@ class EngineConnection:
             else:
                 self._fast_address = opened.fast_lane
         return self.session_id
+
+    def request_plain(self, data: bytes) -> tuple[int, bytes] | engine_pb2.FfiReply:
+        """A request that names no client memory: its handle and encoded response if it
+        succeeded (and hands out no memory), else its whole reply. On the fast lane its
+        bytes cross as they are (RAW_CALL), one round trip."""
+        fast = self._fast
+        if fast is None:
+            return self.request(data)
+        self._check()
+        try:
+            answer = fast.call(data, RAW_CALL)
+        except TimeoutError:
+            raise self._timed_out() from None
+        except (OSError, ValueError) as error:
+            raise self._gone(error) from None
+        if answer[0] == RAW_ANSWERED:
+            handle = RAW_ANSWER.unpack_from(answer)[1]
+            return handle, bytes(answer[RAW_ANSWER.size :])
+        return engine_pb2.FfiReply.FromString(answer[1:])  # type: ignore[arg-type]
 
     def request(self, data: bytes, inputs: Iterable[engine_pb2.Blob] = ()) -> engine_pb2.FfiReply:
         self._check()

@@ -10,6 +10,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import numpy as np
 import pytest
@@ -277,3 +278,47 @@ def _second_reader_refused(engine_client: FfiClient) -> None:
     assert _live(engine_client) >= 0  # the session is still open and answering
     source = _video_source(engine_client)
     assert engine_client.drop_handle(source) is True
+
+
+def test_requests_sent_as_they_are_name_no_client_memory() -> None:
+    """A kind in PLAIN_KINDS crosses without collect_inputs: none of the message types whose
+    memory the bindings read (pointers._REGIONS) may be reachable from it."""
+    from lkemu.bindings.backend import PLAIN_KINDS
+    from lkemu.bindings.pointers import _REGIONS
+
+    def reachable(descriptor: Any, seen: set[str]) -> set[str]:
+        if descriptor.full_name in seen:
+            return set()
+        seen.add(descriptor.full_name)
+        names = {descriptor.name}
+        for field in descriptor.fields:
+            if field.message_type is not None:
+                names |= reachable(field.message_type, seen)
+        return names
+
+    fields = ffi_pb2.FfiRequest.DESCRIPTOR.oneofs_by_name["message"].fields
+    for field in fields:
+        if field.name in PLAIN_KINDS:
+            assert not reachable(field.message_type, set()) & set(_REGIONS), field.name
+    assert "send_file" not in PLAIN_KINDS and "new_video_source" in PLAIN_KINDS
+
+
+def test_a_raw_call_answers_as_a_call_does(engine_client: FfiClient) -> None:
+    """The same request as a RAW_CALL and as a TRACKED_CALL: the same response, and a
+    failure comes back whole (its kind and message)."""
+    connection = engine_client.connection
+    request = ffi_pb2.FfiRequest()
+    request.new_video_source.type = video_frame_pb2.VIDEO_SOURCE_NATIVE
+    plain = connection.request_plain(request.SerializePartialToString())
+    assert isinstance(plain, tuple) and plain[0] != 0
+    raw_response = ffi_pb2.FfiResponse.FromString(plain[1])
+    call = connection.request(request.SerializePartialToString())
+    response = ffi_pb2.FfiResponse.FromString(call.response)
+    assert raw_response.WhichOneof("message") == response.WhichOneof("message")
+    for made in (raw_response, response):
+        assert engine_client.drop_handle(made.new_video_source.source.handle.id)
+    bad = ffi_pb2.FfiRequest()
+    bad.new_audio_stream.track_handle = 123_456_789  # no such track
+    failed = connection.request_plain(bad.SerializePartialToString())
+    assert isinstance(failed, engine_pb2.FfiReply) and failed.handle == 0
+    assert failed.request_name == "new_audio_stream" and failed.error

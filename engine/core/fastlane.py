@@ -34,6 +34,8 @@ import contextlib
 import hmac
 import logging
 import os
+import socket
+import threading
 from typing import cast
 
 from lkemu.proto import engine_pb2
@@ -49,11 +51,17 @@ from ..wire.framing import (
     HELLO,
     MAX_FRAME,
     MAX_HELLO,
+    RAW_ANSWER,
+    RAW_ANSWERED,
+    RAW_CALL,
+    RAW_REPLY,
     READ_BUFFER,
+    REQUESTS_HELLO,
     TRACKED_CALL,
     TRACKED_DROP,
     UNANSWERED_DROP,
     FramingError,
+    SocketFrames,
     checked_length,
     frame,
     handle_report,
@@ -62,6 +70,7 @@ from ..wire.framing import (
 from ..wire.secret import HOW_TO_GET_IT
 from . import dispatch
 from .runtime import EngineRuntime
+from .turn import EngineTurn
 
 logger = logging.getLogger("lkemu.engine")
 
@@ -80,6 +89,12 @@ class HelloRefused(Exception):
     """A hello the engine does not accept; the message goes back in an error frame."""
 
 
+def blocking_readers_wanted() -> bool:
+    """Whether request connections may be served by reader threads (engine/core/turn.py):
+    with LKEMU_LANE_THREADS=1; asyncio serves every connection otherwise."""
+    return os.environ.get("LKEMU_LANE_THREADS", "0") == "1"
+
+
 class FastLane:
     def __init__(self, runtime: EngineRuntime, secret: str) -> None:
         self.runtime = runtime
@@ -87,9 +102,15 @@ class FastLane:
         self._secret = secret.encode()
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[LaneConnection] = set()
+        self.turn: EngineTurn | None = None  # when request connections get reader threads
+        # Connections served by a reader thread: their socket and thread.
+        self.readers: dict[LaneConnection, tuple[socket.socket, threading.Thread]] = {}
 
     async def start(self, grpc_address: str) -> str:
         loop = asyncio.get_running_loop()
+        if blocking_readers_wanted():
+            turn = EngineTurn(loop)
+            self.turn = turn if turn.install() else None
         if grpc_address.startswith("unix:"):
             path = grpc_address.removeprefix("unix:").removeprefix("//") + ".fast"
             self._server = await loop.create_unix_server(self._connection, path=path)
@@ -116,10 +137,18 @@ class FastLane:
             await asyncio.gather(*streams, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
+        readers = list(self.readers.values())
+        for sock, _ in readers:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # a reader blocked in recv or send wakes up
+        if self.turn is not None:
+            self.turn.uninstall()  # a reader waiting for its turn gets it, sees it closed
+        for _, thread in readers:
+            await asyncio.to_thread(thread.join, 1.0)
 
     def check_hello(self, kind: int, payload: bytes) -> int:
         """The session a hello opens the lane for; HelloRefused says why not."""
-        if kind != HELLO:
+        if kind not in (HELLO, REQUESTS_HELLO):
             raise HelloRefused("the first frame must be a hello with the session and secret")
         try:
             session_id, token, secret = parse_hello(payload)
@@ -229,7 +258,11 @@ class LaneConnection(asyncio.BufferedProtocol):
             if self._transport.is_closing():
                 return
             if not self._session_id:
-                self._hello(kind, bytes(payload))
+                if self._hello(kind, bytes(payload)):
+                    # Whatever came after the hello (a client that did not wait for its
+                    # answer) is the reader's to take.
+                    self._hand_over(bytes(self._view[start:end]))
+                    return
             else:
                 answer = self._answer(kind, payload)
                 if answer is not None:
@@ -268,12 +301,13 @@ class LaneConnection(asyncio.BufferedProtocol):
             self._transport.write(frame(ERROR, reason.encode()))
         self.close()
 
-    def _hello(self, kind: int, payload: bytes) -> None:
+    def _hello(self, kind: int, payload: bytes) -> bool:
+        """Take a hello; True if a reader thread is to serve this connection from now."""
         try:
             session_id = self._lane.check_hello(kind, payload)
         except HelloRefused as refusal:
             self._refuse(str(refusal))
-            return
+            return False
         if self._hello_timer is not None:
             self._hello_timer.cancel()
             self._hello_timer = None
@@ -281,15 +315,69 @@ class LaneConnection(asyncio.BufferedProtocol):
         # Handles the session got before the lane opened are not reported: their drops are
         # answered by the engine.
         self._watermark = self._runtime.handles.newest()
+        if kind == REQUESTS_HELLO and self._lane.turn is not None:
+            return True  # the reader answers the hello
         assert self._transport is not None
         self._transport.write(frame(HELLO, b""))
+        return False
+
+    def _hand_over(self, received: bytes) -> None:
+        """From here a thread of its own reads this connection's requests (engine/core/
+        turn.py): the socket leaves asyncio (a duplicate of it: closing the transport
+        closes only asyncio's descriptor)."""
+        transport = self._transport
+        assert transport is not None
+        raw = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
+        raw.setblocking(True)
+        self._transport = None
+        transport.abort()
+        reader = threading.Thread(
+            target=self._serve_blocking,
+            args=(raw, SocketFrames(raw, received)),
+            name=f"lkemu-lane-{self._session_id:x}",
+            daemon=True,
+        )
+        self._lane.readers[self] = (raw, reader)
+        reader.start()
+
+    def _serve_blocking(self, raw: socket.socket, frames: SocketFrames) -> None:
+        """The reader thread: each request is answered in the engine's turn, and sent at
+        once if the socket takes it whole; the rest of a large answer (a client slow to
+        read) is sent after the turn is given back, so no client holds the engine."""
+        turn = self._lane.turn
+        assert turn is not None
+        try:
+            raw.sendall(frame(HELLO, b""))
+            while True:
+                kind, payload = frames.next_frame()
+                if kind == EVENTS:
+                    raise FramingError("events asked for on a connection opened for requests")
+                with turn:
+                    if turn.closed:
+                        return
+                    answer = self._answer(kind, memoryview(payload))
+                    sent = 0
+                    if answer is not None:
+                        with contextlib.suppress(BlockingIOError):
+                            sent = raw.send(answer, socket.MSG_DONTWAIT)
+                if answer is not None and sent < len(answer):
+                    raw.sendall(memoryview(answer)[sent:])
+        except (ConnectionError, OSError):
+            pass  # the client went away, or the engine is stopping
+        except Exception as error:  # a FramingError, or a bug: this connection ends
+            logger.warning("fast lane: %s; closing the connection", error)
+        finally:
+            self._lane.readers.pop(self, None)
+            raw.close()
 
     def _answer(self, kind: int, payload: memoryview) -> bytes | None:
-        if kind == TRACKED_CALL:
-            return self._tracked(TRACKED_CALL, self._call(payload))
+        if kind == RAW_CALL:
+            return self._tracked(RAW_CALL, self._raw_call(payload))
         if kind == UNANSWERED_DROP:
             self._runtime.drop_handle(self._session_id, HANDLE.unpack(payload)[0])
             return None
+        if kind == TRACKED_CALL:
+            return self._tracked(TRACKED_CALL, self._call(payload))
         if kind == TRACKED_DROP:
             existed = self._runtime.drop_handle(self._session_id, HANDLE.unpack(payload)[0])
             return self._tracked(TRACKED_DROP, b"\x01" if existed else b"\x00")
@@ -304,15 +392,28 @@ class LaneConnection(asyncio.BufferedProtocol):
             return frame(DROP, engine_pb2.DropHandleResponse(existed=existed).SerializeToString())
         raise FramingError(f"unknown frame kind {kind}")
 
+    def _raw_call(self, payload: memoryview) -> bytes:
+        session = self._runtime.sessions.get(self._session_id)
+        if session is None:
+            return bytes([RAW_REPLY]) + self._no_session().SerializeToString()
+        answer = dispatch.answer_request(self._runtime, session, payload)
+        if isinstance(answer, engine_pb2.FfiReply):
+            return bytes([RAW_REPLY]) + answer.SerializeToString()
+        handle, _, response = answer
+        return RAW_ANSWER.pack(RAW_ANSWERED, handle) + response
+
+    def _no_session(self) -> engine_pb2.FfiReply:
+        return engine_pb2.FfiReply(
+            error=f"no session {self._session_id} (closed or never opened)",
+            error_kind=engine_pb2.NO_SESSION,
+        )
+
     def _call(self, payload: memoryview) -> bytes:
         call = engine_pb2.FfiCall.FromString(cast(bytes, payload))  # (any buffer parses)
         call.session_id = self._session_id
         session = self._runtime.sessions.get(self._session_id)
         if session is None:
-            reply = engine_pb2.FfiReply(
-                error=f"no session {self._session_id} (closed or never opened)",
-                error_kind=engine_pb2.NO_SESSION,
-            )
+            reply = self._no_session()
         else:
             reply = dispatch.execute(self._runtime, session, call)
         return reply.SerializeToString()
@@ -374,4 +475,6 @@ class LaneConnection(asyncio.BufferedProtocol):
         handles = self._runtime.handles
         fresh = handles.stored_since(self._watermark, self._session_id)
         self._watermark = max(self._watermark, handles.newest())
-        return frame(kind, handle_report(fresh, handles.removals) + answer)
+        report = handle_report(fresh, handles.removals)
+        header = HEADER.pack(len(report) + len(answer) + 1, kind)
+        return b"".join((header, report, answer))

@@ -12,6 +12,11 @@ hello: calls cost nothing more. Then:
 - TRACKED_CALL (an FfiCall) and TRACKED_DROP (the handle, u64) get one answer of the same
   kind that starts with a handle report (below), then the FfiReply, or one byte: whether
   the handle existed;
+- RAW_CALL (an encoded FfiRequest that names no client memory: no FfiCall around it) gets
+  one answer of the same kind that starts with a handle report, then RAW_ANSWERED, the
+  reply's handle (u64) and the encoded FfiResponse, or RAW_REPLY and an FfiReply (a failed
+  request, or one whose response hands out memory): a request's bytes cross as they are,
+  and the common answer is not wrapped and unwrapped again;
 - UNANSWERED_DROP (the handle, u64) gets no answer at all;
 - EVENTS (empty) turns the connection into the session's event stream, in place of gRPC's
   Events call (and with its rules: one reader, and the session closes when it goes away):
@@ -45,6 +50,15 @@ REPORT_COUNT = struct.Struct("<I")
 REPORT_GENERATION = struct.Struct("<I")
 HELLO, CALL, DROP, ERROR, UNANSWERED_DROP, TRACKED_CALL, TRACKED_DROP = 1, 2, 3, 4, 5, 6, 7
 EVENTS, EVENTS_END = 8, 9
+# A hello (same payload) for a connection that will carry requests and drops only: the engine
+# may serve it from a blocking reader thread (engine/core/fastlane.py).
+REQUESTS_HELLO = 10
+RAW_CALL = 11
+# What follows the handle report in a RAW_CALL answer: RAW_ANSWERED, then the reply's handle
+# (u64) and the encoded FfiResponse; or RAW_REPLY, then a whole FfiReply (a failure, or a
+# response that hands out memory).
+RAW_ANSWERED, RAW_REPLY = 0, 1
+RAW_ANSWER = struct.Struct("<BQ")
 MAX_FRAME = MAX_MESSAGE_BYTES
 # A hello is a few dozen bytes: a longer one is not a hello (and is not read whole).
 MAX_HELLO = 1024
@@ -63,10 +77,10 @@ def frame(kind: int, payload: bytes) -> bytes:
     return HEADER.pack(len(payload) + 1, kind) + payload
 
 
-def hello(session_id: int, session_token: bytes, secret: str) -> bytes:
+def hello(session_id: int, session_token: bytes, secret: str, kind: int = HELLO) -> bytes:
     token_length = len(session_token).to_bytes(1, "little")
     payload = SESSION_ID.pack(session_id) + token_length + session_token + secret.encode()
-    return frame(HELLO, payload)
+    return frame(kind, payload)
 
 
 def parse_hello(payload: bytes) -> tuple[int, bytes, bytes]:
@@ -81,12 +95,15 @@ def parse_hello(payload: bytes) -> tuple[int, bytes, bytes]:
     return session_id, bytes(payload[SESSION_ID.size + 1 : token_end]), bytes(payload[token_end:])
 
 
+_REPORT_OF_ONE = struct.Struct("<IQI")
+
+
 def handle_report(handles: list[int], generation: int) -> bytes:
-    """The report that starts a TRACKED_CALL or TRACKED_DROP answer."""
+    """The report that starts a TRACKED_CALL, TRACKED_DROP or RAW_CALL answer."""
     count = len(handles)
-    return struct.pack(f"<I{count}Q", count, *handles) + REPORT_GENERATION.pack(
-        generation & 0xFFFFFFFF
-    )
+    if count == 1:  # a request that made one object: the common case, one pack
+        return _REPORT_OF_ONE.pack(1, handles[0], generation & 0xFFFFFFFF)
+    return struct.pack(f"<I{count}QI", count, *handles, generation & 0xFFFFFFFF)
 
 
 def parse_handle_report(payload: memoryview | bytes) -> tuple[tuple[int, ...], int, int]:
@@ -132,12 +149,14 @@ class SocketFrames:
     """Frames read from a blocking socket into a buffer kept for the connection: a frame
     costs one recv when it arrives whole, and no allocation beyond its payload's copy."""
 
-    def __init__(self, sock: socket.socket) -> None:
+    def __init__(self, sock: socket.socket, received: bytes = b"") -> None:
+        """`received`: bytes of this connection already read from `sock` by someone else."""
         self._socket = sock
-        self._buffer = bytearray(READ_BUFFER)
+        self._buffer = bytearray(max(READ_BUFFER, len(received)))
         self._view = memoryview(self._buffer)
         self._start = 0  # unread bytes are [_start, _end)
-        self._end = 0
+        self._end = len(received)
+        self._buffer[: self._end] = received
 
     def _fill(self, wanted: int) -> None:
         """Receive until `wanted` unread bytes are in the buffer (which must hold them)."""
