@@ -142,8 +142,9 @@ def expected(case: Case) -> Expected:
 
 
 class Memory:
-    """Good and bad memory of this process, made once: a good buffer, a page unmapped, a
-    page without access, and the last bytes of a mapping followed by an unmapped page."""
+    """Good and bad memory of this process, made once: a good buffer, a page standing for an
+    unmapped one, a page without access, and the last bytes of a mapping followed by a page
+    without access."""
 
     def __init__(self) -> None:
         libc = ctypes.CDLL(None, use_errno=True)
@@ -151,7 +152,6 @@ class Memory:
         mmap_.restype = ctypes.c_void_p
         mmap_.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int,
                           ctypes.c_int, ctypes.c_long]  # fmt: skip
-        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
         private_anonymous = 0x22
         read_write = mmap.PROT_READ | mmap.PROT_WRITE
 
@@ -163,11 +163,15 @@ class Memory:
 
         self.good = np.zeros(1 << 20, dtype=np.uint8)  # 1 MB, its start aligned
         self.good[:4096] = np.arange(4096) % 251
-        self.unmapped = mapped(1, read_write)
-        libc.munmap(self.unmapped, PAGE)
+        # "Unmapped" pages are kept reserved without access (PROT_NONE): a page really
+        # unmapped does not stay so, since a later mapping (pymalloc's arenas, glibc's) can
+        # take its address, and a case would then write its in-place result into live
+        # memory of this process. The kernel refuses both alike (EFAULT).
+        self.unmapped = mapped(1, 0)
         self.prot_none = mapped(1, 0)  # PROT_NONE
         ends = mapped(2, read_write)
-        libc.munmap(ends + PAGE, PAGE)
+        libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+        libc.mprotect(ends + PAGE, PAGE, 0)
         self.past_end = ends + PAGE - 100
 
     def pointer(self, variant: str) -> int:

@@ -264,7 +264,6 @@ class ScratchMemory:
             ctypes.c_long,
         ]
         libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
-        libc.munmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t]
         private_anonymous = 0x22
         read_write = mmap.PROT_READ | mmap.PROT_WRITE
         self.size = (size + PAGE - 1) // PAGE * PAGE
@@ -285,9 +284,11 @@ class ScratchMemory:
         for offset in range(0, self.size, len(filler)):
             chunk = filler[: self.size - offset]
             ctypes.memmove(ctypes.addressof(view) + offset, chunk, len(chunk))
-        unmapped = int(libc.mmap(None, PAGE, read_write, private_anonymous, -1, 0))
-        libc.munmap(unmapped, PAGE)
-        self.unmapped = unmapped
+        # "Unmapped": a page kept reserved without access. A page really unmapped does not
+        # stay so: a later mapping (pymalloc's arenas, glibc's) can take its address, and
+        # the bad pointer then named live memory that in-place results were written into
+        # (a drop-in worker crashed so). The kernel refuses both alike (EFAULT).
+        self.unmapped = int(libc.mmap(None, PAGE, 0, private_anonymous, -1, 0))
 
     def good(self, rng: random.Random, size: int, align: int = 1) -> int:
         """An address with `size` readable bytes after it (the end of the mapping if the
