@@ -264,7 +264,7 @@ class EchoCanceller:
         self._fill_far(end - 2 * hop, end, windows[0])
         windows[1, :hop] = windows[1, hop:]
         windows[1, hop:] = mono
-        self._silent_blocks = 0 if windows[0].any() else self._silent_blocks + 1
+        self._silent_blocks = 0 if np.logical_or.reduce(windows[0]) else self._silent_blocks + 1
         if self._silent_blocks >= self._rows:
             # Every spectrum in reach is zero: no echo to estimate or remove.
             if self.suppressor is None:
@@ -281,7 +281,6 @@ class EchoCanceller:
             bins = estimator.bins
             if (
                 estimator.update(
-                    self._spectra[lags, bins],
                     self._conjugates[lags, bins],
                     self._powers[lags, bins],
                     spectra[1],
@@ -314,7 +313,9 @@ class EchoCanceller:
         refined_far = self._spectra[start : start + partitions]
         aligned = self.shadow_offset == self.offset
         if aligned:
-            echo_spectra = np.einsum("fpk,pk->fk", weights, refined_far)
+            # sum over partitions of W X: vecdot conjugates its first operand
+            refined_conjugates = self._conjugates[start : start + partitions]
+            echo_spectra = np.vecdot(refined_conjugates.T, weights.transpose(0, 2, 1))
         else:
             shadow_start = top + self.shadow_offset
             shadow_far = self._spectra[shadow_start : shadow_start + partitions]
@@ -370,7 +371,7 @@ class EchoCanceller:
         residual = np.einsum("pk,pk->k", misalignment, power)
         residual *= MISALIGNMENT_SHARE
         total = np.add.reduce(power, axis=0)
-        mean_total = float(total.sum()) / self.band
+        mean_total = float(_sum(total)) / self.band
         gradients = self._gradients
         start = top + self.offset
         conjugates = self._conjugates[start : start + self.partitions]
@@ -397,18 +398,18 @@ class EchoCanceller:
             gradients[0] = 0.0
         shadow_start = top + self.shadow_offset
         shadow_power = self._powers[shadow_start : shadow_start + self.partitions]
-        shadow_mean = mean_total if aligned else float(shadow_power.sum()) / self.band
+        shadow_mean = mean_total if aligned else float(_sum(shadow_power, axis=None)) / self.band
         adapt_shadow = shadow_mean > ACTIVE_POWER
         if adapt_shadow:
             # Proportionate steps (IPNLMS over partitions): half shared evenly, half by each
             # partition's share of the filter, so the partitions holding the echo learn
             # faster; normalized by the far power they weight.
             norms = np.sqrt(np.vecdot(self._weights[1], self._weights[1]).real)
-            norms *= 0.5 * self.partitions / (float(norms.sum()) + 1e-30)
+            norms *= 0.5 * self.partitions / (float(_sum(norms)) + 1e-30)
             norms += 0.5
             shares = np.minimum(norms, MAX_SHARE, out=norms)
             weighted = shares @ shadow_power
-            weighted += RELATIVE_REGULARIZATION / self.band * float(weighted.sum()) + 1e-30
+            weighted += RELATIVE_REGULARIZATION / self.band * float(_sum(weighted)) + 1e-30
             scaled = np.divide(SHADOW_STEP, weighted, out=weighted)
             scaled = shadow_error * scaled
             # (conjugate x error x share): the conjugates multiply in last, for both
@@ -546,7 +547,7 @@ class EchoCanceller:
             band_energy[:, whole:] = means[:, -1:]
         else:
             band_energy[:] = energy.mean(axis=1, keepdims=True)
-        total = float(band_energy.sum()) / self.band
+        total = float(_sum(band_energy, axis=None)) / self.band
         converged = self._refined_error < CONVERGED_ERROR * self._near_level
         if aligned and converged and total > 0.0:
             cap = np.maximum(
@@ -584,6 +585,9 @@ class EchoCanceller:
         self._shadow_error = self._near_level
         self._explore_left = EXPLORE_BLOCKS
         self.explorations += 1
+
+
+_sum = np.add.reduce  # ndarray.sum without its Python-level wrapper (the same result)
 
 
 def _energies(weights: np.ndarray) -> np.ndarray:

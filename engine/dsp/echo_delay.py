@@ -60,22 +60,22 @@ class LagEstimator:
 
     def update(
         self,
-        history: np.ndarray,
         conjugates: np.ndarray,
         powers: np.ndarray,
         near_spectrum: np.ndarray,
         check: bool,
     ) -> bool:
-        """One update. `history`, `conjugates` and `powers` are the far spectra of the last
-        `lags` blocks (newest first), their conjugates and powers, already restricted to
-        the estimator's bins; `near_spectrum` is the near end's full window spectrum.
+        """One update. `conjugates` and `powers` are the conjugate far spectra of the last
+        `lags` blocks (newest first) and their powers, already restricted to the
+        estimator's bins; `near_spectrum` is the near end's full window spectrum.
         With `check` the lags are scored after the update (the canceller asks every 5
         blocks). Returns True when this update confirmed a lag (then `lag` holds it)."""
         total = np.add.reduce(powers, axis=0, out=self._total)
-        mean = float(total.sum()) / len(total)
+        mean = float(np.add.reduce(total)) / len(total)
         if mean <= SILENT_POWER:
             return False
-        prediction = np.einsum("lk,lk->k", self._taps, history)
+        # sum over lags of taps x far spectra (vecdot conjugates its first operand)
+        prediction = np.vecdot(conjugates.T, self._taps.T)
         np.subtract(near_spectrum[self.bins], prediction, out=prediction)
         total += REGULARIZATION * mean + 1e-30
         prediction /= total

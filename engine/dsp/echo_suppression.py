@@ -132,7 +132,8 @@ class ResidualEchoSuppressor:
         residual = np.maximum(misalignment, self._misalignment)
         self._misalignment = misalignment
         share = self._echo_share(
-            float(error_band.sum()), float(spanned_echo.sum()) * (0.5 * HANN_POWER)
+            float(np.add.reduce(error_band)),
+            float(np.add.reduce(spanned_echo)) * (0.5 * HANN_POWER),
         )
         spanned_echo *= 0.5 * share
         np.maximum(residual, spanned_echo, out=residual)
@@ -144,7 +145,7 @@ class ResidualEchoSuppressor:
         gain = self._gain
         np.sqrt(residual, out=gain[:band])
         if band < self.bins:
-            gain[band:] = gain[band // 2 : band].min()
+            gain[band:] = np.minimum.reduce(gain[band // 2 : band])
         spectrum *= gain
         self._turn ^= 1
         frames = transforms.irfft(spectrum, self._frames[self._turn])
