@@ -416,6 +416,11 @@ def _safe_heap_report(path: str) -> None:
 
 def main() -> int:
     out_path, *lkemu_args = sys.argv[1:]
+    from lkemu.engine.core.allocator import use_one_malloc_arena
+
+    # As `lkemu serve` does, but before this monitor's sampler thread takes an arena of
+    # its own, which the engine's threads would then share.
+    use_one_malloc_arena()
     install(out_path)
     # A frozen engine's stacks, on demand: the fuzzer sends SIGUSR1 before it stops one
     # whose clients found it unresponsive (tools/fuzz/run.py).
