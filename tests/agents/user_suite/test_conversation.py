@@ -52,8 +52,8 @@ PAUSE_S = 1.0  # after the agent's answer, before the user speaks again
 class Conversation:
     """One conversation: per-turn latencies, its length on the loop's clock, each check of
     what was heard and said (name -> (passed, what was measured)), and per audio path the
-    10 ms frames of speech that arrived of those sent (name -> (arrived, sent, energy
-    ratio)), counted by energy: what arrived over what was sent, in sent frames."""
+    10 ms frames of speech that arrived of those sent (name -> (arrived, sent, arrived over
+    sent as measured: voiced blocks, or energy))."""
 
     latencies: list[TurnLatency]
     duration: float
@@ -124,13 +124,13 @@ async def converse(script: Script) -> Conversation:
         # speech: a lost frame is 2-5 blocks fewer, where alignment adds at most one per
         # utterance), and the agent's TTS audio at the user (48 kHz), counted by energy
         # (a lost frame takes its share; the resampler kept it to 1e-5, measured).
-        said = sum(s.voiced_blocks for s in user.spoken)
+        said_blocks = sum(s.voiced_blocks for s in user.spoken)
         synthesized = sum(s.energy for s in syntheses)
         energy_frames = round(spoken * 100 * heard_energy / synthesized) if synthesized else 0
         counted = {
             "user speech into the STT": (
-                min(room.stt.voiced_blocks, said), said,
-                round(room.stt.voiced_blocks / said, 5) if said else 0.0,
+                min(room.stt.voiced_blocks, said_blocks), said_blocks,
+                round(room.stt.voiced_blocks / said_blocks, 5) if said_blocks else 0.0,
             ),
             "agent speech at the user": (
                 min(energy_frames, round(spoken * 100)), round(spoken * 100),
