@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -90,7 +91,10 @@ def run(sessions: int, per_process: int) -> dict[str, Any]:
                 job.kill()
         engine.stop()
     summary = _summary(sessions, counts, ready, results, wall, engine_cpu, startup_s)
-    summary["logs"] = logs
+    if summary["every_frame_in_time"]:
+        shutil.rmtree(logs, ignore_errors=True)  # kept to read only when something failed
+    else:
+        summary["logs"] = logs
     return summary
 
 

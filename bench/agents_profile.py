@@ -162,6 +162,8 @@ def main() -> int:
         engine_profile = f"{args.save}/engine.prof"
     _print_split("client", client_cpu, pstats.Stats(client), args.top)
     _print_split("engine", engine_cpu, pstats.Stats(engine_profile), args.top)
+    if not args.save:
+        os.remove(engine_profile)
     return 0
 
 

@@ -158,7 +158,7 @@ def test_conversations_in_job_processes_real_clock(benchmark, bench_report, sess
     print(f"\n{_fleet_report(result)}")
     if result["errors"] or result["failed_checks"]:
         print(f"  errors: {result['errors']}; failed checks (sessions): "
-              f"{result['failed_checks']}; job logs in {result['logs']}")  # fmt: skip
+              f"{result['failed_checks']}; job logs in {result.get('logs')}")  # fmt: skip
     part = SIZES.index(sessions)
     due = result["frames_due"]
     if due != DUE_A_CONVERSATION * sessions:
