@@ -97,11 +97,15 @@ class GainController:
         while done < len(frames):
             take = min(self.block - self._position, len(frames) - done)
             part = frames[done : done + take]
-            steps = self._ramp[self._position : self._position + take]
-            np.multiply(steps, self._end - self._start, out=gains[:take])
-            np.add(gains[:take], self._start, out=gains[:take])
-            np.multiply(part, gains[:take, None] if part.ndim > 1 else gains[:take],
-                        out=out[done : done + take])  # fmt: skip
+            target = out[done : done + take]
+            if self._start == self._end:  # a steady gain (silence, or settled): no ramp
+                np.multiply(part, self._end, out=target)
+            else:
+                steps = self._ramp[self._position : self._position + take]
+                np.multiply(steps, self._end - self._start, out=gains[:take])
+                np.add(gains[:take], self._start, out=gains[:take])
+                np.multiply(part, gains[:take, None] if part.ndim > 1 else gains[:take],
+                            out=target)  # fmt: skip
             work = scratch[:take]
             np.square(part, out=work)
             self._energy += float(np.add.reduce(work, axis=None))

@@ -52,6 +52,7 @@ except ImportError:  # pragma: no cover - a SciPy that moved it: the public func
 
 HOP_MS = 10
 FRAME_HOPS = 3
+HISTORY_HOPS = 32  # input kept past a frame before moving it back (a copy per 32 hops)
 DECISION_DIRECTED = 0.98
 NOISE_SMOOTHING = 0.8
 SPP_PRIOR_SNR = 10 ** (15 / 10)
@@ -85,11 +86,9 @@ _ZERO, _ONE = _constant(0.0), _constant(1.0)
 _TINY = _constant(1e-20)
 _INVERSE_OVER = _constant(1.0 / OVER_SUBTRACTION)
 _POSTERIOR_CAP = _constant(1e6)
-_MEMORY = _constant(PRESENCE_MEMORY)
 _MIN_PRIOR = _constant(MIN_PRIOR / _PRIOR_NEW)
 _PRIOR_ONE = _constant(1.0 / _PRIOR_NEW)
 _CLEAN_SCALE = _constant(DECISION_DIRECTED / (OVER_SUBTRACTION * _PRIOR_NEW))
-_SPP_SMOOTHING = _constant(SPP_SMOOTHING)
 _NOISE_CAP = _constant(-SPP_CAP * _NOISE_NEW)
 _NOISE_NEW_0D = _constant(_NOISE_NEW)
 
@@ -125,18 +124,34 @@ class _Stft:
         # analysis x synthesis = Hann; shifted by hops it sums to size / (2 hop)
         self.scale = 2.0 * hop / self.size
         self._synthesis = self.window * (self.scale * gain)
-        self._frame = np.zeros((channels, self.size))  # the newest `size` input samples
+        # The input, hop after hop, with room for HISTORY_HOPS more before the newest
+        # frame is moved back to the start: the frame is a view, no shift a hop.
+        self._input = np.zeros((channels, self.size + HISTORY_HOPS * hop))
+        self._end = self.size  # the newest frame is _input[:, _end - size : _end]
         self._windowed = np.empty((channels, self.size))
-        self._time = np.empty((channels, self.size))
-        self._overlap = np.zeros((channels, self.size))  # overlap-add, oldest hop first
+        # The last `parts` frames' windowed outputs, newest at _newest: a finished hop is
+        # the sum of their overlapping parts (no overlap buffer to shift).
+        self._times = np.zeros((hops_per_frame, channels, self.size))
+        self._newest = 0
+        # for each slot the newest frame may be in: the hops that sum to the finished
+        # one, oldest frame first (views made once: building them costs more than adding)
+        self._pieces = [
+            [self._times[(newest - age) % hops_per_frame][:, age * hop : (age + 1) * hop]
+             for age in range(hops_per_frame - 1, -1, -1)]
+            for newest in range(hops_per_frame)
+        ]  # fmt: skip
         self.spectrum = np.empty((channels, self.bins), dtype=np.complex128)
 
     def analyse(self, hop_frames: np.ndarray) -> np.ndarray:
         """(hop, ch) samples in; the newest frame's spectra (ch, bins), in `spectrum`."""
-        hop = self.hop
-        self._frame[:, :-hop] = self._frame[:, hop:]
-        self._frame[:, -hop:] = hop_frames.T
-        np.multiply(self._frame, self.window, out=self._windowed)
+        hop, end = self.hop, self._end
+        if end + hop > self._input.shape[1]:
+            kept = self.size - hop
+            self._input[:, :kept] = self._input[:, end - kept : end]
+            end = kept
+        self._input[:, end : end + hop] = hop_frames.T
+        self._end = end = end + hop
+        np.multiply(self._input[:, end - self.size : end], self.window, out=self._windowed)
         return _rfft(self._windowed, self.spectrum)
 
     def apply_gains(self, gains: np.ndarray | None) -> None:
@@ -148,13 +163,19 @@ class _Stft:
 
     def synthesise(self, out: np.ndarray) -> None:
         """Overlap-adds the frame of `spectrum`; writes the finished hop into `out` (hop, ch)."""
-        hop = self.hop
-        _irfft(self.spectrum, self._time)
-        np.multiply(self._time, self._synthesis, out=self._time)
-        np.add(self._overlap, self._time, out=self._overlap)
-        out[...] = self._overlap[:, :hop].T
-        self._overlap[:, :-hop] = self._overlap[:, hop:]
-        self._overlap[:, -hop:] = 0.0
+        newest = self._newest = (self._newest + 1) % self.parts
+        time = self._times[newest]
+        _irfft(self.spectrum, time)
+        np.multiply(time, self._synthesis, out=time)
+        # the oldest frame's last hop first, as an overlap-add buffer would have summed them
+        target = out.T
+        pieces = self._pieces[newest]
+        if len(pieces) == 1:
+            target[...] = pieces[0]
+            return
+        np.add(pieces[0], pieces[1], out=target)
+        for piece in pieces[2:]:
+            np.add(target, piece, out=target)
 
 
 class NoiseSuppressor:
@@ -186,19 +207,20 @@ class NoiseSuppressor:
         # The recursive states, each scaled so that its constant factors cost no call
         # (the straightforward form's values in the comments):
         self._noise = np.zeros(bins)  # the noise power estimate
-        # the smoothed speech presence x -NOISE_NEW / SPP_NEW
-        self._spp_smoothed = np.zeros(bins)
         # Row 0: this frame's power; row 1: the previous frame's clean power estimate
         # x DECISION_DIRECTED / (OVER_SUBTRACTION PRIOR_NEW), so that one division by the
         # noise gives the posterior SNR and the decision-directed part of the prior SNR.
         self._power_clean = np.zeros((2, bins))
-        # Row 0: the posterior SNR averaged over ~500 Hz and recursively over frames
-        # (x width / (1 - PRESENCE_MEMORY)); row 1: this frame's own posterior SNR against
-        # the noise estimate; row 2: the a priori SNR / PRIOR_NEW. Rows 0-1 give both
-        # speech-presence probabilities from one exp.
+        # Row 0: the smoothed speech presence x -NOISE_NEW / SPP_NEW; row 1: the posterior
+        # SNR averaged over ~500 Hz and recursively over frames (x width /
+        # (1 - PRESENCE_MEMORY)); row 2: this frame's own posterior SNR against the noise
+        # estimate; row 3: the a priori SNR / PRIOR_NEW. Rows 0-1 decay in one product,
+        # rows 1-2 give both speech-presence probabilities from one exp.
         width = 2 * int(PRESENCE_BAND_HZ * self.size / sample_rate / 2) + 1
-        self._snr = np.zeros((3, bins))
-        self._snr[0] = width / (1 - PRESENCE_MEMORY)  # the average starts at 1
+        self._snr = np.zeros((4, bins))
+        self._spp_smoothed = self._snr[0]
+        self._snr[1] = width / (1 - PRESENCE_MEMORY)  # the average starts at 1
+        self._memories = np.ones((2, bins)) * [[SPP_SMOOTHING], [PRESENCE_MEMORY]]
         # SPP exponents: -slope x (the average, the bin's own); the bin's own probability
         # comes out as -NOISE_NEW x P (what the noise update uses), the gain's as P.
         # (full rows, not (2, 1) columns: broadcasting a column costs twice the product)
@@ -208,7 +230,7 @@ class NoiseSuppressor:
         self._spp_one = rows * [[1.0], [1.0 / _NOISE_NEW]]
         self._spp_sign = rows * [[1.0], [-1.0]]
         self._spp_cap = _constant(-SPP_CAP * _NOISE_NEW / _SPP_NEW)  # on the smoothed scale
-        self._log_floor_0d = _constant(self._log_floor)
+        self._inverse_floor = _constant(1.0 / self.floor)
         # bins are 100 / hops_per_frame Hz apart whatever the rate: the kernel spans ~500 Hz.
         # The posterior SNR sits between `width // 2` zeros each side: the average over
         # ~500 Hz (np.convolve(..., "same") with a box) is a sum over `width` shifted views.
@@ -299,25 +321,26 @@ class NoiseSuppressor:
             self._noise /= self._frames + 1
         noise, snr, work = self._noise_floor, self._snr, self._work
         np.maximum(self._noise, _TINY, out=noise)
-        # rows 1 and 2: the posterior SNR, the prior SNR's decision-directed part
-        np.divide(power_clean, noise, out=snr[1:])
+        # rows 2 and 3: the posterior SNR, the prior SNR's decision-directed part
+        np.divide(power_clean, noise, out=snr[2:])
         # The gain's posterior SNR: against the noise estimate raised 1.6 times (the
         # SPP-MMSE estimate reads low at 10 ms hops, about 0.65 of the true floor on white
         # noise, so noise alone rarely passes).
         posterior = self._posterior
-        np.multiply(snr[1], _INVERSE_OVER, out=posterior)
+        np.multiply(snr[2], _INVERSE_OVER, out=posterior)
         np.minimum(posterior, _POSTERIOR_CAP, out=posterior)
         # Speech presence for the gain: the posterior SNR averaged over ~500 Hz and
         # recursively over frames (far less variance than one bin's, so noise alone rarely
         # looks like speech while a voice's harmonics still do), then the SPP formula.
         np.add.reduce(self._shifted, axis=0, out=work)
-        np.multiply(snr[0], _MEMORY, out=snr[0])
-        np.add(snr[0], work, out=snr[0])
+        # (the smoothed presence decays here too: it is zero until learning ends)
+        np.multiply(snr[:2], self._memories, out=snr[:2])
+        np.add(snr[1], work, out=snr[1])
         if not learning:
             # Both presence probabilities at once: row 0 the averaged one (the gain's),
             # row 1 the bin's own x -NOISE_NEW (the noise tracking's).
             presence = self._presence
-            np.multiply(snr[:2], self._spp_scale, out=presence)
+            np.multiply(snr[1:3], self._spp_scale, out=presence)
             np.add(presence, self._spp_offset, out=presence)
             np.exp(presence, out=presence)
             np.add(presence, self._spp_one, out=presence)
@@ -325,7 +348,7 @@ class NoiseSuppressor:
             self._track_noise(power, noise, presence[1])
         # The a priori SNR (/ PRIOR_NEW), decision-directed with the previous frame's clean
         # estimate, and the Wiener gain.
-        prior = snr[2]
+        prior = snr[3]
         np.subtract(posterior, _ONE, out=work)
         np.maximum(work, _ZERO, out=work)
         np.add(prior, work, out=prior)
@@ -340,13 +363,11 @@ class NoiseSuppressor:
         self._frames += 1
         if learning:
             return None  # no presence yet: still learning the noise, the floor everywhere
-        # G = G_wiener^p G_min^(1 - p) = G_min exp(p ln(G_wiener / G_min)), at least G_min
+        # G = G_wiener^p G_min^(1 - p) = G_min (G_wiener / G_min)^p, at least G_min
         gain = self._gain
-        np.log(wiener, out=gain)
-        np.subtract(gain, self._log_floor_0d, out=gain)
-        np.multiply(gain, self._presence[0], out=gain)
-        np.maximum(gain, _ZERO, out=gain)
-        np.exp(gain, out=gain)
+        np.multiply(wiener, self._inverse_floor, out=gain)
+        np.maximum(gain, _ONE, out=gain)
+        np.power(gain, self._presence[0], out=gain)
         gain[: self._below_voice] = 1.0
         return gain
 
@@ -356,8 +377,7 @@ class NoiseSuppressor:
         sigma^2 <- sigma^2 - NOISE_NEW (1 - P) (sigma^2 - |Y|^2). `presence` is
         -NOISE_NEW x P, the smoothed presence kept on the same scale / SPP_NEW."""
         smoothed, capped, work = self._spp_smoothed, self._capped, self._work
-        np.multiply(smoothed, _SPP_SMOOTHING, out=smoothed)
-        np.add(smoothed, presence, out=smoothed)
+        np.add(smoothed, presence, out=smoothed)  # (decayed in _frame_gain)
         np.less(smoothed, self._spp_cap, out=capped)
         np.maximum(presence, _NOISE_CAP, out=presence, where=capped)
         np.add(presence, _NOISE_NEW_0D, out=presence)
