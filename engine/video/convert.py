@@ -8,7 +8,9 @@ The pairs are those the native core supports; others answer its error text.
 
 from __future__ import annotations
 
+import functools
 import os
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -229,11 +231,47 @@ def _yuv_to_rgb(y: np.ndarray, u: np.ndarray, v: np.ndarray, kind: VideoBufferTy
     return out
 
 
-# The fast path's offset: a multiple of 64 that keeps every sum positive and inside 16 bits,
-# so (luma + chroma term + _BIAS) >> 6 is exactly ((luma + chroma term) >> 6) + _BIAS / 64.
-# (Largest sum: luma 18996 + blue term 15096 + _BIAS 17600 = 51692.)
-_BIAS = 64 * 275
-_LOW, _HIGH = _BIAS >> 6, (_BIAS >> 6) + 255
+# The fast path's lanes: every term carries 64 * _LOW, so each 16-bit lane sum (luma plus
+# the channel's chroma term) stays in [0, 2**16) and (sum >> 6) clipped to [_LOW, _LOW + 255]
+# is the channel plus _LOW. Sums span [1656, 53292] with R, G and B at _LOW = 300.
+_LOW = 300
+_LANE_BIAS = 64 * _LOW
+_LUMA = 0x0101 * _YG  # (y * _LUMA) >> 16 is libyuv's luma, y * 0x0101 * YG >> 16
+_WORD = 1 << 32
+
+
+def _lane_term(channel: int) -> tuple[int, int, int]:
+    """A lane's chroma term plus its bias, as (coefficient of u, of v, constant); channel
+    0-3 is R, G, B, A (alpha: a constant that clips to the top whatever the luma)."""
+    return (
+        (0, _VR, _LANE_BIAS - (_VR * 128 - _YB)),
+        (-_UG, -_VG, _LANE_BIAS + _UG * 128 + _VG * 128 + _YB),
+        (_UB, 0, _LANE_BIAS - (_UB * 128 - _YB)),
+        (0, 0, 64 * (_LOW + 255)),
+    )[channel]
+
+
+@functools.cache
+def _packing(
+    order: tuple[int, int, int, int | None],
+) -> tuple[tuple[int, int, int], tuple[int, int, int], int]:
+    """For a 4-byte type: the chroma terms of its even word (the channels at bytes 0 and 2,
+    one per 16-bit lane) and of its odd word (bytes 1 and 3), as 32-bit (u, v, constant)
+    coefficients (negative ones modulo 2**32: the words' sums are exact and positive), and
+    the constant that makes `even + (odd << 8) + fix` the packed pixel, found at R = G = B
+    = 0: every other pixel adds R, G and B at their bytes, exactly."""
+    channel_at = {position: channel for channel, position in enumerate(order)}
+    words, raw = [], 0
+    for shift, (low, high) in ((0, (0, 2)), (8, (1, 3))):
+        terms = [_lane_term(channel_at[low]), _lane_term(channel_at[high])]
+        words.append(tuple((lo + (hi << 16)) % _WORD for lo, hi in zip(*terms, strict=True)))
+        for lane, position in enumerate((low, high)):
+            clipped = _LOW + 255 if channel_at[position] == 3 else _LOW
+            raw += clipped << (16 * lane + shift)
+    alpha = order[3]
+    assert alpha is not None
+    fix = ((0xFF << (8 * alpha)) - raw) % _WORD
+    return words[0], words[1], fix
 
 
 def _scratch(name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
@@ -263,6 +301,7 @@ def _yuv420_to_packed(
     height, width = y.shape
     if (
         y.dtype != np.uint8
+        or sys.byteorder != "little"  # the lanes' order within words
         or src not in (T.I420, T.I420A, T.NV12)
         or PACKED_CHANNELS.get(dst) != 4
         or height % 2
@@ -302,8 +341,10 @@ _WORKERS = min(4, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
 
 
-# Pixels per strip (measured at 1080p: 128K to 1M within 20%, 512K best with two threads).
-_STRIP_PIXELS = 512 * 1024
+# Pixels per strip: measured at 1080p on this 2-core machine under load (other processes on
+# both cores), one thread: 128K to 256K 10-15% faster than 512K, 64K slower again (NumPy's
+# per-call cost); two threads on an idle machine: 128K to 1M within 20%.
+_STRIP_PIXELS = 256 * 1024
 
 
 def _strip_to_packed(
@@ -313,63 +354,44 @@ def _strip_to_packed(
     out: np.ndarray,
     order: tuple[int, int, int, int | None],
 ) -> None:
-    """One strip into `out` (32-bit words). R and B are computed together, one in each
-    16-bit half of the output word (they sit two bytes apart in every 4-byte type), G apart;
-    terms carry _BIAS so every lane sum is positive and below 2**16: no carry between lanes."""
+    """One strip into `out` (32-bit words), two channels a word: the channels at bytes 0 and
+    2 share the even word, one per 16-bit lane, those at bytes 1 and 3 the odd word (alpha
+    a lane that clips to the top). Each lane is luma plus its chroma term (_packing), then
+    shifted and clipped in place; the pixel is even + (odd << 8) + fix. Two work arrays of
+    4 bytes a pixel in all, with `out`: they stay in cache for the strip's dozen passes."""
     height, width = y.shape
     half = (height // 2, width // 2)
-    r_at, g_at, b_at, a_at = order
-    assert a_at is not None
+    even, odd, fix = _packing(order)
     luma = _scratch("luma", (height, width), np.uint32)
     np.copyto(luma, y)
-    luma *= 0x0101 * _YG
+    luma *= _LUMA
     luma >>= 16
-    luma16 = _scratch("luma16", (height, width), np.uint16)
-    np.copyto(luma16, luma, casting="unsafe")
-    luma *= 0x00010001  # the same luma in both halves of each word
-    wide_u, wide_v = _scratch("u", half, np.int32), _scratch("v", half, np.int32)
+    luma *= 0x00010001  # the luma in both lanes
+    wide_u, wide_v = _scratch("u", half, np.uint32), _scratch("v", half, np.uint32)
     np.copyto(wide_u, u)
     np.copyto(wide_v, v)
-    red, blue = _scratch("red", half, np.int32), _scratch("blue", half, np.int32)
-    np.multiply(wide_v, _VR, out=red)
-    red += _BIAS - (_VR * 128 - _YB)
-    np.multiply(wide_u, _UB, out=blue)
-    blue += _BIAS - (_UB * 128 - _YB)
-    low, high = (red, blue) if r_at < b_at else (blue, red)
-    high <<= 16
-    high |= low  # one word per chroma sample: both terms
+    term, other = _scratch("term", half, np.uint32), _scratch("other", half, np.uint32)
     doubled = _scratch("doubled", half, np.uint64)
-    np.copyto(doubled, high, casting="unsafe")
-    doubled *= 0x0000_0001_0000_0001  # each word twice: the two pixels a sample covers
-    np.add(
-        luma.reshape(height // 2, 2, width),
-        doubled.view(np.uint32)[:, None, :],
-        out=out.reshape(height // 2, 2, width),
-    )
-    lanes = out.view(np.uint16)
-    lanes >>= 6
-    np.clip(lanes, _LOW, _HIGH, out=lanes)
-    lanes -= _LOW
-    if min(r_at, b_at):
-        out <<= 8
-    green = _scratch("green", half, np.int32)
-    np.multiply(wide_u, -_UG, out=green)
-    np.multiply(wide_v, _VG, out=red)
-    green -= red
-    green += _BIAS + _UG * 128 + _VG * 128 + _YB
-    pairs = _scratch("pairs", half, np.uint32)
-    np.multiply(green, 0x00010001, out=pairs, casting="unsafe")
-    channel = _scratch("channel", (height // 2, 2, width), np.uint16)
-    np.add(luma16.reshape(height // 2, 2, width), pairs.view(np.uint16)[:, None, :],
-           out=channel)  # fmt: skip
-    channel >>= 6
-    np.clip(channel, _LOW, _HIGH, out=channel)
-    channel -= _LOW
-    wide = _scratch("wide", (height, width), np.uint32)
-    np.copyto(wide, channel.reshape(height, width))
-    wide <<= 8 * g_at
-    out |= wide
-    out |= np.uint32(0xFF << (8 * a_at))
+    pairs = (height // 2, 2, width // 2)  # two rows of pixel pairs share a chroma sample
+    for (by_u, by_v, constant), word in ((even, out), (odd, luma)):
+        np.multiply(wide_u, by_u, out=term)
+        np.multiply(wide_v, by_v, out=other)
+        term += other
+        term += constant
+        np.copyto(doubled, term)
+        doubled *= 0x0000_0001_0000_0001  # each word twice: the two pixels a sample covers
+        if word is out:  # a broadcast copy then a plain add beat a broadcast add
+            np.copyto(out.view(np.uint64).reshape(pairs), doubled[:, None, :])
+            out += luma
+        else:
+            words = luma.view(np.uint64).reshape(pairs)
+            np.add(words, doubled[:, None, :], out=words)
+        lanes = word.view(np.uint16)
+        lanes >>= 6
+        np.clip(lanes, _LOW, _LOW + 255, out=lanes)
+    luma <<= 8
+    out += luma
+    out += fix
 
 
 def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
@@ -377,7 +399,7 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
     pixels, strip by strip on every core; None where it does not apply."""
     assert image.pixels is not None
     height, width = image.height, image.width
-    if PACKED_CHANNELS[image.kind] != 4 or height % 2 or width % 2:
+    if PACKED_CHANNELS[image.kind] != 4 or height % 2 or width % 2 or sys.byteorder != "little":
         return None
     pixels = image.pixels[::-1] if flip_y else image.pixels
     if pixels.strides[1:] != (4, 1):

@@ -78,3 +78,21 @@ def test_odd_sides_take_the_general_path() -> None:
     assert conversions._yuv420_to_packed(y, u, v, T.I420, T.RGBA, False) is None
     out = conversions.convert(VideoImage(T.I420, width, height, planes=[y, u, v]), T.RGBA)
     assert out.pixels is not None and out.pixels.shape == (height, width, 4)
+
+
+@pytest.mark.parametrize("dst", FOUR_BYTE)
+def test_every_chroma_pair_at_the_luma_extremes(dst: video_frame_pb2.VideoBufferType) -> None:
+    """The fast path's 16-bit lanes hold every sum: all 65536 (u, v) pairs, each under
+    black, white and random luma, give the general path's pixels."""
+    side = 512  # a 256 x 256 chroma plane: every pair once
+    u, v = (a.astype(np.uint8) for a in np.meshgrid(np.arange(256), np.arange(256)))
+    rng = np.random.default_rng(7)
+    for y in (
+        np.zeros((side, side), np.uint8),
+        np.full((side, side), 255, np.uint8),
+        rng.integers(0, 256, (side, side), dtype=np.uint8),
+    ):
+        fast = conversions.convert(VideoImage(T.I420, side, side, planes=[y, u, v]), dst)
+        expected = conversions._pack(conversions._yuv_to_rgb(y, u, v, T.I420), dst)
+        assert fast.pixels is not None
+        assert np.array_equal(fast.pixels, expected)
