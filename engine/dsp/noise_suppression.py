@@ -82,14 +82,10 @@ def _constant(value: float) -> np.ndarray:
     return np.array(value, dtype=np.float64)
 
 
-_ZERO, _ONE = _constant(0.0), _constant(1.0)
-_TINY = _constant(1e-20)
+_ONE = _constant(1.0)
 _INVERSE_OVER = _constant(1.0 / OVER_SUBTRACTION)
-_POSTERIOR_CAP = _constant(1e6)
-_MIN_PRIOR = _constant(MIN_PRIOR / _PRIOR_NEW)
 _PRIOR_ONE = _constant(1.0 / _PRIOR_NEW)
 _CLEAN_SCALE = _constant(DECISION_DIRECTED / (OVER_SUBTRACTION * _PRIOR_NEW))
-_NOISE_CAP = _constant(-SPP_CAP * _NOISE_NEW)
 _NOISE_NEW_0D = _constant(_NOISE_NEW)
 
 
@@ -249,6 +245,12 @@ class NoiseSuppressor:
         self._wiener = np.empty(bins)
         self._gain = np.empty(bins)
         self._capped = np.empty(bins, dtype=bool)
+        # The bounds of np.maximum / np.minimum as whole rows: those two take a 0-d bound
+        # ~50 % slower than a row of it (no fast path for a broadcast scalar).
+        bounds = np.ones((6, bins)) * [[1e-20], [1e6], [0.0], [MIN_PRIOR / _PRIOR_NEW],
+                                      [1.0], [-SPP_CAP * _NOISE_NEW]]  # fmt: skip
+        self._tiny, self._posterior_cap, self._zeros = bounds[0], bounds[1], bounds[2]
+        self._min_prior, self._ones, self._noise_cap = bounds[3], bounds[4], bounds[5]
 
     @property
     def latency_frames(self) -> int:
@@ -259,7 +261,8 @@ class NoiseSuppressor:
         """Float frames (n, channels), n a multiple of the hop; output delayed by the latency."""
         if len(frames) % self.hop:
             raise ValueError(f"{len(frames)} frames is not a whole number of {self.hop} hops")
-        frames = frames.reshape(len(frames), -1)
+        if frames.ndim == 1:
+            frames = frames[:, None]
         out = np.empty((len(frames), frames.shape[1]))
         stft, hop = self._stft, self.hop
         for start in range(0, len(frames), hop):
@@ -320,7 +323,7 @@ class NoiseSuppressor:
             self._noise += power
             self._noise /= self._frames + 1
         noise, snr, work = self._noise_floor, self._snr, self._work
-        np.maximum(self._noise, _TINY, out=noise)
+        np.maximum(self._noise, self._tiny, out=noise)
         # rows 2 and 3: the posterior SNR, the prior SNR's decision-directed part
         np.divide(power_clean, noise, out=snr[2:])
         # The gain's posterior SNR: against the noise estimate raised 1.6 times (the
@@ -328,7 +331,7 @@ class NoiseSuppressor:
         # noise, so noise alone rarely passes).
         posterior = self._posterior
         np.multiply(snr[2], _INVERSE_OVER, out=posterior)
-        np.minimum(posterior, _POSTERIOR_CAP, out=posterior)
+        np.minimum(posterior, self._posterior_cap, out=posterior)
         # Speech presence for the gain: the posterior SNR averaged over ~500 Hz and
         # recursively over frames (far less variance than one bin's, so noise alone rarely
         # looks like speech while a voice's harmonics still do), then the SPP formula.
@@ -350,9 +353,9 @@ class NoiseSuppressor:
         # estimate, and the Wiener gain.
         prior = snr[3]
         np.subtract(posterior, _ONE, out=work)
-        np.maximum(work, _ZERO, out=work)
+        np.maximum(work, self._zeros, out=work)
         np.add(prior, work, out=prior)
-        np.maximum(prior, _MIN_PRIOR, out=prior)
+        np.maximum(prior, self._min_prior, out=prior)
         wiener = self._wiener
         np.add(prior, _PRIOR_ONE, out=work)
         np.divide(prior, work, out=wiener)
@@ -366,7 +369,7 @@ class NoiseSuppressor:
         # G = G_wiener^p G_min^(1 - p) = G_min (G_wiener / G_min)^p, at least G_min
         gain = self._gain
         np.multiply(wiener, self._inverse_floor, out=gain)
-        np.maximum(gain, _ONE, out=gain)
+        np.maximum(gain, self._ones, out=gain)
         np.power(gain, self._presence[0], out=gain)
         gain[: self._below_voice] = 1.0
         return gain
@@ -379,7 +382,7 @@ class NoiseSuppressor:
         smoothed, capped, work = self._spp_smoothed, self._capped, self._work
         np.add(smoothed, presence, out=smoothed)  # (decayed in _frame_gain)
         np.less(smoothed, self._spp_cap, out=capped)
-        np.maximum(presence, _NOISE_CAP, out=presence, where=capped)
+        np.maximum(presence, self._noise_cap, out=presence, where=capped)
         np.add(presence, _NOISE_NEW_0D, out=presence)
         np.subtract(noise, power, out=work)
         np.multiply(work, presence, out=work)
