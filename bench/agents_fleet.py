@@ -1,14 +1,17 @@
 """N voice-agent conversations at once on one engine, real clock, spread over job processes
 as livekit-agents runs jobs: run by bench_agents.py in .venv-agents.
 
-    python bench/agents_fleet.py SESSIONS [--per-process K]
+    python bench/agents_fleet.py SESSIONS [--per-process K] [--stagger SECONDS]
 
 A livekit-agents worker runs each job in a process of its pool (one job a process, the
 processes started ahead of the jobs: `num_idle_processes`). Here: one engine (an embedded
 engine process, real clock) and ceil(SESSIONS / K) job processes of
 bench/agents_conversation.py (K conversations each, 1 by default), each conversation an
 agent and its own user participant in a room of its own. The processes import
-livekit-agents first and say they are ready; then all start at once. Prints one JSON line:
+livekit-agents first and say they are ready; then all start at once (in lockstep: every
+user speaks, and every agent answers, at the same moments, the worst case for CPU bursts),
+or with --stagger, their starts spread evenly over that many seconds, as jobs arrive at
+random in a deployment. Prints one JSON line:
 frames of speech delivered of those due on both audio paths (the user's into the agent's
 STT stream, the agent's TTS audio at the user), conversations that passed every check of
 the scenario (punctuality included: a starved real clock delivers late, and the conversation
@@ -44,7 +47,7 @@ def _read_json(process: subprocess.Popen[str]) -> dict[str, Any]:
     return {"exited": process.wait()}
 
 
-def run(sessions: int, per_process: int) -> dict[str, Any]:
+def run(sessions: int, per_process: int, stagger: float = 0.0) -> dict[str, Any]:
     from lkemu.bindings.embedded import EmbeddedEngine
 
     sys.path.insert(0, str(HERE.parent))
@@ -76,7 +79,8 @@ def run(sessions: int, per_process: int) -> dict[str, Any]:
         startup_s = time.perf_counter() - started
         engine_before = engine_cpu_seconds(engine.process.pid)
         began = time.perf_counter()
-        for job in jobs:
+        for index, job in enumerate(jobs):
+            time.sleep(max(0.0, began + index * stagger / len(jobs) - time.perf_counter()))
             assert job.stdin is not None
             job.stdin.write("go\n")
             job.stdin.flush()
@@ -91,6 +95,7 @@ def run(sessions: int, per_process: int) -> dict[str, Any]:
                 job.kill()
         engine.stop()
     summary = _summary(sessions, counts, ready, results, wall, engine_cpu, startup_s)
+    summary["stagger_s"] = stagger
     if summary["every_frame_in_time"]:
         shutil.rmtree(logs, ignore_errors=True)  # kept to read only when something failed
     else:
@@ -175,7 +180,10 @@ def main() -> int:
     per_process = 1
     if "--per-process" in sys.argv:
         per_process = int(sys.argv[sys.argv.index("--per-process") + 1])
-    result = run(sessions, per_process)
+    stagger = 0.0
+    if "--stagger" in sys.argv:
+        stagger = float(sys.argv[sys.argv.index("--stagger") + 1])
+    result = run(sessions, per_process, stagger)
     print(json.dumps(result))
     return 0 if result["every_frame_in_time"] else 1
 
