@@ -155,7 +155,12 @@ class EchoCanceller:
         self._window_spectra = np.empty((2, hop + 1), dtype=np.complex128)
         self._echo_estimates = np.empty((2, 2 * hop))
         # Both filters' zero-padded errors, then the suppressor's frames: one transform.
-        self._batch = np.zeros((2 + (channels if suppress else 0), 2 * hop))
+        # Above 16 kHz the filters model 0-8 kHz only: what is above is in both errors and
+        # the near end alike, so their levels are compared over the band (the near end's
+        # zero-padded block is transformed with the errors for that).
+        self._in_band = band < hop + 1
+        self._frames_row = 3 if self._in_band else 2
+        self._batch = np.zeros((self._frames_row + (channels if suppress else 0), 2 * hop))
         self._batch_spectra = np.empty((len(self._batch), hop + 1), dtype=np.complex128)
         self.estimator = LagEstimator(ESTIMATOR_LAGS, estimator_bins(band))
         self._weights = np.zeros((2, partitions, band), dtype=np.complex128)
@@ -355,21 +360,28 @@ class EchoCanceller:
         errors = batch[:2, hop:]
         np.subtract(mono, estimates, out=errors)
         refined_energy, shadow_energy = np.vecdot(errors, errors)
-        near_energy = float(np.dot(mono, mono))
         chosen = 0 if refined_energy <= shadow_energy else 1
+        rows = self._frames_row
+        if self._in_band:
+            batch[2, hop:] = mono
+        else:
+            near_energy = float(np.dot(mono, mono))
         suppressor = self.suppressor
         if suppressor is not None:
             if self.channels == 1:
                 channel_errors = errors[chosen : chosen + 1]
             else:
                 channel_errors = (near - estimates[chosen][:, None]).T
-            suppressor.frame(channel_errors, batch[2:])
+            suppressor.frame(channel_errors, batch[rows:])
         spectra = transforms.rfft(batch, self._batch_spectra)
         power = self._powers[start : start + partitions]
         if self._blocks % SHARE_EVERY_BLOCKS == 0 and self._learned:
             self._update_band_energy(aligned)
         residual = self._adapt(top, power, spectra[:2, :band], aligned)
-        self._two_path(float(refined_energy), float(shadow_energy), near_energy)
+        if self._in_band:
+            low = spectra[:3, :band]
+            refined_energy, shadow_energy, near_energy = np.vecdot(low, low).real
+        self._two_path(float(refined_energy), float(shadow_energy), float(near_energy))
         if suppressor is None:
             if self.channels == 1:
                 return errors[chosen][:, None].copy()
@@ -380,7 +392,7 @@ class EchoCanceller:
         predicted = np.einsum("pk,pk->k", self._share, power)
         predicted *= MISALIGNMENT_SHARE
         np.minimum(residual, predicted, out=residual)
-        return suppressor.suppress(spectra[2:], residual, predicted).T
+        return suppressor.suppress(spectra[rows:], residual, predicted).T
 
     def _adapt(
         self, top: int, power: np.ndarray, error_spectra: np.ndarray, aligned: bool
