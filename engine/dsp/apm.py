@@ -134,7 +134,9 @@ class AudioProcessor:
         """Far-end (render) audio, the echo canceller's reference; returned unchanged."""
         frames = _to_float(samples, sample_rate, num_channels, REVERSE_ERROR)
         if self.echo_cancellation:
-            self._push_far(sample_rate, frames.mean(axis=1))
+            # the channels' mean (np.mean's sum and division; a mono frame is its own)
+            mono = frames[:, 0] if num_channels == 1 else frames.sum(axis=1) / num_channels
+            self._push_far(sample_rate, mono)
         return samples
 
     def _push_far(self, sample_rate: int, mono: np.ndarray) -> None:
