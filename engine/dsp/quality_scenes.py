@@ -101,7 +101,7 @@ def high_pass(process: Processor) -> HighPass:
         tone = to_int16(0.5 * np.sin(2 * np.pi * frequency * np.arange(2 * RATE) / RATE))
         out = process(tone, None, 0).astype(np.float64)
         settled = slice(RATE, 2 * RATE - HOP)
-        change[frequency] = _db(np.mean(out[settled] ** 2) / np.mean(tone[settled] ** 2.0))
+        change[frequency] = _db(float(np.mean(out[settled] ** 2) / np.mean(tone[settled] ** 2.0)))
     return HighPass(change)
 
 

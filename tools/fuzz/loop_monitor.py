@@ -320,7 +320,7 @@ def _heap_report(path: str) -> None:
     tasks: collections.Counter[str] = collections.Counter()
     with contextlib.suppress(RuntimeError):
         for task in asyncio.all_tasks(asyncio.get_running_loop()):
-            coro = task.get_coro()
+            coro: Any = task.get_coro()
             frame = getattr(coro, "cr_frame", None)
             while frame is not None and getattr(coro, "cr_await", None) is not None:
                 coro = coro.cr_await  # down to what it waits on
