@@ -287,6 +287,34 @@ def _scratch(name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
 _SCRATCH = threading.local()
 
 
+def _output(size: int) -> bytearray:
+    """A bytearray for a converted frame: one the last frames left behind when nothing else
+    holds it any more (the owner handle dropped, the stream's copy made), else a new one.
+    A new 8 MB bytearray costs 0.85 ms of zeroing even from a warm heap, and ~2k page
+    faults from a cold one (a process without the benchmarks' mallopt); a reused one,
+    still in cache, costs nothing. Every byte is overwritten by the conversion."""
+    with _SPARE_LOCK:
+        for buffer in _SPARE:
+            # Referenced by the list, the loop and getrefcount only: no array, view,
+            # ctypes buffer or handed-out image holds it.
+            if len(buffer) == size and sys.getrefcount(buffer) <= 3:
+                return buffer
+        buffer = bytearray(size)
+        if len(_SPARE) < _SPARE_COUNT and size * len(_SPARE) < _SPARE_BYTES:
+            _SPARE.append(buffer)
+        else:  # the oldest makes room: a frame size that changed leaves its buffers
+            _SPARE.pop(0)
+            _SPARE.append(buffer)
+        return buffer
+
+
+# Converted frames in flight at once (a stream's, a capture's, the caller's) and their bytes.
+_SPARE: list[bytearray] = []
+_SPARE_LOCK = threading.Lock()
+_SPARE_COUNT = 8
+_SPARE_BYTES = 96 << 20
+
+
 def _yuv420_to_packed(
     y: np.ndarray,
     u: np.ndarray,
@@ -310,7 +338,7 @@ def _yuv420_to_packed(
         return None
     if flip_y:  # with even heights, flipping the planes flips the picture
         y, u, v = y[::-1], u[::-1], v[::-1]
-    out = np.frombuffer(bytearray(height * width * 4), np.uint32).reshape(height, width)
+    out = np.frombuffer(_output(height * width * 4), np.uint32).reshape(height, width)
     order = CHANNEL_ORDER[dst]
     rows = max(2, _STRIP_PIXELS // width // 2 * 2)
 
@@ -408,7 +436,7 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
     order = CHANNEL_ORDER[image.kind]
     # The three planes end to end in one bytearray: handed out as it is (layout.to_bytes).
     quarter = (height // 2) * (width // 2)
-    backing = np.frombuffer(bytearray(height * width + 2 * quarter), np.uint8)
+    backing = np.frombuffer(_output(height * width + 2 * quarter), np.uint8)
     y = backing[: height * width].reshape(height, width)
     u = backing[height * width : height * width + quarter].reshape(height // 2, width // 2)
     v = backing[height * width + quarter :].reshape(height // 2, width // 2)
