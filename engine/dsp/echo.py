@@ -54,11 +54,13 @@ history and the delay estimator): AEC3 skips inactive render too. Such a block c
 us at 48 kHz mono against 173 us when the far end plays (one run, CPU time, load 5.9).
 
 Cost. Per 10 ms block with the far end playing: four FFTs of 2H points (far and near
-windows; both echo estimates; both errors with the suppressor's frame; the suppressor's
-output), through NumPy's pocketfft gufuncs into preallocated arrays (transforms.py), two
-more every 5 blocks (the constraint), and about 80 other NumPy calls, none per sample:
-175 us at 48 kHz mono where the version before cost 262 us (one interleaved run, CPU
-time, load 4.8; native AEC3 with the APM's other stages: 102-123 us).
+windows; both echo estimates; both errors, the near end's block above 16 kHz, and the
+suppressor's frame; the suppressor's output), through NumPy's pocketfft gufuncs into
+preallocated arrays (transforms.py), two more every 5 blocks (the constraint), and about
+80 other NumPy calls, none per sample: 172 us at 48 kHz mono and 144 at 16 kHz where the
+version of 967f7bf cost 263 and 225 (one interleaved run, CPU time, load 5.9). The whole
+APM with a far end (all four stages, DSP alone) 266 us against 371; through the
+bindings 340 us, native 119 (bench/bench_apm.py, load 4.6).
 
 Latency: 10 ms with suppression (one hop of overlap-add), none without.
 """
