@@ -37,6 +37,18 @@ T = TypeVar("T")
 
 _live_handles: weakref.WeakSet[FfiHandle] = weakref.WeakSet()
 
+# This process's id, kept up to date across fork(): os.getpid() is a system call (glibc no
+# longer caches it), and every request and drop asks whether the client is still its own.
+_pid = os.getpid()
+
+
+def _forked() -> None:
+    global _pid
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_forked)
+
 
 class FfiHandle:
     """An owned engine object; dropped once, on dispose() or garbage collection."""
@@ -62,7 +74,7 @@ class FfiHandle:
             return
         self._disposed = True
         client = FfiClient._instance
-        if client is None or client._pid != os.getpid() or client._closed:
+        if client is None or client._pid != _pid or client._closed:
             return
         client.drop_handle(self.handle)
 
@@ -200,14 +212,14 @@ class FfiClient:
     @_ClassProperty
     def instance(cls) -> FfiClient:
         current = cls._instance
-        if current is not None and current._pid == os.getpid() and current._usable():
+        if current is not None and current._pid == _pid and current._usable():
             return current
         with cls._instance_lock:
             current = cls._instance
-            if current is not None and current._pid == os.getpid() and not current._usable():
+            if current is not None and current._pid == _pid and not current._usable():
                 current.close()  # its engine is gone: start over on a live one
                 cls._instance = None
-            if cls._instance is None or cls._instance._pid != os.getpid():
+            if cls._instance is None or cls._instance._pid != _pid:
                 cls._instance = FfiClient()
             return cls._instance
 
@@ -252,7 +264,7 @@ class FfiClient:
         return self._control
 
     def request(self, req: Message) -> ffi_pb2.FfiResponse:
-        if self._pid != os.getpid():
+        if self._pid != _pid:
             raise RuntimeError("an lkemu FfiClient cannot be used across fork()")
         if not isinstance(req, ffi_pb2.FfiRequest):
             # A request built with another copy of the protocol (livekit.rtc's): same wire.
@@ -296,7 +308,7 @@ class FfiClient:
 
     def close(self) -> None:
         """End the session: the engine releases every handle this client still holds."""
-        if self._closed or self._pid != os.getpid():
+        if self._closed or self._pid != _pid:
             return
         self._closed = True
         self._backend.close()

@@ -11,9 +11,19 @@ connection keeps, and each whole frame is answered at once, in the callback that
 it. (A StreamReader costs a task wake-up per frame and asyncio's plain protocols a fresh
 256 KB allocation per receive, which glibc maps and unmaps each time: a bare ping-pong
 measured 30-34 us with those, 16-17 us this way, against 10 us between blocking sockets.)
-Answers go out with one send. With the handle reports of TRACKED_CALL and TRACKED_DROP
-(engine/wire/framing.py) a client answers most drops itself, so a request and the drop of
-its handle cost one round trip.
+Answers go out with one send. With the handle reports of TRACKED_CALL, RAW_CALL and
+TRACKED_DROP (engine/wire/framing.py) a client answers most drops itself, so a request and
+the drop of its handle cost one round trip. A request that names no client memory is a
+RAW_CALL: its bytes as the client encoded them, and the answer the response's bytes as the
+handler's result encoded, with no FfiCall/FfiReply around either.
+
+Where a request + drop's microseconds went (new_video_source, one client, timestamps on
+both sides, load ~7): client encode 7, its send 3, to the engine's callback 19, the engine's
+work 19 (the drop sent before the request included: it arrives with it), back to the client
+10, its decode 9; the drop 8 on the client. A blocking reader thread per connection in place
+of asyncio (taking turns with the loop through a lock released around the selector's wait)
+cut the way in by 4.5 us and added as much in taking the turn: request + drop medians of
+47-52 us either way on an idle machine, so it is not used (the engine stays one thread).
 
 A connection may instead carry the session's events (EVENTS), as gRPC's Events call does
 and with its rules (one reader; when it goes away the session closes and its handles are
@@ -34,8 +44,6 @@ import contextlib
 import hmac
 import logging
 import os
-import socket
-import threading
 from typing import cast
 
 from lkemu.proto import engine_pb2
@@ -56,12 +64,10 @@ from ..wire.framing import (
     RAW_CALL,
     RAW_REPLY,
     READ_BUFFER,
-    REQUESTS_HELLO,
     TRACKED_CALL,
     TRACKED_DROP,
     UNANSWERED_DROP,
     FramingError,
-    SocketFrames,
     checked_length,
     frame,
     handle_report,
@@ -70,7 +76,6 @@ from ..wire.framing import (
 from ..wire.secret import HOW_TO_GET_IT
 from . import dispatch
 from .runtime import EngineRuntime
-from .turn import EngineTurn
 
 logger = logging.getLogger("lkemu.engine")
 
@@ -89,12 +94,6 @@ class HelloRefused(Exception):
     """A hello the engine does not accept; the message goes back in an error frame."""
 
 
-def blocking_readers_wanted() -> bool:
-    """Whether request connections may be served by reader threads (engine/core/turn.py):
-    with LKEMU_LANE_THREADS=1; asyncio serves every connection otherwise."""
-    return os.environ.get("LKEMU_LANE_THREADS", "0") == "1"
-
-
 class FastLane:
     def __init__(self, runtime: EngineRuntime, secret: str) -> None:
         self.runtime = runtime
@@ -102,15 +101,9 @@ class FastLane:
         self._secret = secret.encode()
         self._server: asyncio.AbstractServer | None = None
         self._connections: set[LaneConnection] = set()
-        self.turn: EngineTurn | None = None  # when request connections get reader threads
-        # Connections served by a reader thread: their socket and thread.
-        self.readers: dict[LaneConnection, tuple[socket.socket, threading.Thread]] = {}
 
     async def start(self, grpc_address: str) -> str:
         loop = asyncio.get_running_loop()
-        if blocking_readers_wanted():
-            turn = EngineTurn(loop)
-            self.turn = turn if turn.install() else None
         if grpc_address.startswith("unix:"):
             path = grpc_address.removeprefix("unix:").removeprefix("//") + ".fast"
             self._server = await loop.create_unix_server(self._connection, path=path)
@@ -137,18 +130,10 @@ class FastLane:
             await asyncio.gather(*streams, return_exceptions=True)
             with contextlib.suppress(Exception):
                 await self._server.wait_closed()
-        readers = list(self.readers.values())
-        for sock, _ in readers:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)  # a reader blocked in recv or send wakes up
-        if self.turn is not None:
-            self.turn.uninstall()  # a reader waiting for its turn gets it, sees it closed
-        for _, thread in readers:
-            await asyncio.to_thread(thread.join, 1.0)
 
     def check_hello(self, kind: int, payload: bytes) -> int:
         """The session a hello opens the lane for; HelloRefused says why not."""
-        if kind not in (HELLO, REQUESTS_HELLO):
+        if kind != HELLO:
             raise HelloRefused("the first frame must be a hello with the session and secret")
         try:
             session_id, token, secret = parse_hello(payload)
@@ -258,11 +243,7 @@ class LaneConnection(asyncio.BufferedProtocol):
             if self._transport.is_closing():
                 return
             if not self._session_id:
-                if self._hello(kind, bytes(payload)):
-                    # Whatever came after the hello (a client that did not wait for its
-                    # answer) is the reader's to take.
-                    self._hand_over(bytes(self._view[start:end]))
-                    return
+                self._hello(kind, bytes(payload))
             else:
                 answer = self._answer(kind, payload)
                 if answer is not None:
@@ -301,13 +282,12 @@ class LaneConnection(asyncio.BufferedProtocol):
             self._transport.write(frame(ERROR, reason.encode()))
         self.close()
 
-    def _hello(self, kind: int, payload: bytes) -> bool:
-        """Take a hello; True if a reader thread is to serve this connection from now."""
+    def _hello(self, kind: int, payload: bytes) -> None:
         try:
             session_id = self._lane.check_hello(kind, payload)
         except HelloRefused as refusal:
             self._refuse(str(refusal))
-            return False
+            return
         if self._hello_timer is not None:
             self._hello_timer.cancel()
             self._hello_timer = None
@@ -315,60 +295,8 @@ class LaneConnection(asyncio.BufferedProtocol):
         # Handles the session got before the lane opened are not reported: their drops are
         # answered by the engine.
         self._watermark = self._runtime.handles.newest()
-        if kind == REQUESTS_HELLO and self._lane.turn is not None:
-            return True  # the reader answers the hello
         assert self._transport is not None
         self._transport.write(frame(HELLO, b""))
-        return False
-
-    def _hand_over(self, received: bytes) -> None:
-        """From here a thread of its own reads this connection's requests (engine/core/
-        turn.py): the socket leaves asyncio (a duplicate of it: closing the transport
-        closes only asyncio's descriptor)."""
-        transport = self._transport
-        assert transport is not None
-        raw = socket.socket(fileno=os.dup(transport.get_extra_info("socket").fileno()))
-        raw.setblocking(True)
-        self._transport = None
-        transport.abort()
-        reader = threading.Thread(
-            target=self._serve_blocking,
-            args=(raw, SocketFrames(raw, received)),
-            name=f"lkemu-lane-{self._session_id:x}",
-            daemon=True,
-        )
-        self._lane.readers[self] = (raw, reader)
-        reader.start()
-
-    def _serve_blocking(self, raw: socket.socket, frames: SocketFrames) -> None:
-        """The reader thread: each request is answered in the engine's turn, and sent at
-        once if the socket takes it whole; the rest of a large answer (a client slow to
-        read) is sent after the turn is given back, so no client holds the engine."""
-        turn = self._lane.turn
-        assert turn is not None
-        try:
-            raw.sendall(frame(HELLO, b""))
-            while True:
-                kind, payload = frames.next_frame()
-                if kind == EVENTS:
-                    raise FramingError("events asked for on a connection opened for requests")
-                with turn:
-                    if turn.closed:
-                        return
-                    answer = self._answer(kind, memoryview(payload))
-                    sent = 0
-                    if answer is not None:
-                        with contextlib.suppress(BlockingIOError):
-                            sent = raw.send(answer, socket.MSG_DONTWAIT)
-                if answer is not None and sent < len(answer):
-                    raw.sendall(memoryview(answer)[sent:])
-        except (ConnectionError, OSError):
-            pass  # the client went away, or the engine is stopping
-        except Exception as error:  # a FramingError, or a bug: this connection ends
-            logger.warning("fast lane: %s; closing the connection", error)
-        finally:
-            self._lane.readers.pop(self, None)
-            raw.close()
 
     def _answer(self, kind: int, payload: memoryview) -> bytes | None:
         if kind == RAW_CALL:

@@ -50,10 +50,7 @@ REPORT_COUNT = struct.Struct("<I")
 REPORT_GENERATION = struct.Struct("<I")
 HELLO, CALL, DROP, ERROR, UNANSWERED_DROP, TRACKED_CALL, TRACKED_DROP = 1, 2, 3, 4, 5, 6, 7
 EVENTS, EVENTS_END = 8, 9
-# A hello (same payload) for a connection that will carry requests and drops only: the engine
-# may serve it from a blocking reader thread (engine/core/fastlane.py).
-REQUESTS_HELLO = 10
-RAW_CALL = 11
+RAW_CALL = 10
 # What follows the handle report in a RAW_CALL answer: RAW_ANSWERED, then the reply's handle
 # (u64) and the encoded FfiResponse; or RAW_REPLY, then a whole FfiReply (a failure, or a
 # response that hands out memory).
@@ -77,10 +74,10 @@ def frame(kind: int, payload: bytes) -> bytes:
     return HEADER.pack(len(payload) + 1, kind) + payload
 
 
-def hello(session_id: int, session_token: bytes, secret: str, kind: int = HELLO) -> bytes:
+def hello(session_id: int, session_token: bytes, secret: str) -> bytes:
     token_length = len(session_token).to_bytes(1, "little")
     payload = SESSION_ID.pack(session_id) + token_length + session_token + secret.encode()
-    return frame(kind, payload)
+    return frame(HELLO, payload)
 
 
 def parse_hello(payload: bytes) -> tuple[int, bytes, bytes]:
@@ -110,6 +107,9 @@ def parse_handle_report(payload: memoryview | bytes) -> tuple[tuple[int, ...], i
     """The handles and generation of a report at the start of `payload`, and where the rest
     of the payload starts."""
     (count,) = REPORT_COUNT.unpack_from(payload)
+    if count == 1:
+        _, handle, generation = _REPORT_OF_ONE.unpack_from(payload)
+        return (handle,), generation, _REPORT_OF_ONE.size
     end = REPORT_COUNT.size + 8 * count
     handles = struct.unpack_from(f"<{count}Q", payload, REPORT_COUNT.size) if count else ()
     (generation,) = REPORT_GENERATION.unpack_from(payload, end)
@@ -149,14 +149,12 @@ class SocketFrames:
     """Frames read from a blocking socket into a buffer kept for the connection: a frame
     costs one recv when it arrives whole, and no allocation beyond its payload's copy."""
 
-    def __init__(self, sock: socket.socket, received: bytes = b"") -> None:
-        """`received`: bytes of this connection already read from `sock` by someone else."""
+    def __init__(self, sock: socket.socket) -> None:
         self._socket = sock
-        self._buffer = bytearray(max(READ_BUFFER, len(received)))
+        self._buffer = bytearray(READ_BUFFER)
         self._view = memoryview(self._buffer)
         self._start = 0  # unread bytes are [_start, _end)
-        self._end = len(received)
-        self._buffer[: self._end] = received
+        self._end = 0
 
     def _fill(self, wanted: int) -> None:
         """Receive until `wanted` unread bytes are in the buffer (which must hold them)."""
