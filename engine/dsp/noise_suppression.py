@@ -34,8 +34,8 @@ one division, the ~500 Hz average is a reduction over a strided view, constant f
 are folded into the stored states and the floor into the synthesis window, constants are
 0-d arrays (a Python float costs a conversion a call). Against the straightforward form
 (one NumPy expression per step) the output agrees to ~5e-16 of full scale, and int16
-results are the same. 10 ms at 48 kHz, mono: 132 us of CPU before, 64 us after, measured
-side by side on a machine at load 20 (2 cores).
+results are the same. The `noise_suppression` filter family, 10 ms at 48 kHz mono: 130 us
+before, 57 us after (16 kHz: 96 -> 39 us), measured side by side (2 cores, load 3.8).
 """
 
 from __future__ import annotations
