@@ -93,6 +93,13 @@ class Session:
             return
         self.events.put_nowait(engine_pb2.EngineEvent(event=encode(event), outputs=outputs))
 
+    def emit_prepared(self, event: engine_pb2.EngineEvent) -> None:
+        """emit() for an event already in the engine's envelope (its outputs built in place,
+        not copied in: a stream's frames, 50 to 100 a second each)."""
+        if self.closed or self.disposed:
+            return
+        self.events.put_nowait(event)
+
     def log(self, level: int, message: str, target: str = "lkemu") -> None:
         """A log record as the native core sends it when logs are captured (LogBatch)."""
         if not self.capture_logs:

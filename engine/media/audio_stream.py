@@ -12,11 +12,12 @@ import json
 
 import numpy as np
 
-from lkemu.proto import audio_frame_pb2, ffi_pb2, track_pb2
+from lkemu.proto import audio_frame_pb2, engine_pb2, ffi_pb2, track_pb2
 
 from ..core.call import Call, field_or
 from ..core.errors import InvalidRequest
-from ..core.memory import Memory
+from ..core.memory import _next_engine_address as next_engine_address
+from ..core.protocol import encode
 from ..core.registry import handles
 from ..core.runtime import EngineRuntime
 from ..core.session import Session
@@ -33,6 +34,8 @@ from .audio_filter import AudioFilterPlugins
 from .audio_source import AudioSource
 from .formats import check_channels, check_rate
 from .tracks import SinkHost, Track
+
+_OWNED = engine_pb2.Blob.OWNED
 
 # On the virtual clock a stream holds the source back while this many of its session's
 # events wait to be read: the consumer sets the pace.
@@ -128,11 +131,17 @@ class AudioStream:
     def _emit(self, frames: np.ndarray) -> None:
         if not len(frames):
             return
-        memory = Memory()
-        # The engine keeps nothing once the bytes are shipped: the client frees its copy
-        # when the SDK drops this handle, with no round trip.
+        data = frames.tobytes()
+        # The engine keeps nothing once the bytes are shipped (a detached buffer): the
+        # client frees its copy when the SDK drops this handle, with no round trip. The
+        # buffer is built in the event's envelope, as Memory.hand_out would build it, not
+        # copied in (3.7 -> 1.8 us a frame).
         buffer_handle = self.runtime.handles.next_id()
-        address = memory.hand_out(frames.tobytes(), buffer_handle, detached=True)
+        address = next_engine_address(len(data))
+        outgoing = engine_pb2.EngineEvent()
+        blob = outgoing.outputs.add()
+        blob.address, blob.kind, blob.owner_handle = address, _OWNED, buffer_handle
+        blob.detached, blob.data = True, data
         # One event message per stream, refilled: building a fresh one costs more than the
         # frame's own work at 50 frames per second of audio.
         event = self._event
@@ -140,7 +149,8 @@ class AudioStream:
         frame.handle.id = buffer_handle
         frame.info.data_ptr = address
         frame.info.samples_per_channel = len(frames)
-        self.session.emit(event, memory.outputs)
+        outgoing.event = encode(event)
+        self.session.emit_prepared(outgoing)
 
 
 def _filter_options(
