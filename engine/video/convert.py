@@ -473,16 +473,7 @@ def _strip_to_i420(
     np.bitwise_and(words, 0x00FF00FF, out=rb)
     g = _scratch("g", (height, width), np.uint32)  # G << 8
     np.bitwise_and(words, 0x0000FF00, out=g)
-    # Y = (66 R + 129 G + 25 B + 0x1080) >> 8, from the upper lane.
-    luma = _scratch("luma", (height, width), np.uint32)
-    np.multiply(rb, (25 + (66 << 16)) if red_low else (66 + (25 << 16)), out=luma)
-    term = _scratch("term", (height, width), np.uint32)
-    np.multiply(g, 129 << 8, out=term)
-    luma += term
-    luma += 0x1080 << 16
-    luma >>= 24
-    np.copyto(y, luma, casting="unsafe")
-    # 2x2 sums, rows first (whole rows add fastest), then neighbours; lanes stay < 1024.
+    # 2x2 sums first, rows (whole rows add fastest) then neighbours; lanes stay < 1024.
     quarter = (height // 2, width // 2)
     rows = _scratch("rows", (height // 2, width), np.uint32)
     sums = []
@@ -491,6 +482,14 @@ def _strip_to_i420(
         total = _scratch(name, quarter, np.uint32)
         np.add(rows[:, 0::2], rows[:, 1::2], out=total)
         sums.append(total)
+    # Then Y = (66 R + 129 G + 25 B + 0x1080) >> 8 from the upper lane, in place: four
+    # strip-sized arrays in all (the pixels, R and B, G, half a strip of row sums).
+    rb *= (25 + (66 << 16)) if red_low else (66 + (25 << 16))
+    g *= 129 << 8
+    rb += g
+    rb += 0x1080 << 16
+    rb >>= 24
+    np.copyto(y, rb, casting="unsafe")
     rb_avg, g_avg = sums
     rb_avg += 0x0002_0002  # (sum + 2) >> 2 in each lane
     rb_avg >>= 2
