@@ -4,10 +4,11 @@ The native figures are the SDK's own FfiClient over liblivekit_ffi in this proce
 are its own FfiClient:
 - `new_audio_resampler` is answered by the local lane, in this process, as native answers it;
 - `new_video_source` is answered by the engine subprocess over the fast lane (a framed Unix
-  socket: one round trip for the request, whose answer reports the new handle; the drop of
-  a handle the client knows alive is answered by the client and sent without waiting). A
-  video source is used because an audio source on the real clock also joins the 10 ms
-  ticker. Natively the same request is a call into the library in this process.
+  socket: one round trip for the request, its bytes sent as they are (RAW_CALL: it names no
+  client memory), whose answer reports the new handle; the drop of a handle the client
+  knows alive is answered by the client and sent without waiting). A video source is used
+  because an audio source on the real clock also joins the 10 ms ticker. Natively the same
+  request is a call into the library in this process.
 - `info` on the control service is one gRPC unary call: what a request would cost without
   the fast lane.
 - the floor under any round trip between two Python processes here: 20 bytes there and back
