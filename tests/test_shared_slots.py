@@ -154,3 +154,47 @@ def _pipeline(client: FfiClient) -> int:
     stream.new_video_stream.format = T.RGBA
     client.request(stream)
     return source
+
+
+def test_an_output_made_in_a_slot_is_handed_out_as_it_is() -> None:
+    """Memory.output_buffer: a converted frame written in a reserved slot's pages goes out
+    under that slot's name, with no copy; one never handed out is free again."""
+    from lkemu.engine.core import memory as engine_memory
+    from lkemu.engine.video.convert import convert
+    from lkemu.engine.video.layout import VideoImage
+
+    tag = shared_blobs.new_tag()
+    reader = shared_slots.SlotReader(tag)
+    try:
+        memory = engine_memory.Memory(share=lambda data, reusable=False: "", blob_tag=tag)
+        rng = np.random.default_rng(3)
+        planes = [
+            rng.integers(0, 256, (HEIGHT, WIDTH), dtype=np.uint8),
+            rng.integers(0, 256, (HEIGHT // 2, WIDTH // 2), dtype=np.uint8),
+            rng.integers(0, 256, (HEIGHT // 2, WIDTH // 2), dtype=np.uint8),
+        ]
+        image = VideoImage(T.I420, WIDTH, HEIGHT, planes=planes)
+        made = convert(image, T.RGBA, output=memory.output_buffer)
+        assert made.backing is not None
+        data, _ = made.to_bytes()
+        memory.hand_out(data, 7, detached=True)
+        name = memory.outputs[0].shared_name
+        assert shared_slots.is_slot(name)
+        payload, _ = reader.take(name)
+        assert made.pixels is not None
+        assert np.array_equal(payload, made.pixels.reshape(-1))
+        assert np.array_equal(made.pixels, convert(image, T.RGBA).pixels)
+        # Reserved and not handed out: the writer may use it again.
+        unused = engine_memory.Memory(share=lambda data, reusable=False: "", blob_tag=tag)
+        assert unused.output_buffer(FRAME) is not None
+        writer = engine_memory._WRITERS[tag]
+        before = writer.count()
+        unused.discard_reserved()
+        again = engine_memory.Memory(share=lambda data, reusable=False: "", blob_tag=tag)
+        assert again.output_buffer(FRAME) is not None
+        assert writer.count() == before  # the discarded slot, not a new one
+        again.discard_reserved()
+    finally:
+        reader.close()
+        engine_memory.forget_session(tag)
+    assert not _files(tag)

@@ -56,13 +56,17 @@ def write_shared(data: Buffer, blob_tag: str, reusable: bool = False) -> str:
     handed out (the client maps it and hands it back when its owner is dropped), in a slot
     when one is free; else (and for files the client writes) a one-shot blob."""
     if reusable and shared_slots.enabled():
-        writer = _WRITERS.get(blob_tag)
-        if writer is None:
-            writer = _WRITERS[blob_tag] = shared_slots.SlotWriter(blob_tag)
-        name = writer.write(data)
+        name = _writer(blob_tag).write(data)
         if name is not None:
             return name
     return shared_blobs.write(data, blob_tag)
+
+
+def _writer(blob_tag: str) -> shared_slots.SlotWriter:
+    writer = _WRITERS.get(blob_tag)
+    if writer is None:
+        writer = _WRITERS[blob_tag] = shared_slots.SlotWriter(blob_tag)
+    return writer
 
 
 def forget_session(blob_tag: str) -> None:
@@ -113,7 +117,8 @@ class Memory:
         share: Callable[..., str] | None = None,
         blob_tag: str | None = None,
     ) -> None:
-        """`blob_tag`: the session's tag; a shared input blob must carry it."""
+        """`blob_tag`: the session's tag; a shared input blob must carry it, and outputs
+        made in place (output_buffer) go into its slots."""
         self._inputs: list[tuple[int, Buffer]] = []
         self._lost: list[str] = []
         # Files the client read for this request (send_file): their bytes, or why not.
@@ -140,6 +145,9 @@ class Memory:
             except (OSError, ValueError) as error:
                 self._lost.append(f"{blob.shared_name} ({error})")
         self._share = share
+        self._tag = blob_tag
+        # Slots reserved for outputs made in place: id of the payload -> (payload, name).
+        self._reserved: dict[int, tuple[np.ndarray, str]] = {}
         self.outputs: list[engine_pb2.Blob] = []
 
     def read(self, address: int, size: int) -> Buffer:
@@ -192,9 +200,34 @@ class Memory:
             engine_pb2.Blob(address=address, data=data, kind=engine_pb2.Blob.IN_PLACE)
         )
 
+    def output_buffer(self, size: int) -> np.ndarray | None:
+        """Where an output about to be handed out may be made in place: a free slot's pages
+        when this session shares memory (the client maps them: handed out without a copy),
+        else None (the caller allocates)."""
+        if (
+            self._share is None
+            or not self._tag
+            or size < shared_blobs.MIN_SHARED_BYTES
+            or not shared_slots.enabled()
+        ):
+            return None
+        reserved = _writer(self._tag).reserve(size)
+        if reserved is None:
+            return None
+        name, payload = reserved
+        self._reserved[id(payload)] = (payload, name)
+        return payload
+
+    def discard_reserved(self) -> None:
+        """Give back the slots reserved and not handed out (a conversion that failed)."""
+        if self._tag:
+            for _, name in self._reserved.values():
+                _writer(self._tag).cancel(name)
+        self._reserved.clear()
+
     def hand_out(
         self,
-        data: Buffer,
+        data: Buffer | np.ndarray,
         owner_handle: int,
         *,
         lent: bool = False,
@@ -211,7 +244,10 @@ class Memory:
         blob = engine_pb2.Blob(
             address=address, kind=kind, owner_handle=owner_handle, detached=detached
         )
-        if self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
+        reserved = self._reserved.pop(id(data), None)
+        if reserved is not None and reserved[0] is data:  # made in a slot: already there
+            blob.shared_name = reserved[1]
+        elif self._share is not None and len(data) >= shared_blobs.MIN_SHARED_BYTES:
             blob.shared_name = self._share(data, True)
         else:
             # a protobuf bytes field takes nothing but bytes

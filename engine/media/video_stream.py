@@ -49,13 +49,18 @@ class VideoStream:
         if self.ended:
             return
         image = frame.image
+        # A large converted frame is made in a shared slot the client maps: no copy.
+        memory = Memory(share=self.session.share, blob_tag=self.session.blob_tag)
         if self.format is not None and self.format != image.kind:
             try:
-                image = convert(image, self.format)
+                image = convert(image, self.format, output=memory.output_buffer)
             except (UnsupportedConversion, ConversionNotImplemented) as error:
+                memory.discard_reserved()
                 logger.warning("video stream %d drops a frame: %s", self.handle, error)
                 return
-        memory = Memory(share=self.session.share)
+            except BaseException:
+                memory.discard_reserved()
+                raise
         buffer_handle = self.runtime.handles.next_id()
         event = ffi_pb2.FfiEvent()
         stream_event = event.video_stream_event

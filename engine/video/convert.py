@@ -59,14 +59,24 @@ def check_pair(src: VideoBufferType, dst: VideoBufferType) -> None:
         )
 
 
-def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> VideoImage:
+Output = Callable[[int], np.ndarray | None]
+
+
+def convert(
+    image: VideoImage, dst: VideoBufferType, flip_y: bool = False, output: Output | None = None
+) -> VideoImage:
+    """`image` as `dst`. `output(size)`: where the fast conversions may write the result
+    (a writable uint8 array of `size` bytes, then the image's backing), or None for new
+    memory."""
     src = image.kind
     check_pair(src, dst)
     if src in PACKED_CHANNELS:
         if dst == T.I420:
-            fast = _packed_to_i420(image, flip_y)
+            fast = _packed_to_i420(image, flip_y, output)
             if fast is not None:
-                return VideoImage(T.I420, image.width, image.height, planes=fast)
+                planes, backing = fast
+                return VideoImage(T.I420, image.width, image.height, planes=planes,
+                                  backing=backing)  # fmt: skip
         rgb = _rgb_of(image)
         if flip_y:
             rgb = rgb[::-1]
@@ -83,9 +93,10 @@ def convert(image: VideoImage, dst: VideoBufferType, flip_y: bool = False) -> Vi
             y, u, v = y[::-1], u[::-1], v[::-1]
         planes = [_to_8bit(y), *(_chroma_to_420(_to_8bit(c), src) for c in (u, v))]
         return VideoImage(T.I420, image.width, image.height, planes=[p.copy() for p in planes])
-    packed = _yuv420_to_packed(y, u, v, src, dst, flip_y)
+    packed = _yuv420_to_packed(y, u, v, src, dst, flip_y, output)
     if packed is not None:
-        return VideoImage(dst, image.width, image.height, pixels=packed)
+        pixels, backing = packed
+        return VideoImage(dst, image.width, image.height, pixels=pixels, backing=backing)
     rgb = _yuv_to_rgb(y, u, v, src)
     if flip_y:  # native flips the converted image (which differs for odd heights)
         rgb = rgb[::-1]
@@ -323,7 +334,8 @@ def _yuv420_to_packed(
     src: VideoBufferType,
     dst: VideoBufferType,
     flip_y: bool,
-) -> np.ndarray | None:
+    output: Output | None = None,
+) -> tuple[np.ndarray, np.ndarray | None] | None:
     """8-bit 4:2:0 with even sides to a 4-byte packed type: the same arithmetic as
     _yuv_to_rgb, in 16-bit lanes and whole-row passes NumPy vectorizes, strip by strip so
     the work arrays stay in cache; None where it does not apply."""
@@ -339,7 +351,9 @@ def _yuv420_to_packed(
         return None
     if flip_y:  # with even heights, flipping the planes flips the picture
         y, u, v = y[::-1], u[::-1], v[::-1]
-    out = np.frombuffer(_output(height * width * 4), np.uint32).reshape(height, width)
+    given = output(height * width * 4) if output is not None else None
+    made = given if given is not None else _output(height * width * 4)
+    out = np.frombuffer(made, np.uint32).reshape(height, width)
     order = CHANNEL_ORDER[dst]
     rows = max(2, _STRIP_PIXELS // width // 2 * 2)
 
@@ -351,7 +365,7 @@ def _yuv420_to_packed(
         )  # fmt: skip
 
     _each_strip(strip, range(0, height, rows))
-    return out.view(np.uint8).reshape(height, width, 4)
+    return out.view(np.uint8).reshape(height, width, 4), given
 
 
 def _each_strip(work: Callable[[int], None], tops: range) -> None:
@@ -445,7 +459,9 @@ def _strip_to_packed(
     out += fix
 
 
-def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
+def _packed_to_i420(
+    image: VideoImage, flip_y: bool, output: Output | None = None
+) -> tuple[list[np.ndarray], np.ndarray | None] | None:
     """A 4-byte packed image with even sides to I420: _rgb_to_i420's arithmetic on 32-bit
     pixels, strip by strip on every core; None where it does not apply."""
     assert image.pixels is not None
@@ -459,7 +475,9 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
     order = CHANNEL_ORDER[image.kind]
     # The three planes end to end in one bytearray: handed out as it is (layout.to_bytes).
     quarter = (height // 2) * (width // 2)
-    backing = np.frombuffer(_output(height * width + 2 * quarter), np.uint8)
+    given = output(height * width + 2 * quarter) if output is not None else None
+    made = given if given is not None else _output(height * width + 2 * quarter)
+    backing = np.frombuffer(made, np.uint8)
     y = backing[: height * width].reshape(height, width)
     u = backing[height * width : height * width + quarter].reshape(height // 2, width // 2)
     v = backing[height * width + quarter :].reshape(height // 2, width // 2)
@@ -471,7 +489,7 @@ def _packed_to_i420(image: VideoImage, flip_y: bool) -> list[np.ndarray] | None:
         _strip_to_i420(words[top:bottom], order, y[top:bottom], u[half], v[half])
 
     _each_strip(strip, range(0, height, rows))
-    return [y, u, v]
+    return [y, u, v], given
 
 
 def _strip_to_i420(

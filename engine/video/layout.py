@@ -92,6 +92,9 @@ class VideoImage:
     height: int
     pixels: np.ndarray | None = None  # packed types
     planes: list[np.ndarray] | None = None  # planar types
+    # The buffer the arrays fill, tight and in order, when a conversion made them in one
+    # it was given (a shared slot's pages): handed out as it is.
+    backing: np.ndarray | None = None
 
     @property
     def nbytes(self) -> int:
@@ -107,6 +110,8 @@ class VideoImage:
         """
         arrays = [self.pixels] if self.pixels is not None else list(self.planes or [])
         layout = [] if self.pixels is not None else tight_planes(self.kind, self.width, self.height)
+        if self.backing is not None:
+            return self.backing, layout  # type: ignore[return-value]
         backing = _filled_bytearray(arrays)
         if backing is not None:
             return backing, layout

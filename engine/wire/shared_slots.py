@@ -106,6 +106,22 @@ class SlotWriter:
         """Copy `size` bytes at `address` of this process (checked readable by the caller)."""
         return self._fill(size, lambda payload: ctypes.memmove(payload.ctypes.data, address, size))
 
+    def reserve(self, size: int) -> tuple[str, np.ndarray] | None:
+        """A free slot's payload to write `size` bytes into directly (an output made in
+        place); its name is sent once it is written, or it is given back with cancel()."""
+        slot = self._acquire(size)
+        if slot is None:
+            return None
+        slot.header[_LENGTH_AT] = size
+        return slot.name, slot.payload(size)
+
+    def cancel(self, name: str) -> None:
+        """A reserved slot that was not sent: free again."""
+        with self._lock:
+            for slot in self._slots:
+                if slot.name == name and slot.state == FULL:
+                    slot.set_state(FREE)
+
     def _fill(self, size: int, copy: Any) -> str | None:
         slot = self._acquire(size)
         if slot is None:
