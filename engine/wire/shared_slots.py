@@ -17,10 +17,13 @@ first time). The file holds a header page, then the payload:
 States: FULL (written: the reader's until it is done), FREE (the writer's again), RETIRED
 (the writer gave it up: the reader unmaps it too). The writer writes the payload, then
 FULL, then sends the name; the reader sets FREE when nothing uses the payload any more.
-The message carrying the name orders the two (its system calls are barriers). A writer
-whose slots are all in use makes another, up to its limits, then falls back to one-shot
-blobs; a reader refuses slots past its limits, so a client cannot make the engine map
-without bound.
+The message carrying the name orders the two (its system calls are barriers). An output
+may also be made in place: reserve() lends a free slot's payload to write into (a video
+stream converts its frame there), sent or cancelled afterwards. A writer whose slots are
+all in use makes another, up to its limits, then falls back to one-shot blobs; a reader
+refuses slots past its limits, so a client cannot make the engine map without bound.
+As with one-shot blobs, a writer that kept the file open and truncated it could make the
+reader's next access fault (SIGBUS): both are processes of one user, one session's.
 """
 
 from __future__ import annotations
