@@ -27,8 +27,12 @@ def on_video_convert(
     try:
         # The pair first: native refuses one it does not convert without reading the buffer.
         check_pair(request.buffer.type, request.dst_type)
+        # Served by the engine to a client that shares memory: made in a shared slot.
         converted = convert(
-            read_image(call.memory, request.buffer), request.dst_type, request.flip_y
+            read_image(call.memory, request.buffer),
+            request.dst_type,
+            request.flip_y,
+            output=call.memory.output_buffer,
         )
     except UnsupportedConversion as error:
         response.error = f"invalid request: {error}"
@@ -36,6 +40,9 @@ def on_video_convert(
     except ConversionNotImplemented as error:
         response.error = str(error)
         return response
+    except BaseException:
+        call.memory.discard_reserved()
+        raise
     handle = call.runtime.handles.next_id()
     response.buffer.handle.id = handle
     write_owned(call.memory, converted, handle, response.buffer.info)
