@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import select
 import socket
 import struct
 import threading
@@ -134,8 +135,15 @@ class FastLane:
         self, address: str, session_id: int, session_token: bytes, secret: str, timeout: float
     ) -> None:
         # A frozen engine must not freeze its clients: no answer by then is an error.
-        self._socket, self._frames = open_lane(address, session_id, session_token, secret, timeout)
+        self._socket, frames = open_lane(address, session_id, session_token, secret, timeout)
         _kernel_deadline(self._socket, timeout)
+        # Answers are waited for in poll(POLLIN), not in recv (framing.SocketFrames), with
+        # the request deadline.
+        self._poll = select.poll()
+        self._poll.register(self._socket, select.POLLIN)
+        self._timeout_ms = int(timeout * 1000)
+        frames.wait = self._wait_readable
+        self._frames = frames
         self._lock = threading.Lock()
         # Whether this thread is in (or entering, or leaving) an exchange: per thread, set
         # before the lock is taken and cleared after it is released, so a finalizer that
@@ -147,6 +155,10 @@ class FastLane:
         # given before the lane opened, or not reported yet, are not in it).
         self._alive: set[int] = set()
         self._generation: int | None = None  # the engine's removal count at the last report
+
+    def _wait_readable(self) -> None:
+        if not self._poll.poll(self._timeout_ms):
+            raise TimeoutError("no answer from the engine in time")
 
     def busy_here(self) -> bool:
         """Whether this thread is inside an exchange (so it must not start another)."""
@@ -232,10 +244,11 @@ class FastLane:
 
 
 def _kernel_deadline(lane: socket.socket, timeout: float) -> None:
-    """Blocking mode with the deadline kept by the kernel (SO_RCVTIMEO, SO_SNDTIMEO): one
-    recv or send system call per exchange. With a Python-level timeout each one is a poll,
-    then the call (then another when the answer is not there yet): 8 system calls a request
-    and drop instead of 3. A call past the deadline fails with EAGAIN (BlockingIOError)."""
+    """Blocking mode with the deadline kept by the kernel (SO_SNDTIMEO; SO_RCVTIMEO too,
+    though answers are waited for in poll first): one send system call per frame. With a
+    Python-level timeout each send and receive is a poll, then the call (then another when
+    the answer is not there yet): 8 system calls a request and drop instead of 4. A call
+    past the deadline fails with EAGAIN (BlockingIOError)."""
     seconds = int(timeout)
     value = struct.pack("@ll", seconds, int((timeout - seconds) * 1_000_000))
     try:
