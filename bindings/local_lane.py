@@ -18,6 +18,7 @@ import os
 import threading
 from dataclasses import dataclass
 
+import numpy as np
 from google.protobuf.message import Message
 
 from lkemu.engine.core import dispatch
@@ -109,12 +110,14 @@ class LocalMemory(Memory):
 
     def hand_out(
         self,
-        data: Buffer,
+        data: Buffer | np.ndarray,
         owner_handle: int,
         *,
         lent: bool = False,
         detached: bool = False,
     ) -> int:
+        if isinstance(data, np.ndarray):  # (Memory.output_buffer's; no slots here: a copy)
+            data = data.tobytes()
         return self._client.keep(data, owner_handle, lent=lent, detached=detached)
 
 
