@@ -20,7 +20,10 @@ handler's result encoded, with no FfiCall/FfiReply around either.
 Where a request + drop's microseconds went (new_video_source, one client, timestamps on
 both sides, load ~7): client encode 7, its send 3, to the engine's callback 19, the engine's
 work 19 (the drop sent before the request included: it arrives with it), back to the client
-10, its decode 9; the drop 8 on the client. A blocking reader thread per connection in place
+10, its decode 9; the drop 8 on the client. With RAW_CALL, the client's deadline kept by the
+kernel and its wait in poll (bindings/connection.py), at load ~6: 3, 2, 16, 17, 10, 5 and 6
+(the way in and out is most of it now: a bare asyncio ping-pong is 16 us here, and 40-50
+when the other core is busy). A blocking reader thread per connection in place
 of asyncio (taking turns with the loop through a lock released around the selector's wait)
 cut the way in by 4.5 us and added as much in taking the turn: request + drop medians of
 47-52 us either way on an idle machine, so it is not used (the engine stays one thread).
