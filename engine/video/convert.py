@@ -373,13 +373,14 @@ def _each_strip(work: Callable[[int], None], tops: range) -> None:
     faster way here and now. Measured at 1080p on this shared 2-core machine, two threads
     against one: 0.84x the time at load 4.6, 1.1-1.2x (and 1.6x the CPU) at load 14 or
     while another process keeps the other core busy. So each kind of work times both
-    ways as it goes (per strip, a moving average; every 16th call tries the way not
-    taken) and takes the faster."""
+    ways as it goes (per strip, a moving average for each frame size: a small frame's
+    strips would mislead a large one's choice; every 16th call tries the way not taken)
+    and takes the faster."""
     if len(tops) < 2 or _WORKERS < 2:
         for top in tops:
             work(top)
         return
-    kind = work.__qualname__
+    kind = (work.__qualname__, len(tops))  # each conversion and frame size on its own
     costs = _STRIP_COSTS.setdefault(kind, {False: 0.0, True: 0.0})
     calls = _STRIP_CALLS[kind] = _STRIP_CALLS.get(kind, 0) + 1
     threaded = costs[True] <= costs[False]  # untried (0.0) is tried first
@@ -399,9 +400,10 @@ def _each_strip(work: Callable[[int], None], tops: range) -> None:
     costs[threaded] = per_strip if not previous else 0.75 * previous + 0.25 * per_strip
 
 
-# Seconds a strip took, by kind of work, one thread (False) or all (True); calls made.
-_STRIP_COSTS: dict[str, dict[bool, float]] = {}
-_STRIP_CALLS: dict[str, int] = {}
+# Seconds a strip took, by kind of work and strips a frame, one thread (False) or all
+# (True); calls made.
+_STRIP_COSTS: dict[tuple[str, int], dict[bool, float]] = {}
+_STRIP_CALLS: dict[tuple[str, int], int] = {}
 _WORKERS = min(4, os.cpu_count() or 1)
 _pool: ThreadPoolExecutor | None = None
 
