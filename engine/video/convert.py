@@ -386,11 +386,13 @@ def _each_strip(work: Callable[[int], None], tops: range) -> None:
     threaded = costs[True] <= costs[False]  # untried (0.0) is tried first
     if calls % 16 == 0:
         threaded = not threaded
+    global _pool
+    if threaded and _pool is None:  # made (and its threads started) outside the timing
+        _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="lkemu-video")
+        list(_pool.map(lambda _: None, range(_WORKERS)))
     started = time.perf_counter()
     if threaded:
-        global _pool
-        if _pool is None:
-            _pool = ThreadPoolExecutor(_WORKERS, thread_name_prefix="lkemu-video")
+        assert _pool is not None
         list(_pool.map(work, tops))
     else:
         for top in tops:
