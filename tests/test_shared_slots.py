@@ -183,7 +183,7 @@ def test_an_output_made_in_a_slot_is_handed_out_as_it_is() -> None:
         payload, _ = reader.take(name)
         assert made.pixels is not None
         assert np.array_equal(payload, made.pixels.reshape(-1))
-        assert np.array_equal(made.pixels, convert(image, T.RGBA).pixels)
+        assert np.array_equal(made.pixels, np.asarray(convert(image, T.RGBA).pixels))
         # Reserved and not handed out: the writer may use it again.
         unused = engine_memory.Memory(share=lambda data, reusable=False: "", blob_tag=tag)
         assert unused.output_buffer(FRAME) is not None
