@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from lkemu.engine.core.errors import MemoryFault
+from lkemu.engine.core.protocol import has_field
 from lkemu.proto import engine_pb2, ffi_pb2
 
 from . import local_lane as local_lanes
@@ -38,19 +39,9 @@ STREAM_EVENTS = {
 }
 
 
-def _names_memory(descriptor: Any, seen: frozenset[str] = frozenset()) -> bool:
+def _names_memory(descriptor: Any) -> bool:
     """Whether a request message type may name client memory (a `*_ptr` field anywhere)."""
-    for field in descriptor.fields:
-        if field.name.endswith("_ptr"):
-            return True
-        inner = field.message_type
-        if (
-            inner is not None
-            and inner.full_name not in seen
-            and _names_memory(inner, seen | {descriptor.full_name})
-        ):
-            return True
-    return False
+    return has_field(descriptor, lambda field: field.name.endswith("_ptr"))
 
 
 # The request kinds that name no client memory and read no client file: nothing to collect

@@ -83,45 +83,6 @@ def test_noise_suppression_improves_snr_by_10_db_and_keeps_speech(noise_kind: st
         assert abs(kept) <= 3.0, (start / RATE, kept)
 
 
-def _echo_scene(seconds: int = 12, delay_ms: int = 40) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(1)
-    far = speech_like(seconds, RATE, seed=3) / 32768 + rng.standard_normal(seconds * RATE) * 0.02
-    room = np.zeros(int(0.06 * RATE))
-    room[0] = 0.3
-    room += rng.standard_normal(len(room)) * 0.02 * np.exp(-np.arange(len(room)) / (0.015 * RATE))
-    delay = delay_ms * RATE // 1000
-    echo = np.concatenate([np.zeros(delay), np.convolve(far, room)])[: len(far)]
-    talker = np.zeros_like(far)
-    talker[8 * RATE : 10 * RATE] = speech_like(2, RATE, seed=9) / 32768 * 0.8
-    return {"far": far, "echo": echo, "talker": talker}
-
-
-def test_echo_cancellation_erle_and_double_talk() -> None:
-    scene = _echo_scene()
-    near = scene["echo"] + scene["talker"]
-    canceller = EchoCanceller(RATE)
-    canceller.set_delay_ms(40)
-    out = np.empty_like(near)
-    for start in range(0, len(near), HOP):
-        canceller.push_far(scene["far"][start : start + HOP])
-        out[start : start + HOP] = canceller.process(near[start : start + HOP])
-    latency = canceller.latency_frames
-    assert latency == HOP  # the residual suppressor's overlap-add
-    out = np.concatenate([out[latency:], np.zeros(latency)])
-    echo = scene["echo"]
-    per_second = [
-        _db(np.sum(echo[s : s + RATE] ** 2) / np.sum(out[s : s + RATE] ** 2))
-        for s in range(0, 8 * RATE, RATE)
-    ]
-    print("ERLE per second:", [round(v, 1) for v in per_second])
-    converged = slice(2 * RATE, 8 * RATE)  # convergence takes under 2 s here
-    assert _db(np.sum(echo[converged] ** 2) / np.sum(out[converged] ** 2)) >= 20.0
-    talk = slice(8 * RATE, 10 * RATE)
-    talker = scene["talker"][talk]
-    kept = 20 * np.log10(abs(float(out[talk] @ talker)) / float(talker @ talker))
-    assert abs(kept) <= 3.0  # the near-end talker is not wiped
-
-
 def test_echo_canceller_passes_audio_through_without_a_far_end() -> None:
     """No reverse stream: nothing to cancel; the output is the input, one hop late."""
     rng = np.random.default_rng(3)

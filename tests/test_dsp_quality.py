@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from lkemu.engine.dsp import quality_scenes as q
+from lkemu.engine.dsp.echo import EchoCanceller
 
 
 def test_high_pass_removes_hum_and_keeps_the_voice_band() -> None:
@@ -31,6 +32,7 @@ def test_gain_control_raises_quiet_speech_towards_its_target() -> None:
 
 
 def test_echo_cancellation_converges_and_keeps_the_talker() -> None:
+    assert EchoCanceller(q.RATE).latency_frames == q.HOP  # the suppressor's overlap-add
     measured = q.echo_cancellation(q.lkemu_processor("echo_cancellation"))
     print("ERLE per second:", [round(db, 1) for db in measured.erle_per_second_db])
     assert measured.erle_converged_db >= 20.0

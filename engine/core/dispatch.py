@@ -48,7 +48,7 @@ from .call import Call
 from .coverage import Row
 from .errors import FfiError, NotImplementedInLkemu
 from .memory import Memory
-from .protocol import encode, invalid_string
+from .protocol import encode, has_field, invalid_string
 from .registry import HANDLERS, status
 from .runtime import EngineRuntime
 from .session import Session
@@ -88,18 +88,8 @@ AREAS = (
 REQUEST_NAMES: tuple[str, ...] = tuple(REQUESTS)
 
 
-def _has_strings(descriptor: Any, seen: frozenset[str] = frozenset()) -> bool:
-    for field in descriptor.fields:
-        if field.type == field.TYPE_STRING:
-            return True
-        inner = field.message_type
-        if (
-            inner is not None
-            and inner.full_name not in seen
-            and _has_strings(inner, seen | {descriptor.full_name})
-        ):
-            return True
-    return False
+def _has_strings(descriptor: Any) -> bool:
+    return has_field(descriptor, lambda field: field.type == field.TYPE_STRING)
 
 
 # The kinds whose request has a string field somewhere: only those are checked for UTF-8.

@@ -2,11 +2,30 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from google.protobuf.message import EncodeError, Message
 
 M = TypeVar("M", bound=Message)
+
+
+def has_field(
+    descriptor: Any, matches: Callable[[Any], bool], seen: frozenset[str] = frozenset()
+) -> bool:
+    """Whether a message type has a field that `matches`, at any depth (each recursive type
+    walked once)."""
+    for field in descriptor.fields:
+        if matches(field):
+            return True
+        inner = field.message_type
+        if (
+            inner is not None
+            and inner.full_name not in seen
+            and has_field(inner, matches, seen | {descriptor.full_name})
+        ):
+            return True
+    return False
 
 
 def fill_required(message: M) -> M:
