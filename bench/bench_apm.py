@@ -290,6 +290,9 @@ class _Sink:
     def emit(self, event: Any, outputs: Any = None) -> None:
         pass
 
+    def emit_prepared(self, event: Any) -> None:
+        pass
+
     def backlog(self) -> int:
         return 0
 
