@@ -537,11 +537,24 @@ class SoxrTiming:
         if self.stages:
             done = False
             while not done and self._output.occupancy < wanted:
+                before = self._state()
                 done = self._process(len(self.stages) - 1)
+                if self._state() == before:
+                    # Nothing moved: a stage that looks further ahead than its fifo holds
+                    # (QUICK at 96 kHz -> 2 Hz wants 48,000 frames past an 8,192-frame
+                    # input) waits for more input. Without this the loop never ended: the
+                    # fuzzer's worker hung in push_sox_resampler and was killed.
+                    break
         produced = max(0, min(wanted, self._output.occupancy))
         self._output.occupancy -= produced
         self._samples_out += produced
         return produced
+
+    def _state(self) -> tuple[int, ...]:
+        return (
+            self._output.occupancy,
+            *(value for stage in self.stages for value in (stage.occupancy, stage.at, stage.rem)),
+        )
 
     def _process(self, index: int) -> bool:
         stage = self.stages[index]

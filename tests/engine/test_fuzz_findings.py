@@ -419,3 +419,30 @@ def test_a_screenshare_preset_takes_any_framerate_as_rust_casts_it(framerate: fl
 
     preset = _screenshare_simulcast_preset(Preset(1920, 1080, 2_000_000, framerate))
     assert preset == Preset(960, 540, 150_000, 3.0)
+
+
+def test_a_sox_stage_that_looks_past_its_input_waits_for_more_instead_of_spinning() -> None:
+    """QUICK from 96 kHz to 2 Hz: its cubic stage looks 48,000 frames ahead of an 8,192-frame
+    input, and a push of 13,051 frames spun forever (the fuzzer's worker was killed after a
+    minute). The push now returns what soxr has (nothing yet), and more input brings more."""
+    import threading
+
+    from lkemu.engine.local.resamplers import SoxResampler
+
+    request = audio_frame_pb2.NewSoxResamplerRequest(
+        input_rate=96000, output_rate=2, num_channels=3,
+        quality_recipe=audio_frame_pb2.SOXR_QUALITY_QUICK,
+    )  # fmt: skip
+    resampler = SoxResampler(request)
+    push = np.zeros(13_051 * 3, dtype=np.int16).tobytes()
+    sizes: list[int] = []
+
+    def work() -> None:
+        sizes.extend(len(resampler.push(push)) for _ in range(6))
+        sizes.append(len(resampler.flush()))
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
+    worker.join(60)  # a hang, not a speed: the fixed code takes milliseconds
+    assert not worker.is_alive(), "push_sox_resampler spins"
+    assert sizes[0] == 0 and sum(sizes) > 0, sizes
