@@ -37,6 +37,7 @@ DESIGN_CACHE_BYTES = 32 << 20
 
 
 MIN_BLOCK_FRAMES = 480
+MAX_BLOCK_OUTPUT_FRAMES = 48_000
 
 
 class RatioTooFine(ValueError):
@@ -161,7 +162,10 @@ class StreamingResampler:
         # 100 ms of input (measured best), and never a handful of frames: at a few hertz
         # a push of 39,000 frames made 145,000 blocks of 2 (1.5 s of per-sample Python;
         # the fuzzer's flush_sox_resampler took 1.03 s).
-        self._block = max(self.down, input_rate // 10, MIN_BLOCK_FRAMES)
+        # (The floor yields to a bound on each block's output, which its plan holds taps
+        # weights for: 1 Hz -> 5 kHz takes blocks of 9 frames, not 480.)
+        floor = max(1, min(MIN_BLOCK_FRAMES, MAX_BLOCK_OUTPUT_FRAMES * self.down // self.up))
+        self._block = max(self.down, input_rate // 10, floor)
 
     @property
     def delay_frames(self) -> float:
