@@ -483,7 +483,12 @@ class EngineConnection:
         request = engine_pb2.EventsRequest(
             session_id=self.session_id, session_token=self.session_token
         )
-        stream = self._engine.Events(request, metadata=self._metadata)
+        try:
+            stream = self._engine.Events(request, metadata=self._metadata)
+        except ValueError:  # "Cannot invoke RPC: Channel closed!": closed as the pump started
+            if self.closed:
+                return
+            raise
         self._events_call = stream
         try:
             for batch in stream:
