@@ -536,15 +536,22 @@ class SoxrTiming:
             wanted = min(-self._samples_out, wanted)
         if self.stages:
             done = False
+            idle: tuple[int, ...] | None = None  # the state after the last pass with no output
             while not done and self._output.occupancy < wanted:
-                before = self._state()
+                produced = self._output.occupancy
                 done = self._process(len(self.stages) - 1)
-                if self._state() == before:
-                    # Nothing moved: a stage that looks further ahead than its fifo holds
-                    # (QUICK at 96 kHz -> 2 Hz wants 48,000 frames past an 8,192-frame
-                    # input) waits for more input. Without this the loop never ended: the
-                    # fuzzer's worker hung in push_sox_resampler and was killed.
+                if self._output.occupancy > produced:
+                    idle = None
+                    continue
+                # A pass without output that leaves the state as the last one did will
+                # repeat forever: a stage that looks further ahead than its fifo holds
+                # (QUICK at 96 kHz -> 2 Hz wants 48,000 frames past an 8,192-frame input)
+                # waits for more input. Without this the fuzzer's worker hung in
+                # push_sox_resampler. (The state is read only on passes without output.)
+                state = self._state()
+                if state == idle:
                     break
+                idle = state
         produced = max(0, min(wanted, self._output.occupancy))
         self._output.occupancy -= produced
         self._samples_out += produced
